@@ -1,0 +1,93 @@
+#include "bench/bench.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+namespace ghost::bench {
+
+namespace {
+struct Suite {
+  std::string about;
+  SuiteFn fn;
+};
+std::map<std::string, Suite>& suites() {
+  static std::map<std::string, Suite> s;
+  return s;
+}
+}  // namespace
+
+bool register_suite(const std::string& name, const std::string& about, SuiteFn fn) {
+  suites()[name] = Suite{about, std::move(fn)};
+  return true;
+}
+
+void Context::report(const Figure& f) {
+  figures_.push_back(f);
+  if (json_) {
+    boost::json::object o{{"suite", suite_}, {"name", f.name},         {"value", f.value},
+                          {"unit", f.unit},  {"baseline", f.baseline}, {"note", f.note}};
+    std::cout << boost::json::serialize(o) << std::endl;
+  } else {
+    std::printf("%-44s %14.4f %-8s %s%s%s\n", f.name.c_str(), f.value, f.unit.c_str(),
+                f.baseline.empty() ? "" : ("vs " + f.baseline).c_str(), f.note.empty() ? "" : "  # ",
+                f.note.c_str());
+    std::fflush(stdout);
+  }
+}
+
+void Context::progress(const std::string& what) const {
+  std::fprintf(stderr, "[%s] %s\n", suite_.c_str(), what.c_str());
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+double median_seconds(int reps, const std::function<void()>& fn) {
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
+  }
+  return median(std::move(t));
+}
+
+}  // namespace ghost::bench
+
+int main(int argc, char** argv) {
+  using namespace ghost::bench;
+  CLI::App app{"ghost-bench: Ghostchain benchmarks, each figure a ratio against a baseline in the same run"};
+  std::string suite;
+  bool quick = false, json = false;
+  std::string list_help = "suite to run:";
+  for (auto& [name, s] : suites()) list_help += "\n  " + name + ": " + s.about;
+  list_help += "\n  all: every suite";
+  app.add_option("suite", suite, list_help)->required();
+  app.add_flag("--quick", quick, "smaller sizes and fewer repetitions (what CI runs)");
+  app.add_flag("--json", json, "one JSON object per figure on stdout");
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<std::string> run;
+  if (suite == "all") {
+    for (auto& [name, s] : suites()) run.push_back(name);
+  } else if (suites().count(suite)) {
+    run.push_back(suite);
+  } else {
+    std::cerr << "unknown suite '" << suite << "'; run ghost-bench --help for the list\n";
+    return 2;
+  }
+  for (auto& name : run) {
+    Context ctx(name, quick, json);
+    suites()[name].fn(ctx);
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+// ghost-bench: suites register themselves and report figures (ratios against a baseline
+// measured in the same run, medians of repeated runs).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ghost::bench {
+
+struct Figure {
+  std::string name;      // "merkle.build_vs_sha256"
+  double value = 0;
+  std::string unit;      // "ratio", "us", "bytes", "1/s", ...
+  std::string baseline;  // what the ratio is against, empty if none
+  std::string note;      // goal, sizes, anything a reader needs
+};
+
+class Context {
+ public:
+  Context(std::string suite, bool quick, bool json) : suite_(std::move(suite)), quick_(quick), json_(json) {}
+  bool quick() const { return quick_; }
+  // Prints the figure (a JSON line with --json, aligned text otherwise).
+  void report(const Figure& f);
+  // Progress for long phases; goes to stderr so --json output stays clean.
+  void progress(const std::string& what) const;
+  const std::vector<Figure>& figures() const { return figures_; }
+
+ private:
+  std::string suite_;
+  bool quick_, json_;
+  std::vector<Figure> figures_;
+};
+
+using SuiteFn = std::function<void(Context&)>;
+bool register_suite(const std::string& name, const std::string& about, SuiteFn fn);
+
+// Runs fn `reps` times and returns the median of its wall-clock seconds.
+double median_seconds(int reps, const std::function<void()>& fn);
+double median(std::vector<double> v);
+
+}  // namespace ghost::bench
+
+#define GHOST_BENCH_SUITE(name, about, fn) \
+  static const bool ghost_bench_registered_##fn = ::ghost::bench::register_suite(name, about, fn)

@@ -1,0 +1,32 @@
+#include "proto/decode.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+namespace ghost::pb {
+
+Result<void> decode(ByteSpan data, google::protobuf::MessageLite& out, size_t max_bytes) {
+  if (data.size() > max_bytes)
+    return fail(out.GetTypeName() + " is " + std::to_string(data.size()) + " bytes, over the limit of " +
+                std::to_string(max_bytes));
+  google::protobuf::io::CodedInputStream in(data.data(), static_cast<int>(data.size()));
+  in.SetRecursionLimit(32);
+  out.Clear();
+  if (!out.MergePartialFromCodedStream(&in) || !in.ConsumedEntireMessage() || !in.ExpectAtEnd())
+    return fail("malformed " + out.GetTypeName() + " encoding");
+  if (!out.IsInitialized()) return fail(out.GetTypeName() + " is missing required fields");
+  return {};
+}
+
+Bytes encode(const google::protobuf::MessageLite& m) {
+  std::string s;
+  {
+    google::protobuf::io::StringOutputStream os(&s);
+    google::protobuf::io::CodedOutputStream out(&os);
+    out.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&out);
+  }
+  return Bytes(s.begin(), s.end());
+}
+
+}  // namespace ghost::pb
