@@ -13,7 +13,7 @@ namespace ghost::bench {
 namespace {
 struct Suite {
   std::string about;
-  SuiteFn fn;
+  std::vector<SuiteFn> parts;  // a suite may be spread over several files
 };
 std::map<std::string, Suite>& suites() {
   static std::map<std::string, Suite> s;
@@ -22,7 +22,9 @@ std::map<std::string, Suite>& suites() {
 }  // namespace
 
 bool register_suite(const std::string& name, const std::string& about, SuiteFn fn) {
-  suites()[name] = Suite{about, std::move(fn)};
+  auto& s = suites()[name];
+  if (s.about.empty()) s.about = about;
+  s.parts.push_back(std::move(fn));
   return true;
 }
 
@@ -87,7 +89,7 @@ int main(int argc, char** argv) {
   }
   for (auto& name : run) {
     Context ctx(name, quick, json);
-    suites()[name].fn(ctx);
+    for (auto& part : suites()[name].parts) part(ctx);
   }
   return 0;
 }

@@ -34,6 +34,7 @@ class Context {
 };
 
 using SuiteFn = std::function<void(Context&)>;
+// Several files may register parts of one suite; they run in link order.
 bool register_suite(const std::string& name, const std::string& about, SuiteFn fn);
 
 // Runs fn `reps` times and returns the median of its wall-clock seconds.
