@@ -1,0 +1,72 @@
+// Approximate top-k over W_K's columns (DESIGN.md §3 "HNSW"): hnswlib, inner-product space,
+// label = column index. The index only proposes candidates; callers re-score them with the
+// canonical dot product, so what it returns never changes the bits of an answer.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/result.h"
+#include "ml/matrix.h"
+
+namespace hnswlib {
+template <typename T>
+class HierarchicalNSW;
+class InnerProductSpace;
+}  // namespace hnswlib
+
+namespace ghost::ml {
+
+struct HnswParams {
+  size_t M = 16;
+  size_t ef_construction = 200;
+  size_t ef = 64;    // search beam, the worker's speed/recall trade-off
+  uint64_t seed = 100;
+  unsigned threads = 0;  // build threads, 0 = all cores
+  bool progress = false;  // progress bar on stderr while building
+};
+
+class HnswIndex {
+ public:
+  ~HnswIndex();
+  HnswIndex(const HnswIndex&) = delete;
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  // Indexes every column of `keys` (label = column index) on `params.threads` threads.
+  static std::unique_ptr<HnswIndex> build(const ColumnMatrix& keys, const HnswParams& params);
+  // Loads `path` (+ its ".meta" beside it); fails if it was saved for other roots or another
+  // shape, so a stale index is never used.
+  static Result<std::unique_ptr<HnswIndex>> load(const std::filesystem::path& path, uint32_t dim,
+                                                 uint64_t count, std::span<const Hash32> roots,
+                                                 const HnswParams& params);
+  // Writes the index and a ".meta" file recording the shape and the roots it was built for.
+  Result<void> save(const std::filesystem::path& path, std::span<const Hash32> roots) const;
+
+  uint32_t dim() const { return dim_; }
+  uint64_t size() const { return count_; }
+  void set_ef(size_t ef);
+  size_t ef() const { return ef_; }
+
+  // Up to `count` column indices the graph finds nearest to q (by inner product), any order.
+  // Thread-safe with other searches.
+  std::vector<uint64_t> search(std::span<const float> q, size_t count) const;
+  // The index's own copy of column `label` (the exact floats it was given).
+  std::span<const float> column(uint64_t label) const;
+  // Re-inserts a changed column under its label (after a training step).
+  void update(uint64_t label, std::span<const float> column);
+
+ private:
+  HnswIndex(uint32_t dim, uint64_t count);
+  uint32_t dim_;
+  uint64_t count_;
+  size_t ef_ = 64;
+  std::unique_ptr<hnswlib::InnerProductSpace> space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
+};
+
+}  // namespace ghost::ml

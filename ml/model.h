@@ -1,0 +1,131 @@
+// A model on disk: a directory holding its layers' parameters (model.json), its weights
+// (weights/, a WeightStore) and one HNSW index per Hopfield layer (index-L<l>.hnsw + .meta).
+// Independent of any ghost file: the ghost file is derived from layers() and the roots.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/result.h"
+#include "ml/embedding.h"
+#include "ml/hnsw_index.h"
+#include "ml/hopfield.h"
+#include "ml/matrix.h"
+#include "ml/weight_store.h"
+
+namespace ghost::ml {
+
+// Values match proto ghost.pb.LayerType.
+enum class LayerType : uint8_t { hopfield = 1, embedding = 2 };
+
+struct LayerSpec {
+  LayerType type = LayerType::hopfield;
+  uint32_t d = 0;      // hopfield: input dimension; embedding: 0 (its input is an index)
+  uint32_t d_out = 0;
+  uint64_t n = 0;
+  uint32_t k = 0;      // embedding: 1
+  float beta = 0;      // embedding: 0
+  float min_recall = 0;  // embedding: 1
+  InputEncoding encoding = InputEncoding::f32;  // hopfield only
+
+  HopfieldSpec hopfield() const { return {d, d_out, n, k, beta, min_recall, encoding}; }
+  EmbeddingSpec embedding() const { return {n, d_out}; }
+  bool operator==(const LayerSpec&) const = default;
+};
+
+// The tensors of a layer in ghost-file order, named "L<layer>.<name>":
+// hopfield: W_K (n leaves of d floats: the columns), W_V (n leaves of d_out: the rows);
+// embedding: E (n leaves of d_out).
+std::vector<TensorShape> layer_tensors(const LayerSpec& layer, size_t layer_number);
+// Each layer valid; only layer 0 may be an embedding; layer l+1 is f32 with d = d_out of l.
+Result<void> validate_layers(std::span<const LayerSpec> layers);
+
+// One layer's part of a pass: the selected set with its revealed leaves (for an embedding:
+// the one row in leaves.values, keys empty) and what the layer computed.
+struct LayerTrace {
+  Leaves leaves;
+  HopfieldPass pass;  // embedding: selected = {index}, scores/probs empty, output = the row
+};
+
+struct Inference {
+  std::vector<LayerTrace> layers;
+  const std::vector<float>& output() const { return layers.back().pass.output; }
+};
+
+// A computed (not yet applied) sparse training step of the model's last layer.
+struct TrainStep {
+  Inference forward;              // the pass before the update
+  Leaves updated;                 // the last layer's selected leaves after the update
+  std::vector<LeafWrite> writes;  // the same, as store writes
+};
+
+enum class Search : uint8_t {
+  exact,  // brute force over every column (validators, reference)
+  hnsw,   // the index proposes candidates, re-scored canonically (workers)
+};
+
+struct ModelOptions {
+  HnswParams hnsw;         // ef, build threads, progress bar
+  bool use_index = true;   // load (or build and save) the HNSW index of each Hopfield layer
+  size_t rescore = 0;      // HNSW candidates re-scored per query; 0 = 2k (at least k)
+  unsigned threads = 0;    // threads for opening and exact search, 0 = all cores
+};
+
+class Model {
+ public:
+  // Writes a new model directory; fill(tensor, index, out) gives every leaf, tensors in
+  // layer_tensors() order across layers.
+  static Result<void> create(const std::filesystem::path& dir, const std::string& name,
+                             std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0);
+  static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
+  ~Model();
+
+  const std::string& name() const { return name_; }
+  const std::vector<LayerSpec>& layers() const { return layers_; }
+  const WeightStore& store() const { return *store_; }
+  // Store id of the first tensor of `layer`; its others follow in layer_tensors() order.
+  uint32_t first_tensor(size_t layer) const { return first_tensor_.at(layer); }
+  std::filesystem::path index_path(size_t layer) const;
+
+  // Forward pass through every layer; thread-safe with other infer calls.
+  Result<Inference> infer(ByteSpan input, Search search = Search::hnsw) const;
+  // Exact top-k of the Hopfield layer `layer` for a normalized query (validators, fraud proofs).
+  std::vector<Scored> exact_top_k(size_t layer, std::span<const float> x_hat) const;
+  // W_K of a Hopfield layer in memory, read from the store on first use.
+  const ColumnMatrix& keys(size_t layer) const;
+  // The index of a Hopfield layer, or null when not loaded (use_index false).
+  const HnswIndex* index(size_t layer) const;
+  void set_ef(size_t ef);
+
+  // A training step of the last layer with target t (d_out floats) and learning rate lr.
+  Result<TrainStep> train_step(ByteSpan input, std::span<const float> target, float lr,
+                               Search search = Search::hnsw) const;
+  // Applies a step: the store (one atomic batch), then the in-memory keys and the index.
+  // Not thread-safe with infer.
+  Result<void> apply(const TrainStep& step);
+  // Saves the index of every Hopfield layer for the current roots.
+  Result<void> save_indexes() const;
+
+ private:
+  Model() = default;
+  Result<std::vector<Scored>> select(size_t layer, std::span<const float> x_hat, Search search) const;
+  Result<Leaves> read_leaves(size_t layer, std::vector<uint64_t> indices) const;
+
+  std::filesystem::path dir_;
+  std::string name_;
+  std::vector<LayerSpec> layers_;
+  std::vector<uint32_t> first_tensor_;
+  ModelOptions options_;
+  std::unique_ptr<WeightStore> store_;
+  std::vector<std::unique_ptr<HnswIndex>> indexes_;
+  mutable std::vector<std::unique_ptr<ColumnMatrix>> keys_;
+  mutable std::mutex keys_mutex_;
+};
+
+}  // namespace ghost::ml

@@ -1,0 +1,34 @@
+// Synthetic models for scale tests: n unit-norm random columns of dimension d and random
+// value rows, all a pure function of the seed (same seed, same weights, same roots).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+#include "crypto/result.h"
+#include "ml/model.h"
+
+namespace ghost::ml {
+
+struct SyntheticParams {
+  uint64_t n = 1000;
+  uint32_t d = 128;
+  uint32_t d_out = 16;
+  uint32_t k = 16;
+  float beta = 20;
+  float min_recall = 0.75f;
+  uint64_t seed = 1;
+};
+
+LayerSpec synthetic_layer(const SyntheticParams& p);
+// Column i of W_K (d floats, unit norm) and row i of W_V (d_out floats in [-1, 1)).
+void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out);
+void synthetic_value(const SyntheticParams& p, uint64_t i, std::span<float> out);
+// A random f32 input of dimension d from a seed.
+Bytes synthetic_input(uint32_t d, uint64_t seed);
+
+Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p,
+                                   unsigned threads = 0);
+
+}  // namespace ghost::ml
