@@ -16,13 +16,18 @@ namespace ghost {
 // (or one chain) can never be accepted as another (DESIGN.md §2).
 enum class SignDomain : uint8_t { kTx, kVote, kProposal, kP2pHandshake };
 
-// The 32-byte message actually signed: SHA-256(tag(domain) || chain_id || message).
+// The 32-byte message actually signed:
+//   SHA-256(u8 len(tag) || tag || u64le(len(chain_id)) || chain_id || message)
+// with tag "ghostchain/tx/v1", "ghostchain/vote/v1", "ghostchain/proposal/v1" or
+// "ghostchain/p2p-handshake/v1". The length prefixes make the preimage parse one way only,
+// so distinct (domain, chain_id, message) triples never share a preimage.
 Hash32 signing_hash(SignDomain domain, std::string_view chain_id, ByteSpan message);
+std::string_view domain_tag(SignDomain domain);
 
 struct PublicKey {  // x-only, 32 bytes
   std::array<uint8_t, 32> bytes{};
   static Result<PublicKey> from_bytes(ByteSpan b);  // rejects points not on the curve
-  static Result<PublicKey> from_hex(std::string_view hex);
+  static Result<PublicKey> from_hex(std::string_view hex);  // 64 hex digits, either case
   std::string hex() const { return to_hex(bytes); }
   auto operator<=>(const PublicKey&) const = default;
 };
@@ -34,8 +39,14 @@ struct Signature {  // 64 bytes
   auto operator<=>(const Signature&) const = default;
 };
 
+// A default-constructed PrivateKey is empty (all-zero secret) and must not be used to sign.
 class PrivateKey {
  public:
+  PrivateKey() = default;
+  PrivateKey(const PrivateKey&) = default;
+  PrivateKey& operator=(const PrivateKey&) = default;
+  ~PrivateKey();  // wipes the secret
+
   static PrivateKey generate();                          // from the OS CSPRNG
   static Result<PrivateKey> from_bytes(ByteSpan secret);  // 32 bytes, valid scalar
   static PrivateKey from_seed(std::string_view seed);     // deterministic, for tests and testnets
@@ -45,6 +56,8 @@ class PrivateKey {
 
   Signature sign(SignDomain domain, std::string_view chain_id, ByteSpan message) const;
   Signature sign_hash(const Hash32& digest) const;  // raw BIP-340 over a 32-byte digest
+  // BIP-340 with caller-chosen auxiliary randomness: for conformance vectors only.
+  Signature sign_hash(const Hash32& digest, const std::array<uint8_t, 32>& aux_rand) const;
 
  private:
   std::array<uint8_t, 32> secret_{};
