@@ -1,0 +1,51 @@
+// The only way a validator's consensus key signs votes and proposals. It never signs two
+// different things for one (height, round, step): the last signed position, the digest of
+// its sign bytes and the signature are durably stored BEFORE a signature is released, a
+// request for exactly the same thing returns the stored signature, and anything else at or
+// below that position is refused — also after a crash and restart.
+#pragma once
+
+#include <string>
+
+#include "consensus/bft_durable_store.h"
+#include "consensus/bft_types.h"
+
+namespace ghost::consensus {
+
+struct SignState {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  Step step = Step::kPropose;
+  Hash32 digest;  // signing_hash of the last signed message; zero when nothing was signed
+  Signature signature;
+  bool empty() const { return digest.is_zero(); }
+};
+
+class Signer {
+ public:
+  // Loads the state from `file` in `store` (a fresh signer when absent). A corrupt state
+  // file is an error: guessing could double-sign.
+  static Result<Signer> open(PrivateKey key, std::string chain_id, DurableStore& store, std::string file);
+
+  const PublicKey& public_key() const { return key_.public_key(); }
+  const SignState& last() const { return last_; }
+
+  Result<pb::SignedVote> sign_vote(const pb::Vote& vote);
+  Result<pb::SignedProposal> sign_proposal(const pb::Proposal& proposal);
+
+  static Bytes encode_state(const SignState& s);
+  static Result<SignState> decode_state(ByteSpan data);
+
+ private:
+  Signer(PrivateKey key, std::string chain_id, DurableStore& store, std::string file, SignState last)
+      : key_(std::move(key)), chain_id_(std::move(chain_id)), store_(&store), file_(std::move(file)), last_(last) {}
+  Result<Signature> sign(SignDomain domain, uint64_t height, uint32_t round, Step step, ByteSpan message);
+
+  PrivateKey key_;
+  std::string chain_id_;
+  DurableStore* store_;
+  std::string file_;
+  SignState last_;
+};
+
+}  // namespace ghost::consensus
