@@ -29,10 +29,11 @@ std::filesystem::path fashion_dir();
 
 // Decompresses a whole gzip file (fails on a missing, truncated or corrupt file).
 Result<Bytes> read_gzip_file(const std::filesystem::path& path);
-// IDX parsing: magic 0x00000803 (images, 28 x 28) / 0x00000801 (labels); fails on a bad
-// magic, wrong dimensions, or a size different from what the header announces.
-Result<std::vector<uint8_t>> parse_idx_images(ByteSpan idx, uint64_t& count);
-Result<std::vector<uint8_t>> parse_idx_labels(ByteSpan idx);
+// IDX parsing: magic 0x00000803 (images, 28 x 28) / 0x00000801 (labels, each < 10); fails
+// on a bad magic, wrong dimensions, or a size different from what the header announces.
+// parse_idx_images fills count and pixels, parse_idx_labels count and labels.
+Result<FashionSet> parse_idx_images(ByteSpan idx);
+Result<FashionSet> parse_idx_labels(ByteSpan idx);
 
 // The 60,000 training or 10,000 test images with labels, in file order.
 Result<FashionSet> load_fashion_train(const std::filesystem::path& dir = fashion_dir());

@@ -106,9 +106,10 @@ class Model {
   // A training step of the last layer with target t (d_out floats) and learning rate lr.
   Result<TrainStep> train_step(ByteSpan input, std::span<const float> target, float lr,
                                Search search = Search::hnsw) const;
-  // Applies a step: the store (one atomic batch), then the in-memory keys and the index.
-  // Not thread-safe with infer.
-  Result<void> apply(const TrainStep& step);
+  // Applies new leaves (a computed step's writes, or a committed training result's): the
+  // store in one atomic batch, then the in-memory keys and the index (touched columns are
+  // re-inserted). The index file is rewritten only by save_indexes(). Not thread-safe with infer.
+  Result<void> apply(std::span<const LeafWrite> writes);
   // Saves the index of every Hopfield layer for the current roots.
   Result<void> save_indexes() const;
 

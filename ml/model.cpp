@@ -1,0 +1,337 @@
+#include "ml/model.h"
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "ml/canonical.h"
+
+namespace ghost::ml {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kModelFormat = 1;
+const char* kManifest = "model.json";
+
+const char* encoding_name(InputEncoding e) { return e == InputEncoding::u8 ? "u8" : "f32"; }
+
+json::object layer_to_json(const LayerSpec& l) {
+  json::object o;
+  o["type"] = l.type == LayerType::hopfield ? "hopfield" : "embedding";
+  o["d"] = l.d;
+  o["d_out"] = l.d_out;
+  o["n"] = l.n;
+  o["k"] = l.k;
+  o["beta"] = double(l.beta);  // float -> double -> JSON round-trips exactly
+  o["min_recall"] = double(l.min_recall);
+  o["encoding"] = encoding_name(l.encoding);
+  return o;
+}
+
+Result<LayerSpec> layer_from_json(const json::value& v) {
+  try {
+    const auto& o = v.as_object();
+    LayerSpec l;
+    const auto type = o.at("type").as_string();
+    if (type == "hopfield") l.type = LayerType::hopfield;
+    else if (type == "embedding") l.type = LayerType::embedding;
+    else return fail("unknown layer type");
+    l.d = json::value_to<uint32_t>(o.at("d"));
+    l.d_out = json::value_to<uint32_t>(o.at("d_out"));
+    l.n = json::value_to<uint64_t>(o.at("n"));
+    l.k = json::value_to<uint32_t>(o.at("k"));
+    l.beta = float(o.at("beta").to_number<double>());
+    l.min_recall = float(o.at("min_recall").to_number<double>());
+    const auto enc = o.at("encoding").as_string();
+    if (enc == "u8") l.encoding = InputEncoding::u8;
+    else if (enc == "f32") l.encoding = InputEncoding::f32;
+    else return fail("unknown input encoding");
+    return l;
+  } catch (const std::exception& e) {
+    return fail(std::string("malformed layer in model.json: ") + e.what());
+  }
+}
+
+std::vector<TensorShape> all_tensors(const std::vector<LayerSpec>& layers) {
+  std::vector<TensorShape> shapes;
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (auto& s : layer_tensors(layers[l], l)) shapes.push_back(s);
+  return shapes;
+}
+
+}  // namespace
+
+std::vector<TensorShape> layer_tensors(const LayerSpec& layer, size_t layer_number) {
+  auto name = [&](const char* tensor) {
+    std::string s(1, 'L');
+    s.append(std::to_string(layer_number)).append(1, '.').append(tensor);
+    return s;
+  };
+  if (layer.type == LayerType::embedding) return {{name("E"), layer.n, layer.d_out}};
+  return {{name("W_K"), layer.n, layer.d}, {name("W_V"), layer.n, layer.d_out}};
+}
+
+Result<void> validate_layers(std::span<const LayerSpec> layers) {
+  if (layers.empty()) return fail("a model needs at least one layer");
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerSpec& s = layers[l];
+    const std::string at = "layer " + std::to_string(l) + ": ";
+    if (s.type == LayerType::embedding) {
+      if (l != 0) return fail(at + "only the first layer can be an embedding");
+      if (auto v = validate(s.embedding()); !v) return fail(at + v.error().message);
+      if (s.d != 0 || s.k != 1 || s.beta != 0 || s.min_recall != 1 || s.encoding != InputEncoding::f32)
+        return fail(at + "an embedding has d = 0, k = 1, beta = 0, min_recall = 1");
+    } else if (s.type == LayerType::hopfield) {
+      if (auto v = validate(s.hopfield()); !v) return fail(at + v.error().message);
+      if (l > 0 && (s.encoding != InputEncoding::f32 || s.d != layers[l - 1].d_out))
+        return fail(at + "must read the previous layer's output: f32 with d = previous d_out");
+    } else {
+      return fail(at + "unknown layer type");
+    }
+  }
+  return {};
+}
+
+Model::~Model() = default;
+
+std::filesystem::path Model::index_path(size_t layer) const {
+  return dir_ / ("index-L" + std::to_string(layer) + ".hnsw");
+}
+
+Result<void> Model::create(const std::filesystem::path& dir, const std::string& name, std::vector<LayerSpec> layers,
+                           const LeafFiller& fill, unsigned threads) {
+  if (auto v = validate_layers(layers); !v) return v;
+  std::error_code ec;
+  if (std::filesystem::exists(dir / kManifest, ec)) return fail(dir.string() + " already holds a model");
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
+  auto store = WeightStore::create(dir / "weights", all_tensors(layers), fill, threads);
+  if (!store) return std::unexpected(store.error());
+  // The manifest last: a directory without it is not a model.
+  json::object m;
+  m["format"] = kModelFormat;
+  m["name"] = name;
+  json::array arr;
+  for (auto& l : layers) arr.push_back(layer_to_json(l));
+  m["layers"] = std::move(arr);
+  const auto tmp = dir / (std::string(kManifest) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json::serialize(m) << "\n";
+    if (!out.flush()) return fail("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, dir / kManifest, ec);
+  if (ec) return fail("cannot write model manifest: " + ec.message());
+  return {};
+}
+
+Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, const ModelOptions& options) {
+  std::ifstream in(dir / kManifest);
+  if (!in) return fail("no model at " + dir.string() + " (missing " + kManifest + ")");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::unique_ptr<Model> m(new Model());
+  m->dir_ = dir;
+  m->options_ = options;
+  try {
+    auto doc = json::parse(ss.str()).as_object();
+    if (doc.at("format").to_number<int>() != kModelFormat) return fail("unsupported model format");
+    m->name_ = std::string(doc.at("name").as_string());
+    for (auto& l : doc.at("layers").as_array()) {
+      auto spec = layer_from_json(l);
+      if (!spec) return std::unexpected(spec.error());
+      m->layers_.push_back(*spec);
+    }
+  } catch (const std::exception& e) {
+    return fail(std::string("malformed model.json: ") + e.what());
+  }
+  if (auto v = validate_layers(m->layers_); !v) return std::unexpected(v.error());
+  auto store = WeightStore::open(dir / "weights", options.threads);
+  if (!store) return std::unexpected(store.error());
+  m->store_ = std::move(*store);
+  const auto shapes = all_tensors(m->layers_);
+  if (m->store_->tensor_count() != shapes.size()) return fail("weights do not match the model's layers");
+  for (uint32_t t = 0; t < shapes.size(); ++t)
+    if (m->store_->shape(t) != shapes[t]) return fail("weights do not match the model's layers");
+  uint32_t next = 0;
+  for (size_t l = 0; l < m->layers_.size(); ++l) {
+    m->first_tensor_.push_back(next);
+    next += uint32_t(layer_tensors(m->layers_[l], l).size());
+  }
+  m->keys_.resize(m->layers_.size());
+  m->indexes_.resize(m->layers_.size());
+  if (options.use_index) {
+    for (size_t l = 0; l < m->layers_.size(); ++l) {
+      if (m->layers_[l].type != LayerType::hopfield) continue;
+      const Hash32 root = m->store_->root(m->first_tensor(l));
+      auto loaded = HnswIndex::load(m->index_path(l), m->layers_[l].d, m->layers_[l].n, {&root, 1}, options.hnsw);
+      if (loaded) {
+        m->indexes_[l] = std::move(*loaded);
+        continue;
+      }
+      m->indexes_[l] = HnswIndex::build(m->keys(l), options.hnsw);
+      m->keys_[l].reset();  // the index holds its own copy; exact search reloads on demand
+      if (auto s = m->indexes_[l]->save(m->index_path(l), {&root, 1}); !s) return std::unexpected(s.error());
+    }
+  }
+  return m;
+}
+
+const ColumnMatrix& Model::keys(size_t layer) const {
+  std::lock_guard lock(keys_mutex_);
+  if (!keys_.at(layer)) {
+    const LayerSpec& s = layers_.at(layer);
+    if (s.type != LayerType::hopfield) throw std::invalid_argument("layer has no W_K");
+    auto k = std::make_unique<ColumnMatrix>(s.d, s.n);
+    auto r = store_->for_each_leaf(first_tensor(layer), [&](uint64_t i, std::span<const float> col) {
+      std::copy(col.begin(), col.end(), k->column(i).begin());
+    });
+    if (!r) throw std::runtime_error(r.error().message);  // the store was checked at open
+    keys_[layer] = std::move(k);
+  }
+  return *keys_[layer];
+}
+
+const HnswIndex* Model::index(size_t layer) const { return indexes_.at(layer).get(); }
+
+void Model::set_ef(size_t ef) {
+  options_.hnsw.ef = ef;
+  for (auto& ix : indexes_)
+    if (ix) ix->set_ef(ef);
+}
+
+std::vector<Scored> Model::exact_top_k(size_t layer, std::span<const float> x_hat) const {
+  return ml::exact_top_k(keys(layer), x_hat, layers_.at(layer).k, options_.threads);
+}
+
+Result<std::vector<Scored>> Model::select(size_t layer, std::span<const float> x_hat, Search search) const {
+  const LayerSpec& s = layers_[layer];
+  const size_t k = s.hopfield().selected_count();
+  if (search == Search::exact) return exact_top_k(layer, x_hat);
+  const HnswIndex* ix = indexes_[layer].get();
+  if (!ix) return fail("no HNSW index loaded for layer " + std::to_string(layer));
+  size_t want = options_.rescore ? options_.rescore : 2 * size_t(k);
+  want = std::min<uint64_t>(std::max(want, k), s.n);
+  auto cand = ix->search(x_hat, want);
+  if (cand.size() < k) return exact_top_k(layer, x_hat);  // a graph too small to fill the set
+  std::vector<Scored> scored;
+  scored.reserve(cand.size());
+  for (uint64_t c : cand) scored.push_back({dot(ix->column(c), x_hat), c});
+  return best_of(std::move(scored), k);
+}
+
+Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) const {
+  const LayerSpec& s = layers_[layer];
+  const uint32_t t0 = first_tensor(layer);
+  Leaves l;
+  l.indices = std::move(indices);
+  const bool hop = s.type == LayerType::hopfield;
+  if (hop) l.keys.resize(l.indices.size() * s.d);
+  l.values.resize(l.indices.size() * s.d_out);
+  for (size_t r = 0; r < l.indices.size(); ++r) {
+    if (hop) {
+      if (auto k = store_->read_leaf(t0, l.indices[r], {l.keys.data() + r * s.d, s.d}); !k) return std::unexpected(k.error());
+    }
+    const uint32_t vt = hop ? t0 + 1 : t0;
+    if (auto v = store_->read_leaf(vt, l.indices[r], {l.values.data() + r * s.d_out, s.d_out}); !v)
+      return std::unexpected(v.error());
+  }
+  return l;
+}
+
+Result<Inference> Model::infer(ByteSpan input, Search search) const {
+  Inference inf;
+  Bytes carried;  // the previous layer's output, as the next layer's f32 input
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const LayerSpec& s = layers_[l];
+    const ByteSpan in = l == 0 ? input : ByteSpan(carried);
+    LayerTrace trace;
+    if (s.type == LayerType::embedding) {
+      auto i = decode_index(in, s.embedding());
+      if (!i) return std::unexpected(i.error());
+      auto leaves = read_leaves(l, {*i});
+      if (!leaves) return std::unexpected(leaves.error());
+      auto out = embedding_forward(s.embedding(), leaves->values);
+      if (!out) return std::unexpected(out.error());
+      trace.pass.selected = {*i};
+      trace.pass.output = std::move(*out);
+      trace.leaves = std::move(*leaves);
+    } else {
+      auto x = query_from_input(in, s.hopfield());
+      if (!x) return fail("layer " + std::to_string(l) + ": " + x.error().message);
+      auto sel = select(l, *x, search);
+      if (!sel) return std::unexpected(sel.error());
+      std::vector<uint64_t> idx;
+      for (auto& c : *sel) idx.push_back(c.index);
+      auto leaves = read_leaves(l, std::move(idx));
+      if (!leaves) return std::unexpected(leaves.error());
+      auto pass = forward_from_leaves(s.hopfield(), *x, *leaves);
+      if (!pass) return fail("layer " + std::to_string(l) + ": " + pass.error().message);
+      trace.pass = std::move(*pass);
+      trace.leaves = std::move(*leaves);
+    }
+    carried = encode_floats(trace.pass.output);
+    inf.layers.push_back(std::move(trace));
+  }
+  return inf;
+}
+
+Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> target, float lr, Search search) const {
+  auto fwd = infer(input, search);
+  if (!fwd) return std::unexpected(fwd.error());
+  const size_t l = layers_.size() - 1;
+  const LayerSpec& s = layers_[l];
+  const uint32_t t0 = first_tensor(l);
+  TrainStep step;
+  if (s.type == LayerType::embedding) {
+    const LayerTrace& tr = fwd->layers[l];
+    auto row = embedding_train(s.embedding(), tr.leaves.values, target, lr);
+    if (!row) return std::unexpected(row.error());
+    step.updated = tr.leaves;
+    step.updated.values = *row;
+    step.writes.push_back({t0, tr.leaves.indices[0], std::move(*row)});
+  } else {
+    const ByteSpan in = l == 0 ? input : ByteSpan();
+    const Bytes prev = l == 0 ? Bytes{} : encode_floats(fwd->layers[l - 1].pass.output);
+    auto x = query_from_input(l == 0 ? in : ByteSpan(prev), s.hopfield());
+    if (!x) return std::unexpected(x.error());
+    auto st = train_from_leaves(s.hopfield(), *x, fwd->layers[l].leaves, target, lr);
+    if (!st) return std::unexpected(st.error());
+    step.updated = std::move(st->updated);
+    for (size_t r = 0; r < step.updated.indices.size(); ++r) {
+      auto k = step.updated.key(r, s.d);
+      auto v = step.updated.value(r, s.d_out);
+      step.writes.push_back({t0, step.updated.indices[r], {k.begin(), k.end()}});
+      step.writes.push_back({t0 + 1, step.updated.indices[r], {v.begin(), v.end()}});
+    }
+  }
+  step.forward = std::move(*fwd);
+  return step;
+}
+
+Result<void> Model::apply(std::span<const LeafWrite> writes) {
+  if (auto r = store_->update(writes); !r) return r;
+  for (auto& w : writes) {
+    for (size_t l = 0; l < layers_.size(); ++l) {
+      if (layers_[l].type != LayerType::hopfield || w.tensor != first_tensor(l)) continue;
+      if (keys_[l]) std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
+      if (indexes_[l]) indexes_[l]->update(w.index, w.values);
+    }
+  }
+  return {};
+}
+
+Result<void> Model::save_indexes() const {
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    if (!indexes_[l]) continue;
+    const Hash32 root = store_->root(first_tensor(l));
+    if (auto s = indexes_[l]->save(index_path(l), {&root, 1}); !s) return s;
+  }
+  return {};
+}
+
+}  // namespace ghost::ml

@@ -1,0 +1,60 @@
+#include "ml/synthetic.h"
+
+#include "ml/canonical.h"
+
+namespace ghost::ml {
+
+namespace {
+
+// SplitMix64: a fixed, portable stream (std:: distributions differ between libraries).
+struct SplitMix {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in (-1, 1) and never exactly 0: an odd multiple of 2^-24 (exact in float32).
+  float symmetric() { return float(int64_t(next() >> 40) * 2 + 1 - (int64_t(1) << 24)) * 0x1p-24f; }
+};
+
+SplitMix stream(uint64_t seed, uint64_t tag, uint64_t i) {
+  SplitMix m{seed ^ (tag * 0xd1b54a32d192ed03ull)};
+  m.s ^= SplitMix{i}.next();
+  return m;
+}
+
+}  // namespace
+
+LayerSpec synthetic_layer(const SyntheticParams& p) {
+  return {LayerType::hopfield, p.d, p.d_out, p.n, p.k, p.beta, p.min_recall, InputEncoding::f32};
+}
+
+void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out) {
+  auto rng = stream(p.seed, 1, i);
+  for (float& x : out) x = rng.symmetric();
+  (void)normalize(out);  // cannot fail: elements are finite and never zero
+}
+
+void synthetic_value(const SyntheticParams& p, uint64_t i, std::span<float> out) {
+  auto rng = stream(p.seed, 2, i);
+  for (float& x : out) x = rng.symmetric();
+}
+
+Bytes synthetic_input(uint32_t d, uint64_t seed) {
+  auto rng = stream(seed, 3, 0);
+  std::vector<float> x(d);
+  for (float& v : x) v = rng.symmetric();
+  return encode_floats(x);
+}
+
+Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p, unsigned threads) {
+  auto fill = [&](uint32_t tensor, uint64_t i, std::span<float> out) {
+    if (tensor == 0) synthetic_key(p, i, out);
+    else synthetic_value(p, i, out);
+  };
+  return Model::create(dir, "synthetic", {synthetic_layer(p)}, fill, threads);
+}
+
+}  // namespace ghost::ml
