@@ -118,6 +118,9 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
     if (!names.insert(s.name).second) return fail("duplicate tensor name " + s.name);
   }
   threads = resolve_threads(threads);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
   leveldb::DB* raw = nullptr;
   auto st = leveldb::DB::Open(db_options(true), dir.string(), &raw);
   if (!st.ok()) return fail("cannot create weight store at " + dir.string() + ": " + st.ToString());
