@@ -9,21 +9,14 @@
 #include <random>
 
 #include "ml/canonical.h"
+#include "temp_dir.h"
 
 namespace ghost::ml {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string name = "ghost-ws-";
-    name.append(std::to_string(getpid())).append(1, '-').append(std::to_string(std::random_device{}()));
-    path = fs::temp_directory_path() / name;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;
 
 // A deterministic leaf value for (seed, tensor, index, j).
 float value(uint64_t seed, uint32_t t, uint64_t i, uint32_t j) {
