@@ -1,0 +1,206 @@
+#include "ml/model.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "crypto/merkle.h"
+#include "ml/canonical.h"
+#include "ml/synthetic.h"
+#include "temp_dir.h"
+
+namespace ghost::ml {
+namespace {
+
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+SyntheticParams small() { return {.n = 3000, .d = 24, .d_out = 5, .k = 8, .beta = 12, .seed = 21}; }
+
+ModelOptions opts() {
+  ModelOptions o;
+  o.hnsw.threads = 2;
+  o.hnsw.ef = 64;
+  o.threads = 2;
+  return o;
+}
+
+TEST(Model, SyntheticForwardMatchesTheReferenceWithExactAndHnswSearch) {
+  TempDir dir;
+  auto p = small();
+  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
+  auto m = Model::open(dir.path, opts());
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ((*m)->layers().size(), 1u);
+  EXPECT_EQ((*m)->layers()[0], synthetic_layer(p));
+  EXPECT_EQ((*m)->name(), "synthetic");
+  ASSERT_NE((*m)->index(0), nullptr);
+  int same_set = 0;
+  for (uint64_t s = 0; s < 30; ++s) {
+    const Bytes input = synthetic_input(p.d, s);
+    auto exact = (*m)->infer(input, Search::exact);
+    ASSERT_TRUE(exact) << exact.error().message;
+    // Reference: the pure functions over generated weights.
+    auto x = *query_from_input(input, synthetic_layer(p).hopfield());
+    const auto& tr = exact->layers[0];
+    for (size_t r = 0; r < tr.leaves.indices.size(); ++r) {
+      std::vector<float> k(p.d), v(p.d_out);
+      synthetic_key(p, tr.leaves.indices[r], k);
+      synthetic_value(p, tr.leaves.indices[r], v);
+      ASSERT_TRUE(std::equal(k.begin(), k.end(), tr.leaves.key(r, p.d).begin()));
+      ASSERT_TRUE(std::equal(v.begin(), v.end(), tr.leaves.value(r, p.d_out).begin()));
+    }
+    auto ref = forward_from_leaves(synthetic_layer(p).hopfield(), x, tr.leaves);
+    ASSERT_TRUE(ref);
+    EXPECT_EQ(encode_floats(ref->output), encode_floats(exact->output()));
+    auto approx = (*m)->infer(input, Search::hnsw);
+    ASSERT_TRUE(approx);
+    if (approx->layers[0].pass.selected == tr.pass.selected) {
+      ++same_set;
+      EXPECT_EQ(encode_floats(approx->output()), encode_floats(exact->output()));
+    }
+  }
+  EXPECT_GE(same_set, 20);
+}
+
+TEST(Model, ReopenLoadsTheSavedIndexInsteadOfRebuilding) {
+  TempDir dir;
+  ASSERT_TRUE(build_synthetic_model(dir.path, small(), 2));
+  ASSERT_TRUE(Model::open(dir.path, opts()));
+  auto ix = dir.path / "index-L0.hnsw";
+  ASSERT_TRUE(fs::exists(ix));
+  const auto stamp = fs::last_write_time(ix);
+  auto again = Model::open(dir.path, opts());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(fs::last_write_time(ix), stamp);
+}
+
+TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
+  TempDir dir;
+  auto p = small();
+  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
+  auto m = std::move(*Model::open(dir.path, opts()));
+  const Bytes input = synthetic_input(p.d, 99);
+  std::vector<float> target(p.d_out, 0.0f);
+  target[1] = 1.0f;
+  const auto old_roots = m->store().roots();
+  auto step = m->train_step(input, target, 0.5f, Search::exact);
+  ASSERT_TRUE(step) << step.error().message;
+  ASSERT_EQ(step->writes.size(), 2 * size_t(p.k));
+  // What a verifier does: old multiproofs + new leaves give the new roots.
+  const auto& sel = step->forward.layers[0].pass.selected;
+  auto kproof = m->store().tree(0).multiproof(sel), vproof = m->store().tree(1).multiproof(sel);
+  ASSERT_TRUE(m->apply(step->writes));
+  EXPECT_NE(m->store().roots(), old_roots);
+  std::vector<Bytes> ks, vs;
+  for (size_t r = 0; r < sel.size(); ++r) {
+    ks.push_back(encode_floats(step->updated.key(r, p.d)));
+    vs.push_back(encode_floats(step->updated.value(r, p.d_out)));
+  }
+  std::vector<ByteSpan> kspan(ks.begin(), ks.end()), vspan(vs.begin(), vs.end());
+  EXPECT_EQ(*merkle::multiproof_root(kproof, kspan), m->store().root(0));
+  EXPECT_EQ(*merkle::multiproof_root(vproof, vspan), m->store().root(1));
+  // The index holds the new columns, and the loss went down.
+  auto c = m->index(0)->column(sel[0]);
+  EXPECT_TRUE(std::equal(c.begin(), c.end(), step->updated.key(0, p.d).begin()));
+  auto after = m->infer(input, Search::exact);
+  ASSERT_TRUE(after);
+  auto loss = [&](const std::vector<float>& o) {
+    float l = 0;
+    for (uint32_t j = 0; j < p.d_out; ++j) l += (o[j] - target[j]) * (o[j] - target[j]);
+    return l;
+  };
+  EXPECT_LT(loss(after->output()), loss(step->forward.output()));
+  const auto roots = m->store().roots();
+  // Not saved: the index on disk is stale and must be rebuilt, not trusted.
+  const auto stamp = fs::last_write_time(m->index_path(0));
+  m.reset();
+  auto reopened = Model::open(dir.path, opts());
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->store().roots(), roots);
+  EXPECT_NE(fs::last_write_time((*reopened)->index_path(0)), stamp);
+  auto c2 = (*reopened)->index(0)->column(sel[0]);
+  EXPECT_TRUE(std::equal(c2.begin(), c2.end(), step->updated.key(0, p.d).begin()));
+}
+
+TEST(Model, RejectsBadInputsAndTargetsWithoutChangingAnything) {
+  TempDir dir;
+  auto p = small();
+  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
+  auto m = std::move(*Model::open(dir.path, opts()));
+  const auto roots = m->store().roots();
+  EXPECT_FALSE(m->infer(Bytes(p.d * 4 - 1, 0)));
+  EXPECT_FALSE(m->infer(Bytes(p.d * 4, 0)));
+  std::vector<float> target(p.d_out, 0.0f);
+  EXPECT_FALSE(m->train_step(synthetic_input(p.d, 1), std::vector<float>(p.d_out + 1), 0.1f));
+  EXPECT_FALSE(m->train_step(synthetic_input(p.d, 1), target, -0.1f));
+  std::vector<LeafWrite> bad{{0, 0, std::vector<float>(p.d, 0.1f)}, {5, 0, {1.0f}}};
+  EXPECT_FALSE(m->apply(bad));
+  EXPECT_EQ(m->store().roots(), roots);
+}
+
+TEST(Model, OpenRefusesMissingOrMalformedDirectories) {
+  TempDir dir;
+  EXPECT_FALSE(Model::open(dir.path / "none"));
+  ASSERT_TRUE(build_synthetic_model(dir.path, small(), 2));
+  EXPECT_FALSE(build_synthetic_model(dir.path, small(), 2));  // already a model
+  for (const char* manifest : {"{", "{\"format\":2,\"name\":\"x\",\"layers\":[]}", "{\"format\":1,\"name\":\"x\",\"layers\":[]}",
+                               "{\"format\":1,\"name\":\"x\",\"layers\":[{\"type\":\"hopfield\"}]}"}) {
+    std::ofstream(dir.path / "model.json", std::ios::trunc) << manifest;
+    EXPECT_FALSE(Model::open(dir.path, opts())) << manifest;
+  }
+}
+
+TEST(Model, LayerValidation) {
+  LayerSpec hop{LayerType::hopfield, 4, 3, 10, 2, 5, 0.75f, InputEncoding::f32};
+  LayerSpec emb{LayerType::embedding, 0, 4, 10, 1, 0, 1, InputEncoding::f32};
+  EXPECT_TRUE(validate_layers(std::vector{hop}));
+  EXPECT_TRUE(validate_layers(std::vector{emb, hop}));
+  EXPECT_FALSE(validate_layers(std::vector<LayerSpec>{}));
+  EXPECT_FALSE(validate_layers(std::vector{hop, emb}));  // embedding not first
+  LayerSpec wrong_d = hop;
+  wrong_d.d = 5;
+  EXPECT_FALSE(validate_layers(std::vector{emb, wrong_d}));
+  LayerSpec u8 = hop;
+  u8.encoding = InputEncoding::u8;
+  EXPECT_FALSE(validate_layers(std::vector{emb, u8}));
+  LayerSpec emb_k = emb;
+  emb_k.k = 3;
+  EXPECT_FALSE(validate_layers(std::vector{emb_k, hop}));
+  EXPECT_EQ(layer_tensors(hop, 2)[1].name, "L2.W_V");
+  EXPECT_EQ(layer_tensors(emb, 0)[0].name, "L0.E");
+}
+
+TEST(Model, EmbeddingThenHopfieldChainsLayers) {
+  TempDir dir;
+  const SyntheticParams hp{.n = 500, .d = 6, .d_out = 3, .k = 4, .beta = 5, .seed = 2};
+  LayerSpec emb{LayerType::embedding, 0, 6, 50, 1, 0, 1, InputEncoding::f32};
+  auto fill = [&](uint32_t t, uint64_t i, std::span<float> out) {
+    if (t == 0) synthetic_value({.d_out = 6, .seed = 77}, i, out);
+    else if (t == 1) synthetic_key(hp, i, out);
+    else synthetic_value(hp, i, out);
+  };
+  ASSERT_TRUE(Model::create(dir.path, "chain", {emb, synthetic_layer(hp)}, fill, 2));
+  auto m = Model::open(dir.path, opts());
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ((*m)->first_tensor(1), 1u);
+  auto inf = (*m)->infer(encode_index(7), Search::exact);
+  ASSERT_TRUE(inf) << inf.error().message;
+  ASSERT_EQ(inf->layers.size(), 2u);
+  std::vector<float> row(6);
+  synthetic_value({.d_out = 6, .seed = 77}, 7, row);
+  EXPECT_EQ(inf->layers[0].pass.output, row);
+  EXPECT_EQ(inf->layers[0].leaves.values, row);
+  auto x = *query_from_input(encode_floats(row), synthetic_layer(hp).hopfield());
+  auto ref = forward_from_leaves(synthetic_layer(hp).hopfield(), x, inf->layers[1].leaves);
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->output, inf->output());
+  EXPECT_FALSE((*m)->infer(encode_index(50)));
+  // Training moves the last layer only.
+  auto step = (*m)->train_step(encode_index(7), std::vector<float>{1, 0, 0}, 0.2f, Search::exact);
+  ASSERT_TRUE(step) << step.error().message;
+  for (auto& w : step->writes) EXPECT_GE(w.tensor, 1u);
+}
+
+}  // namespace
+}  // namespace ghost::ml
