@@ -104,7 +104,9 @@ TEST(LeafCodec, RejectsTruncatedCorruptAndTrailingBytes) {
     Bytes flipped = wire;
     flipped[i] ^= 0x10;
     auto r = decode_leaves(flipped, pb::LEAVES_DELTA_ZSTD, 4, 200);
-    if (r) EXPECT_EQ(r->size(), canonical.size());
+    if (r) {
+      EXPECT_EQ(r->size(), canonical.size());
+    }
   }
 }
 

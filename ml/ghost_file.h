@@ -1,0 +1,62 @@
+// Ghost files (DESIGN.md §3 "Ghost file"): a model's architecture plus the committed Merkle
+// root of every weight tensor, as a protobuf and as a `.ghost` file (binary protobuf).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "crypto/bytes.h"
+#include "crypto/hash.h"
+#include "crypto/result.h"
+#include "ml/model.h"
+#include "proto/ghost.pb.h"
+
+namespace ghost::ml {
+
+inline constexpr uint32_t kGhostFormatVersion = 1;
+inline constexpr size_t kMaxGhostFileBytes = 1u << 20;
+inline constexpr size_t kAddressBytes = 20;
+
+// What the chain needs besides architecture and roots.
+struct GhostFileMeta {
+  Bytes owner;  // 20-byte address, or empty offline
+  pb::UpdatePolicy policy = pb::OWNER_ONLY;
+  std::vector<Bytes> trainers;  // only under LISTED_TRAINERS
+  uint64_t price_floor = 0;     // micro-credits per inference
+};
+
+// The ghost file of a model at its current roots.
+pb::GhostFile ghost_file_of(const Model& model, const GhostFileMeta& meta = {});
+
+// Every structural rule: format version, hash function, policy and addresses, each layer's
+// parameters (shapes > 0, k <= n, 0 < min_recall <= 1, beta finite > 0, chaining), each
+// tensor's name, shape and 32-byte root. The first violation is the error.
+Result<void> validate_ghost_file(const pb::GhostFile& file);
+
+// SHA-256 of the deterministic encoding: the model id when registered.
+Hash32 model_id(const pb::GhostFile& file);
+
+// The architecture and roots a ghost proof is checked against: one version of one model.
+struct ModelVersion {
+  Hash32 model_id;
+  uint64_t version = 0;
+  std::vector<LayerSpec> layers;
+  std::vector<Hash32> roots;  // every tensor, layer_tensors() order across layers
+
+  // Index into roots of the first tensor of `layer`.
+  size_t first_tensor(size_t layer) const;
+};
+
+// Version 0 of a ghost file (validated first).
+Result<ModelVersion> model_version(const pb::GhostFile& file);
+
+Result<pb::GhostFile> decode_ghost_file(ByteSpan data);  // size limit, parse, validate
+Result<void> save_ghost_file(const std::filesystem::path& path, const pb::GhostFile& file);
+Result<pb::GhostFile> load_ghost_file(const std::filesystem::path& path);
+
+// Protobuf's JSON mapping (bytes as base64), indented.
+std::string ghost_file_json(const pb::GhostFile& file);
+
+}  // namespace ghost::ml
