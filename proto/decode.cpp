@@ -3,7 +3,21 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 namespace ghost::pb {
+
+namespace {
+// Protobuf logs parse problems (e.g. invalid UTF-8 in a string field) to stderr; for
+// untrusted input those are ordinary rejections that decode() already reports.
+const bool kQuietParseLogs = [] {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
+                                     const std::string& message) {
+    if (level >= google::protobuf::LOGLEVEL_FATAL) fprintf(stderr, "protobuf %s:%d: %s\n", file, line, message.c_str());
+  });
+  return true;
+}();
+}  // namespace
 
 Result<void> decode(ByteSpan data, google::protobuf::MessageLite& out, size_t max_bytes) {
   if (data.size() > max_bytes)
