@@ -97,6 +97,16 @@ TEST(Keystore, IndependentDecryptionFollowingTheSpec) {
   EXPECT_EQ(to_hex(plain), to_hex(key.secret()));
 }
 
+// Written by an earlier build (PrivateKey::from_seed("fuzz"), passphrase "fuzz", n=16 r=1 p=1):
+// files on disk must stay readable.
+TEST(Keystore, ReadsAPinnedKeystore) {
+  constexpr std::string_view kPinned =
+      R"({"version":1,"address":"gc1899830818afa9620b2e391e90ce49b7572e17123","pubkey":"72b5c72403e62e3eecbf6a623fbde3416c4264a22ba40ee734e901b48fd85f2a","kdf":"scrypt","kdf_params":{"n":16,"r":1,"p":1,"salt":"ff0e2ae4d755425dde6adbc770dc50816008b7feac50560c5e1c53deebc2407d"},"cipher":"aes-256-gcm","iv":"22ac1a0c068313185640c366","ciphertext":"9def6df398a806cc5bd97ccb372c2f600e453544e0c60b59e9419b5b376e37b3","tag":"59177672f6bdf1df5e33d76f151106e8"})";
+  auto key = decode_keystore(kPinned, "fuzz");
+  ASSERT_TRUE(key.has_value()) << key.error().message;
+  EXPECT_EQ(to_hex(key->secret()), to_hex(PrivateKey::from_seed("fuzz").secret()));
+}
+
 TEST(Keystore, FreshSaltAndIvEveryTime) {
   PrivateKey key = PrivateKey::from_seed("fresh");
   json::object a = as_object(encode(key, pass("pw"))), b = as_object(encode(key, pass("pw")));
