@@ -1,6 +1,10 @@
 #include "crypto/hash.h"
 
-#include <openssl/evp.h>
+// The EVP interface costs ~100 ns of provider dispatch per message, as much as hashing
+// two blocks: Merkle node hashes (65 bytes) would spend half their time there. The
+// low-level SHA-256 calls run the same SHA-NI/AVX2 code without it (docs/decisions.md).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -27,17 +31,14 @@ bool Hash32::is_zero() const {
   return true;
 }
 
-static EVP_MD_CTX* ctx_of(void* p) { return static_cast<EVP_MD_CTX*>(p); }
+static SHA256_CTX* ctx_of(void* p) { return static_cast<SHA256_CTX*>(p); }
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex2(ctx_of(ctx_), EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("OpenSSL SHA-256 init failed");
-}
+Sha256::Sha256() : ctx_(new SHA256_CTX) { SHA256_Init(ctx_of(ctx_)); }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_of(ctx_)); }
+Sha256::~Sha256() { delete ctx_of(ctx_); }
 
 Sha256& Sha256::update(const void* data, size_t len) {
-  EVP_DigestUpdate(ctx_of(ctx_), data, len);
+  SHA256_Update(ctx_of(ctx_), data, len);
   return *this;
 }
 
@@ -45,9 +46,8 @@ Sha256& Sha256::update(ByteSpan data) { return update(data.data(), data.size());
 
 Hash32 Sha256::final() {
   Hash32 h;
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_of(ctx_), h.bytes.data(), &len);
-  EVP_DigestInit_ex2(ctx_of(ctx_), nullptr, nullptr);
+  SHA256_Final(h.bytes.data(), ctx_of(ctx_));
+  SHA256_Init(ctx_of(ctx_));
   return h;
 }
 
