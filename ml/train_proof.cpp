@@ -1,0 +1,100 @@
+#include "ml/train_proof.h"
+
+#include <cmath>
+#include <string>
+
+#include "ml/canonical.h"
+#include "ml/embedding.h"
+#include "ml/ghost_proof.h"
+
+namespace ghost::ml {
+namespace {
+
+std::string num(uint64_t v) { return std::to_string(v); }
+
+// The last layer's leaves after the step, from what the forward proof revealed.
+Result<Leaves> step_leaves(const LayerSpec& spec, const VerifiedLayer& layer, std::span<const float> target, float lr) {
+  if (spec.type == LayerType::embedding) {
+    auto row = embedding_train(spec.embedding(), layer.leaves.values, target, lr);
+    if (!row) return std::unexpected(row.error());
+    Leaves out = layer.leaves;
+    out.values = std::move(*row);
+    return out;
+  }
+  auto step = train_from_leaves(spec.hopfield(), layer.x_hat, layer.leaves, target, lr);
+  if (!step) return std::unexpected(step.error());
+  return std::move(step->updated);
+}
+
+// Roots of the last layer's tensors after replacing the opened leaves: old proofs, new data.
+Result<std::vector<Hash32>> roots_after(const ModelVersion& version, const LayerSpec& spec, size_t layer,
+                                        const std::vector<merkle::Multiproof>& proofs, const Leaves& updated) {
+  std::vector<Hash32> roots = version.roots;
+  const auto shapes = layer_tensors(spec, layer);
+  for (size_t t = 0; t < shapes.size(); ++t) {
+    const auto& floats = spec.type == LayerType::hopfield && t == 0 ? updated.keys : updated.values;
+    const Bytes bytes = encode_floats(floats);
+    std::vector<ByteSpan> leaves;
+    for (size_t r = 0; r < updated.indices.size(); ++r)
+      leaves.push_back(ByteSpan(bytes).subspan(r * shapes[t].leaf_bytes(), shapes[t].leaf_bytes()));
+    auto root = merkle::multiproof_root(proofs.at(t), leaves);
+    if (!root) return std::unexpected(root.error());
+    roots[version.first_tensor(layer) + t] = *root;
+  }
+  return roots;
+}
+
+}  // namespace
+
+pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
+                                std::span<const float> target, float lr, const TrainStep& step,
+                                pb::LeafEncoding encoding) {
+  pb::TrainProof proof;
+  *proof.mutable_forward() = make_ghost_proof(model, model_id, version, input, step.forward, encoding);
+  const Bytes t = encode_floats(target);
+  proof.set_target(std::string(t.begin(), t.end()));
+  proof.set_lr(lr);
+  const size_t last = model.layers().size() - 1;
+  const LayerSpec& spec = model.layers()[last];
+  ModelVersion current{model_id, version, model.layers(), model.store().roots()};
+  std::vector<merkle::Multiproof> proofs;
+  for (size_t t = 0; t < layer_tensors(spec, last).size(); ++t)
+    proofs.push_back(model.store().tree(model.first_tensor(last) + uint32_t(t)).multiproof(step.updated.indices));
+  auto roots = roots_after(current, spec, last, proofs, step.updated);
+  for (const auto& r : roots.value_or(std::vector<Hash32>{}))
+    proof.add_new_roots(std::string(r.bytes.begin(), r.bytes.end()));
+  return proof;
+}
+
+Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const ModelVersion& version) {
+  auto forward = verify_ghost_proof(proof.forward(), version);
+  if (!forward) return fail("forward pass: " + forward.error().message);
+  const size_t last = version.layers.size() - 1;
+  const LayerSpec& spec = version.layers[last];
+  auto target = decode_floats(as_bytes(proof.target()), spec.d_out);
+  if (!target) return fail("target: " + target.error().message);
+  if (!std::isfinite(proof.lr())) return fail("learning rate must be finite");
+  const VerifiedLayer& layer = forward->layers[last];
+  auto updated = step_leaves(spec, layer, *target, proof.lr());
+  if (!updated) return fail("training step: " + updated.error().message);
+  auto roots = roots_after(version, spec, last, layer.proofs, *updated);
+  if (!roots) return std::unexpected(roots.error());
+  if (size_t(proof.new_roots_size()) != roots->size())
+    return fail("proof claims " + num(proof.new_roots_size()) + " new roots, the model has " + num(roots->size()) +
+                " tensors");
+  for (size_t t = 0; t < roots->size(); ++t)
+    if (!std::ranges::equal(as_bytes(proof.new_roots(int(t))), (*roots)[t].bytes))
+      return fail("new root of tensor " + num(t) + " differs from the one the step produces");
+  VerifiedTraining out{std::move(*roots), {}};
+  const auto shapes = layer_tensors(spec, last);
+  const uint32_t t0 = uint32_t(version.first_tensor(last));
+  for (size_t r = 0; r < updated->indices.size(); ++r)
+    for (size_t t = 0; t < shapes.size(); ++t) {
+      const auto& floats = spec.type == LayerType::hopfield && t == 0 ? updated->keys : updated->values;
+      const auto leaf = std::span(floats).subspan(r * shapes[t].leaf_floats, shapes[t].leaf_floats);
+      out.writes.push_back({t0 + uint32_t(t), updated->indices[r], {leaf.begin(), leaf.end()}});
+    }
+  return out;
+}
+
+}  // namespace ghost::ml
