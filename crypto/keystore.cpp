@@ -332,7 +332,7 @@ Result<void> save_keystore(const std::filesystem::path& path, const PrivateKey& 
 
   std::string tmp = path.string() + ".tmp-XXXXXX";
   int fd = ::mkstemp(tmp.data());  // creates the file with mode 0600
-  if (fd < 0) return fail("cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return fail("cannot create keystore " + path.string() + ": " + std::strerror(errno));
   auto abandon = [&](std::string why) {
     ::close(fd);
     ::unlink(tmp.c_str());
