@@ -56,7 +56,8 @@ class PrivateKey {
 
   Signature sign(SignDomain domain, std::string_view chain_id, ByteSpan message) const;
   Signature sign_hash(const Hash32& digest) const;  // raw BIP-340 over a 32-byte digest
-  // BIP-340 with caller-chosen auxiliary randomness: for conformance vectors only.
+  // BIP-340 with caller-chosen auxiliary randomness: the same (key, digest, aux) always gives
+  // the same signature (all-zero aux for reproducible re-signing; conformance vectors).
   Signature sign_hash(const Hash32& digest, const std::array<uint8_t, 32>& aux_rand) const;
 
  private:

@@ -253,6 +253,17 @@ TEST(KeysDomain, SignaturesUseFreshRandomnessButAllVerify) {
   EXPECT_TRUE(verify(key.public_key(), SignDomain::kVote, "c", as_bytes("m"), b));
 }
 
+TEST(KeysDomain, FixedAuxRandomnessGivesReproducibleSignatures) {
+  PrivateKey key = PrivateKey::from_seed("resign");
+  Hash32 digest = signing_hash(SignDomain::kVote, "c", as_bytes("vote"));
+  std::array<uint8_t, 32> zero{}, one{};
+  one[31] = 1;
+  Signature a = key.sign_hash(digest, zero);
+  EXPECT_EQ(a, key.sign_hash(digest, zero));
+  EXPECT_NE(a, key.sign_hash(digest, one));
+  EXPECT_TRUE(verify(key.public_key(), SignDomain::kVote, "c", as_bytes("vote"), a));
+}
+
 // --- addresses ---
 
 TEST(Address, IsFirst20BytesOfPubkeyHash) {
