@@ -20,6 +20,10 @@ float dot_scalar(std::span<const float> a, std::span<const float> b);
 float dot_simd(std::span<const float> a, std::span<const float> b);
 bool simd_available();
 
+// out[c] = dot(q, column c) for `count` columns of q.size() floats stored contiguously at
+// `columns`: the same bits as dot(), several columns per pass (the exact top-k scan).
+void dot_columns(std::span<const float> q, const float* columns, size_t count, float* out);
+
 // The project's own float32 exp (range reduction by ln 2 + fixed polynomial, only
 // add/mul/convert). exp(x) = 0 for x < -104, +inf for x > 88.72, NaN stays NaN.
 float exp_f32(float x);

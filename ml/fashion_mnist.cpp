@@ -109,11 +109,32 @@ Result<void> build_fashion_model(const std::filesystem::path& dir, const Fashion
       auto x = query_from_input(train.image(i), layer.hopfield());
       std::copy(x->begin(), x->end(), out.begin());
     } else {
-      std::fill(out.begin(), out.end(), 0.0f);
-      out[train.labels[i]] = 1.0f;
+      auto t = one_hot(train.labels[i]);
+      std::copy(t.begin(), t.end(), out.begin());
     }
   };
   return Model::create(dir, "fashion-mnist", {layer}, fill, threads);
+}
+
+std::vector<float> one_hot(uint8_t label) {
+  std::vector<float> t(kFashionClasses, 0.0f);
+  t.at(label) = 1.0f;
+  return t;
+}
+
+MemoryLayer fashion_memory_layer(const FashionSet& set, uint64_t first, uint64_t n) {
+  const HopfieldSpec spec = fashion_layer(n).hopfield();
+  ColumnMatrix keys(kFashionPixels, n);
+  std::vector<float> values;
+  values.reserve(n * kFashionClasses);
+  for (uint64_t i = 0; i < n; ++i) {
+    auto x = query_from_input(set.image(first + i), spec);
+    if (!x) throw std::invalid_argument("image " + std::to_string(first + i) + ": " + x.error().message);
+    std::copy(x->begin(), x->end(), keys.column(i).begin());
+    auto t = one_hot(set.labels[first + i]);
+    values.insert(values.end(), t.begin(), t.end());
+  }
+  return MemoryLayer(spec, std::move(keys), std::move(values));
 }
 
 }  // namespace ghost::ml

@@ -9,6 +9,7 @@
 
 #include "crypto/bytes.h"
 #include "crypto/result.h"
+#include "ml/memory_layer.h"
 #include "ml/model.h"
 
 namespace ghost::ml {
@@ -45,5 +46,10 @@ LayerSpec fashion_layer(uint64_t n);
 // W_K column i = image i decoded as a u8 input and normalized, W_V row i = one-hot label i.
 Result<void> build_fashion_model(const std::filesystem::path& dir, const FashionSet& train,
                                  uint64_t n = 0, unsigned threads = 0);
+
+// The default model's layer over images [first, first + n) of `set`, in memory.
+MemoryLayer fashion_memory_layer(const FashionSet& set, uint64_t first, uint64_t n);
+// The one-hot target of a label.
+std::vector<float> one_hot(uint8_t label);
 
 }  // namespace ghost::ml

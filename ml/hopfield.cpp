@@ -93,15 +93,21 @@ std::vector<Scored> exact_top_k(const ColumnMatrix& keys, std::span<const float>
     const uint64_t lo = n * t / threads, hi = n * (t + 1) / threads;
     std::vector<Scored>& heap = part[t];  // the worst of the kept ones on top
     heap.reserve(k + 1);
-    for (uint64_t i = lo; i < hi; ++i) {
-      Scored s{dot(keys.column(i), x_hat), i};
-      if (heap.size() < k) {
-        heap.push_back(s);
-        std::push_heap(heap.begin(), heap.end(), ranks_before);
-      } else if (k > 0 && ranks_before(s, heap.front())) {
-        std::pop_heap(heap.begin(), heap.end(), ranks_before);
-        heap.back() = s;
-        std::push_heap(heap.begin(), heap.end(), ranks_before);
+    constexpr uint64_t kBlock = 64;
+    float scores[kBlock];
+    for (uint64_t b = lo; b < hi; b += kBlock) {
+      const uint64_t m = std::min(kBlock, hi - b);
+      dot_columns(x_hat, keys.column(b).data(), m, scores);
+      for (uint64_t r = 0; r < m; ++r) {
+        Scored s{scores[r], b + r};
+        if (heap.size() < k) {
+          heap.push_back(s);
+          std::push_heap(heap.begin(), heap.end(), ranks_before);
+        } else if (k > 0 && ranks_before(s, heap.front())) {
+          std::pop_heap(heap.begin(), heap.end(), ranks_before);
+          heap.back() = s;
+          std::push_heap(heap.begin(), heap.end(), ranks_before);
+        }
       }
     }
   };

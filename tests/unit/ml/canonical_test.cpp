@@ -94,6 +94,20 @@ TEST(CanonicalDot, ConformanceVectors) {
   }
 }
 
+TEST(CanonicalDot, ColumnsAreBitIdenticalToSingleDots) {
+  std::mt19937_64 rng(13);
+  for (size_t d : {1u, 7u, 8u, 9u, 64u, 784u, 1001u}) {
+    for (size_t count : {0u, 1u, 3u, 4u, 5u, 13u}) {
+      auto q = random_floats(rng, d, 1.0f), cols = random_floats(rng, d * count, 2.0f);
+      std::vector<float> out(count + 1, 42.0f);
+      dot_columns(q, cols.data(), count, out.data());
+      for (size_t c = 0; c < count; ++c)
+        ASSERT_EQ(bits(out[c]), bits(dot_scalar(q, {cols.data() + c * d, d}))) << d << " " << count << " " << c;
+      EXPECT_EQ(out[count], 42.0f);  // writes exactly `count` results
+    }
+  }
+}
+
 TEST(CanonicalDot, DifferentLengthsThrow) {
   std::vector<float> a(3), b(4);
   EXPECT_THROW(dot(a, b), std::invalid_argument);

@@ -105,27 +105,17 @@ TEST(Fashion, GzipReaderRejectsMissingCorruptAndTruncatedFiles) {
 // The default model's answer to test image 0, from W_K = all 60,000 training images
 // (DESIGN.md §3) held in memory. Pinned: changing these is a protocol change.
 TEST(Fashion, GoldenAnswerToTestImageZero) {
-  const LayerSpec layer = fashion_layer(train().count);
-  const HopfieldSpec spec = layer.hopfield();
-  ColumnMatrix keys(kFashionPixels, train().count);
-  for (uint64_t i = 0; i < train().count; ++i) {
-    auto x = query_from_input(train().image(i), spec);
-    ASSERT_TRUE(x);
-    std::copy(x->begin(), x->end(), keys.column(i).begin());
-  }
-  auto x = query_from_input(test_set().image(0), spec);
+  const MemoryLayer layer = fashion_memory_layer(train(), 0, train().count);
+  auto x = query_from_input(test_set().image(0), layer.spec());
   ASSERT_TRUE(x);
-  auto top = exact_top_k(keys, *x, spec.k);
-  Leaves leaves;
+  auto top = exact_top_k(layer.keys(), *x, layer.spec().k);
   std::string selected;
-  for (auto s : top) {
-    leaves.indices.push_back(s.index);
-    leaves.keys.insert(leaves.keys.end(), keys.column(s.index).begin(), keys.column(s.index).end());
-    for (uint32_t c = 0; c < kFashionClasses; ++c) leaves.values.push_back(train().labels[s.index] == c ? 1.0f : 0.0f);
-    selected += std::to_string(s.index) + " ";
-  }
-  auto pass = forward_from_leaves(spec, *x, leaves);
+  for (auto s : top) selected.append(std::to_string(s.index)).append(1, ' ');
+  auto pass = forward_from_leaves(layer.spec(), *x, layer.leaves(top));
   ASSERT_TRUE(pass);
+  auto direct = layer.forward(test_set().image(0));
+  ASSERT_TRUE(direct);
+  EXPECT_EQ(direct->output, pass->output);
   EXPECT_EQ(std::max_element(pass->output.begin(), pass->output.end()) - pass->output.begin(), 9);
   EXPECT_EQ(selected, "2688 8776 10119 10740 15081 18094 18339 18352 21346 21894 29768 36419 45365 52275 52468 53939 ");
   EXPECT_EQ(sha256(encode_floats(pass->output)).hex(), "2d9b24a3b2bbdc42f795d0faa16b620cfab08917a2e3079dd11ade226a6947c0");

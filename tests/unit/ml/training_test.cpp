@@ -1,0 +1,58 @@
+// Sparse training as a learning algorithm (not just as arithmetic): on fashion-mnist, steps
+// on images the memory does not hold must improve test accuracy.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "ml/canonical.h"
+#include "ml/fashion_mnist.h"
+
+namespace ghost::ml {
+namespace {
+
+double accuracy(const MemoryLayer& layer, const FashionSet& test, uint64_t count) {
+  uint64_t right = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    auto pass = layer.forward(test.image(i), 2);
+    EXPECT_TRUE(pass);
+    auto best = std::max_element(pass->output.begin(), pass->output.end()) - pass->output.begin();
+    right += uint64_t(best) == test.labels[i];
+  }
+  return double(right) / double(count);
+}
+
+TEST(Training, HeldOutStepsImproveTestAccuracy) {
+  auto train = load_fashion_train();
+  auto test = load_fashion_test();
+  ASSERT_TRUE(train && test);
+  // Memory: the first 2,000 training images. Trained on: the next 3,000, which it does not hold.
+  MemoryLayer layer = fashion_memory_layer(*train, 0, 2000);
+  const double before = accuracy(layer, *test, 1000);
+  const auto keys_before = layer.keys().data;
+  for (uint64_t i = 2000; i < 5000; ++i) ASSERT_TRUE(layer.train(train->image(i), one_hot(train->labels[i]), 0.1f, 2));
+  const double after = accuracy(layer, *test, 1000);
+  EXPECT_GT(after, before + 0.01) << "before " << before << " after " << after;
+  // Only touched columns moved, and every column is still unit norm.
+  size_t moved = 0;
+  for (uint64_t i = 0; i < 2000; ++i) {
+    auto c = layer.keys().column(i);
+    moved += !std::equal(c.begin(), c.end(), keys_before.begin() + i * 784);
+    ASSERT_NEAR(dot(c, c), 1.0f, 1e-4f);
+  }
+  EXPECT_GT(moved, 0u);
+  EXPECT_LE(moved, 3000u * 16);
+}
+
+TEST(Training, IsDeterministic) {
+  auto train = load_fashion_train();
+  ASSERT_TRUE(train);
+  MemoryLayer a = fashion_memory_layer(*train, 0, 500), b = a;
+  for (uint64_t i = 500; i < 700; ++i) {
+    ASSERT_TRUE(a.train(train->image(i), one_hot(train->labels[i]), 0.3f, 1));
+    ASSERT_TRUE(b.train(train->image(i), one_hot(train->labels[i]), 0.3f, 2));
+  }
+  EXPECT_EQ(encode_floats(a.keys().data), encode_floats(b.keys().data));
+}
+
+}  // namespace
+}  // namespace ghost::ml
