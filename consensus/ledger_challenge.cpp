@@ -20,8 +20,8 @@ std::optional<TxFailure> Exec::challenge(const CheckedTx& tx, const pb::Challeng
   debit(tx.sender_address, bond, "the challenge bond");
 
   const Hash32 model_id = Hash32::from_span(as_bytes(j->model_id()));
-  auto proven = verify_recall_fraud(model(model_id)->ghost_file(), model_version(model_id, j->version()), j->proof(),
-                                    c.fraud());
+  auto proven = verify_recall_fraud(*model(model_id), j->version(), model_version(model_id, j->version()),
+                                    j->proof(), c.fraud());
   if (!proven) {
     burn(bond);
     return TxFailure{TxCode::CHALLENGE_REJECTED, proven.error().message};

@@ -10,7 +10,8 @@ std::optional<pb::ValidatorSet> Exec::end_block() {
   const uint64_t h = block_.height;
   for (keys::Due kind : {keys::Due::kSettlement, keys::Due::kDeadline, keys::Due::kUnbonding}) {
     std::string key = keys::schedule(h, kind);
-    for (const auto& item : key_list(key).items()) {
+    const pb::KeyList due = key_list(key);
+    for (const auto& item : due.items()) {
       if (kind == keys::Due::kUnbonding) complete_unbonding(item);
       else if (kind == keys::Due::kSettlement) settle(Hash32::from_span(as_bytes(item)));
       else expire(Hash32::from_span(as_bytes(item)));
@@ -56,7 +57,8 @@ void Exec::distribute_rewards() {
 
 pb::ValidatorSet Exec::compute_validator_set() const {
   std::vector<pb::ValidatorPower> candidates;
-  for (const auto& op : key_list(keys::stakers(pb::VALIDATOR)).items()) {
+  const pb::KeyList stakers = key_list(keys::stakers(pb::VALIDATOR));
+  for (const auto& op : stakers.items()) {
     auto info = stake(pb::VALIDATOR, *Address::from_bytes(as_bytes(op)));
     if (!info || info->jailed() || info->bonded() < params_.min_stake_validator()) continue;
     pb::ValidatorPower v;

@@ -55,10 +55,10 @@ void Exec::put_key_list(const std::string& key, const pb::KeyList& l) {
 void Exec::add_sorted(const std::string& list_key, const std::string& item) {
   pb::KeyList l = key_list(list_key);
   auto* items = l.mutable_items();
-  auto it = std::lower_bound(items->begin(), items->end(), item);
-  if (it != items->end() && *it == item) return;
+  auto pos = std::lower_bound(items->begin(), items->end(), item) - items->begin();
+  if (pos < items->size() && items->Get(pos) == item) return;
   items->Add(std::string(item));
-  std::rotate(it, items->end() - 1, items->end());  // move the new last element into place
+  std::rotate(items->begin() + pos, items->end() - 1, items->end());  // the new last element into place
   put_key_list(list_key, l);
 }
 

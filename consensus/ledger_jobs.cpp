@@ -27,7 +27,8 @@ pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInf
   // Eligible: serving the model, bonded at least the minimum, not jailed, price <= max_fee.
   std::vector<std::pair<std::string, pb::StakeInfo>> eligible;
   unsigned __int128 total = 0;
-  for (const auto& op : key_list(keys::model_workers(hash_of(model.model_id()))).items()) {
+  const pb::KeyList workers = key_list(keys::model_workers(hash_of(model.model_id())));
+  for (const auto& op : workers.items()) {
     auto w = stake(pb::WORKER, *Address::from_bytes(as_bytes(op)));
     if (!w || w->jailed() || w->bonded() < params_.min_stake_worker() || w->price() > max_fee) continue;
     total += w->bonded();
@@ -95,7 +96,7 @@ void Exec::inference_result(const CheckedTx& tx, const pb::InferenceResult& r) {
   require(p.layers_size() > 0 && p.layers(p.layers_size() - 1).output() == r.output(), TxCode::BAD_PROOF,
           "the output is not the proof's output");
   auto m = model(hash_of(j.model_id()));
-  if (auto ok = verify_inference(m->ghost_file(), model_version(hash_of(j.model_id()), j.version()), p); !ok)
+  if (auto ok = verify_inference(*m, j.version(), model_version(hash_of(j.model_id()), j.version()), p); !ok)
     reject(TxCode::BAD_PROOF, ok.error().message);
   j.set_output(r.output());
   *j.mutable_proof() = p;
@@ -135,7 +136,7 @@ void Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r) {
           "a training step must start from the model's current version");
   require(fw.input() == j.input() && r.proof().target() == j.target() && r.proof().lr() == j.lr(), TxCode::BAD_PROOF,
           "the proof is for another input, target or learning rate");
-  auto roots = verify_training(m.ghost_file(), model_version(model_id, m.version()), r.proof());
+  auto roots = verify_training(m, m.version(), model_version(model_id, m.version()), r.proof());
   if (!roots) reject(TxCode::BAD_PROOF, roots.error().message);
 
   j.set_version(m.version());

@@ -3,6 +3,10 @@
 #include <cmath>
 
 #include "ml/canonical.h"
+#include "ml/ghost_file.h"
+#include "ml/ghost_proof.h"
+#include "ml/recall_fraud.h"
+#include "ml/train_proof.h"
 #include "ml/hopfield.h"
 
 namespace ghost::consensus {
@@ -30,16 +34,45 @@ Result<void> check_train_target(const pb::GhostFile& file, const std::string& ta
   return {};
 }
 
-// TEMPORARY until ml/ghost_proof.h and ml/recall_fraud.h land: every proof fails closed.
-Result<void> verify_inference(const pb::GhostFile&, const pb::ModelVersion&, const pb::GhostProof&) {
-  return fail("ghost proof verification is not available in this build");
+namespace {
+
+Result<ml::ModelVersion> ml_version(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots) {
+  auto v = ml::model_version(model.ghost_file());
+  if (!v) return std::unexpected(v.error());
+  v->model_id = Hash32::from_span(as_bytes(model.model_id()));
+  v->version = version;
+  if (static_cast<size_t>(roots.roots_size()) != v->roots.size()) return fail("stored roots do not match the model");
+  for (int i = 0; i < roots.roots_size(); ++i) v->roots[i] = Hash32::from_span(as_bytes(roots.roots(i)));
+  return v;
 }
-Result<std::vector<std::string>> verify_training(const pb::GhostFile&, const pb::ModelVersion&, const pb::TrainProof&) {
-  return fail("train proof verification is not available in this build");
+
+}  // namespace
+
+Result<void> verify_inference(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
+                              const pb::GhostProof& proof) {
+  auto v = ml_version(model, version, roots);
+  if (!v) return std::unexpected(v.error());
+  auto ok = ml::verify_ghost_proof(proof, *v);
+  if (!ok) return std::unexpected(ok.error());
+  return {};
 }
-Result<void> verify_recall_fraud(const pb::GhostFile&, const pb::ModelVersion&, const pb::GhostProof&,
-                                 const pb::RecallFraudProof&) {
-  return fail("recall fraud verification is not available in this build");
+
+Result<std::vector<std::string>> verify_training(const pb::ModelInfo& model, uint64_t version,
+                                                 const pb::ModelVersion& roots, const pb::TrainProof& proof) {
+  auto v = ml_version(model, version, roots);
+  if (!v) return std::unexpected(v.error());
+  auto next = ml::verify_train_proof(proof, *v);
+  if (!next) return std::unexpected(next.error());
+  std::vector<std::string> out;
+  for (const Hash32& h : next->roots) out.emplace_back(h.bytes.begin(), h.bytes.end());
+  return out;
+}
+
+Result<void> verify_recall_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
+                                 const pb::GhostProof& answer, const pb::RecallFraudProof& fraud) {
+  auto v = ml_version(model, version, roots);
+  if (!v) return std::unexpected(v.error());
+  return ml::verify_recall_fraud(fraud, answer, *v);
 }
 
 }  // namespace ghost::consensus

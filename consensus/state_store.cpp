@@ -113,7 +113,9 @@ std::optional<std::string> BlockState::get(const std::string& key) const {
 void BlockState::record(const std::string& key) {
   if (!marked_) return;
   auto it = writes_.find(key);
-  journal_.emplace_back(key, it == writes_.end() ? std::nullopt : std::optional(it->second));
+  std::optional<std::optional<std::string>> previous;  // empty: the key was not in the overlay
+  if (it != writes_.end()) previous.emplace(it->second);
+  journal_.emplace_back(key, std::move(previous));
 }
 
 void BlockState::put(const std::string& key, std::string value) {
