@@ -74,7 +74,7 @@ TEST_F(TxCheckTest, RejectsBadSignatures) {
   short_sig.set_signature(env.signature().substr(0, 63));
   EXPECT_EQ(code_of(pb::encode(short_sig)), pb::TX_BAD_SIGNATURE);
   pb::TxEnvelope changed = env;  // a field changed after signing
-  changed.set_nonce(1);
+  changed.set_fee(env.fee() + 1);
   EXPECT_EQ(code_of(pb::encode(changed)), pb::TX_BAD_SIGNATURE);
 }
 
