@@ -65,8 +65,9 @@ void Engine::handle(const Input& input, Out& out) {
       input);
 }
 
-bool Engine::buffer_if_future(uint64_t height, const Input& input) {
-  if (height == height_ + 1 && future_.size() < config_.max_future_messages) future_.push_back(input);
+bool Engine::buffer_if_future(uint64_t height, uint64_t ahead, const Input& input) {
+  if (height > height_ && height - height_ <= ahead && future_.size() < config_.max_future_messages)
+    future_.push_back(input);
   return height != height_;
 }
 
@@ -98,17 +99,21 @@ Engine::Validity Engine::validity(const Hash32& h) const {
   return it == validity_.end() ? Validity::kPending : it->second;
 }
 
+std::vector<pb::SignedVote> Engine::polka_votes() const {
+  if (!valid_value_ || decided_) return {};
+  auto it = rounds_.find(uint32_t(valid_round_));
+  return it == rounds_.end() ? std::vector<pb::SignedVote>{} : it->second.prevotes.votes_for(valid_value_);
+}
+
 void Engine::on_proposal(const pb::SignedProposal& sp, Out& out) {
   const pb::Proposal& p = sp.proposal();
-  if (buffer_if_future(p.height(), sp) || decided_) return;
+  if (buffer_if_future(p.height(), 1, sp) || decided_) return;
   if (p.round() > uint64_t(round_) + config_.max_rounds_ahead) return;
   if (rounds_.contains(p.round()) && rounds_[p.round()].proposal) return;  // the first proposal of a round counts
   if (!verify_proposal(sp, valset_, proposer_for(p.round()), config_.chain_id, cache_)) return;
   if (!sp.has_block()) return;
   Hash32 hash = app_->block_hash(sp.block());
-  if (hash.span().size() != p.block_hash().size() ||
-      !std::equal(hash.bytes.begin(), hash.bytes.end(), p.block_hash().begin()))
-    return;
+  if (!same_bytes(hash.span(), p.block_hash())) return;
   RoundState& rs = round_state(p.round());
   rs.proposal = sp;
   note_sender(rs, proposer_for(p.round()));
@@ -121,7 +126,7 @@ void Engine::on_proposal(const pb::SignedProposal& sp, Out& out) {
 
 void Engine::on_vote(const pb::SignedVote& sv, Out& out) {
   const pb::Vote& v = sv.vote();
-  if (buffer_if_future(v.height(), sv) || decided_) return;
+  if (buffer_if_future(v.height(), 1, sv) || decided_) return;
   if (v.round() > uint64_t(round_) + config_.max_rounds_ahead) return;
   auto idx = verify_vote(sv, valset_, config_.chain_id, cache_);
   if (!idx) return;
@@ -162,11 +167,11 @@ void Engine::on_timeout(const TimeoutEvent& t, Out& out) {
 }
 
 void Engine::on_synced(const SyncedBlock& b, Out& out) {
-  if (b.commit.height() != height_ || decided_) return;
+  if (buffer_if_future(b.commit.height(), config_.max_synced_ahead, b) || decided_) return;
   if (!verify_commit(b.commit, valset_, config_.chain_id, cache_)) return;
   Hash32 hash = app_->block_hash(b.block);
-  if (!std::equal(hash.bytes.begin(), hash.bytes.end(), b.commit.block_hash().begin())) return;
-  decide(b.block, b.commit, out);
+  if (!same_bytes(hash.span(), b.commit.block_hash())) return;
+  decide(b.block, b.commit, 0, out);  // nothing left to collect: move on at once
 }
 
 void Engine::run_rules(Out& out) {
@@ -185,7 +190,8 @@ bool Engine::try_decide(Out& out) {
       if (!value || !valset_.is_quorum(power)) continue;
       auto block = blocks_.find(*value);
       if (block == blocks_.end() || validity(*value) != Validity::kValid) continue;
-      decide(block->second, make_commit(height_, r, *value, rs.precommits.votes_for(value)), out);
+      decide(block->second, make_commit(height_, r, *value, rs.precommits.votes_for(value)),
+             config_.timeouts.commit_ms, out);
       return true;
     }
   }
@@ -332,10 +338,12 @@ void Engine::cast(pb::VoteType type, const VoteValue& value, Out& out) {
   out.push_back(BroadcastVote{std::move(*sv)});
 }
 
-void Engine::decide(const pb::Block& block, pb::Commit commit, Out& out) {
+// The next height starts on the commit timeout, so the driver has applied the decided block
+// (and knows the next validator set) before the engine asks for it.
+void Engine::decide(const pb::Block& block, pb::Commit commit, uint64_t commit_delay_ms, Out& out) {
   decided_ = true;
   out.push_back(Decision{height_, block, std::move(commit)});
-  schedule(TimeoutKind::kCommit, out);
+  out.push_back(ScheduleTimeout{TimeoutEvent{height_, round_, TimeoutKind::kCommit}, commit_delay_ms});
 }
 
 }  // namespace ghost::consensus

@@ -31,6 +31,7 @@ struct EngineConfig {
   Timeouts timeouts;
   uint32_t max_rounds_ahead = 100;      // messages for rounds further ahead are dropped
   size_t max_future_messages = 4096;    // next-height messages kept until that height starts
+  uint64_t max_synced_ahead = 16;       // synced blocks kept this many heights ahead
   // Breaks safety on purpose: ignores locks and never re-proposes the valid value. Used ONLY
   // by the test proving the simulator's checker catches a safety violation.
   bool unsafe_disable_locking_for_checker_test = false;
@@ -64,6 +65,9 @@ class Engine {
   const VoteValue& locked_value() const { return locked_value_; }
   int64_t locked_round() const { return locked_round_; }
   const ValidatorSet& validator_set() const { return valset_; }
+  // The prevotes that justify the valid value (its polka): a proposal re-proposing it names
+  // that round, and peers that lost those prevotes cannot accept it until they are relayed.
+  std::vector<pb::SignedVote> polka_votes() const;
 
  private:
   enum class Validity : uint8_t { kPending, kValid, kInvalid };
@@ -83,7 +87,7 @@ class Engine {
   void on_vote(const pb::SignedVote& sv, Out& out);
   void on_timeout(const TimeoutEvent& t, Out& out);
   void on_synced(const SyncedBlock& b, Out& out);
-  bool buffer_if_future(uint64_t height, const Input& input);
+  bool buffer_if_future(uint64_t height, uint64_t ahead, const Input& input);
 
   RoundState& round_state(uint32_t round);
   size_t proposer_for(uint32_t round);
@@ -101,7 +105,7 @@ class Engine {
   void start_round(uint32_t round, Out& out);
   void cast(pb::VoteType type, const VoteValue& value, Out& out);
   void schedule(TimeoutKind kind, Out& out);
-  void decide(const pb::Block& block, pb::Commit commit, Out& out);
+  void decide(const pb::Block& block, pb::Commit commit, uint64_t commit_delay_ms, Out& out);
 
   EngineConfig config_;
   BftApp* app_;

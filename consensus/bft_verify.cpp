@@ -43,7 +43,7 @@ Result<void> verify_proposal(const pb::SignedProposal& sp, const ValidatorSet& s
   if (p.pol_round() < -1 || p.pol_round() >= int64_t(p.round())) return fail("pol_round must be -1 or below round");
   if (proposer >= set.size()) return fail("no proposer");
   const PublicKey& key = set.validators()[proposer].key;
-  if (p.proposer().size() != 32 || !std::equal(key.bytes.begin(), key.bytes.end(), p.proposer().begin()))
+  if (!same_bytes(key.bytes, p.proposer()))
     return fail("proposal signed by a validator that is not the proposer of round " + std::to_string(p.round()));
   if (!check_sig(key, SignDomain::kProposal, chain_id, p, sp.signature(), cache))
     return fail("bad proposal signature");

@@ -3,6 +3,7 @@
 // chain id (DESIGN.md §2), so a vote can never stand in for a proposal or another chain's vote.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -12,6 +13,9 @@
 #include "proto/tx.pb.h"
 
 namespace ghost::consensus {
+
+// Protobuf bytes fields are std::string (signed char): compare them as bytes.
+inline bool same_bytes(ByteSpan a, const std::string& b) { return a.size() == b.size() && std::equal(a.begin(), a.end(), as_bytes(b).begin()); }
 
 // nil (an empty block_hash) or the 32-byte hash a vote is for.
 using VoteValue = std::optional<Hash32>;

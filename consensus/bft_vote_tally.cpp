@@ -4,22 +4,21 @@ namespace ghost::consensus {
 
 VoteTally::Added VoteTally::add(size_t index, uint64_t power, const VoteValue& value, const pb::SignedVote& sv) {
   if (index >= votes_.size()) votes_.resize(index + 1);
-  Entry& e = votes_[index];
-  if (e.vote) return e.value == value ? Added::kDuplicate : Added::kConflict;
-  e.vote = sv;
-  e.value = value;
-  any_ += power;
-  for (auto& [v, p] : power_)
-    if (v == value) {
-      p += power;
-      return Added::kNew;
-    }
-  power_.emplace_back(value, power);
-  return Added::kNew;
+  auto& mine = votes_[index];
+  for (const auto& [v, _] : mine)
+    if (v == value) return Added::kDuplicate;
+  bool first = mine.empty();
+  if (mine.size() >= kMaxValuesPerValidator) return Added::kConflict;
+  mine.emplace_back(value, sv);
+  if (first) any_ += power;
+  auto it = std::find_if(power_.begin(), power_.end(), [&](const auto& p) { return p.first == value; });
+  if (it == power_.end()) power_.emplace_back(value, power);
+  else it->second += power;
+  return first ? Added::kNew : Added::kConflict;
 }
 
 const pb::SignedVote* VoteTally::vote_of(size_t index) const {
-  return index < votes_.size() && votes_[index].vote ? &*votes_[index].vote : nullptr;
+  return index < votes_.size() && !votes_[index].empty() ? &votes_[index].front().second : nullptr;
 }
 
 uint64_t VoteTally::power_for(const VoteValue& value) const {
@@ -30,8 +29,9 @@ uint64_t VoteTally::power_for(const VoteValue& value) const {
 
 std::vector<pb::SignedVote> VoteTally::votes_for(const VoteValue& value) const {
   std::vector<pb::SignedVote> out;
-  for (const auto& e : votes_)
-    if (e.vote && e.value == value) out.push_back(*e.vote);
+  for (const auto& mine : votes_)
+    for (const auto& [v, sv] : mine)
+      if (v == value) out.push_back(sv);
   return out;
 }
 

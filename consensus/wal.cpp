@@ -1,5 +1,6 @@
 #include "consensus/wal.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "proto/decode.h"
@@ -93,37 +94,44 @@ Result<WalEntry> decode_payload(ByteSpan p) {
 
 }  // namespace
 
+// A record is u32le length | u32le check of the length | u32le check of the payload | payload.
+// The length has its own check so a damaged length is told apart from a torn tail.
 Bytes encode_wal_record(const WalEntry& entry) {
   Bytes payload = payload_of(entry);
   Bytes out;
   put_u32(out, uint32_t(payload.size()));
+  put_u32(out, checksum(ByteSpan(out.data(), 4)));
   put_u32(out, checksum(payload));
   put_bytes(out, payload);
   return out;
 }
 
 Result<WalScan> scan_wal(ByteSpan data) {
+  constexpr size_t kHeader = 12;
   WalScan scan;
   size_t at = 0;
+  auto where = [&] { return " at byte " + std::to_string(at); };
   while (at < data.size()) {
     size_t left = data.size() - at;
-    if (left < 8) break;  // torn header
-    uint32_t len = get_u32(data.data() + at);
-    if (len > kMaxWalRecordBytes) {
-      if (len > left - 8) break;  // a garbage length in the last, partly written record
-      return fail("WAL record at byte " + std::to_string(at) + " is over the size limit");
+    if (left < kHeader) break;  // torn header
+    const uint8_t* h = data.data() + at;
+    if (checksum(ByteSpan(h, 4)) != get_u32(h + 4)) {
+      // A zero-filled tail is what some filesystems leave after a crash mid-append.
+      if (std::all_of(h, data.data() + data.size(), [](uint8_t b) { return b == 0; })) break;
+      return fail("WAL record header damaged" + where());
     }
-    if (len > left - 8) break;  // torn payload
-    ByteSpan payload = data.subspan(at + 8, len);
-    bool last = at + 8 + len == data.size();
-    if (checksum(payload) != get_u32(data.data() + at + 4)) {
-      if (last) break;
-      return fail("WAL checksum mismatch at byte " + std::to_string(at) + " with records after it");
+    uint32_t len = get_u32(h);
+    if (len > kMaxWalRecordBytes) return fail("WAL record over the size limit" + where());
+    if (len > left - kHeader) break;  // torn payload
+    ByteSpan payload = data.subspan(at + kHeader, len);
+    if (checksum(payload) != get_u32(h + 8)) {
+      if (at + kHeader + len == data.size()) break;  // the last record, partly written
+      return fail("WAL checksum mismatch with records after it" + where());
     }
     auto e = decode_payload(payload);
-    if (!e) return fail("WAL record at byte " + std::to_string(at) + ": " + e.error().message);
+    if (!e) return fail("WAL record" + where() + ": " + e.error().message);
     scan.entries.push_back(std::move(*e));
-    at += 8 + len;
+    at += kHeader + len;
   }
   scan.valid_bytes = at;
   scan.torn_tail = at < data.size();
