@@ -75,7 +75,7 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
 }  // namespace
 
 pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                const Inference& inference, pb::LeafEncoding encoding) {
+                                const Inference& inference, LeafWire wire) {
   pb::GhostProof proof;
   proof.set_model_id(std::string(model_id.bytes.begin(), model_id.bytes.end()));
   proof.set_version(version);
@@ -89,7 +89,7 @@ pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint
     for (size_t t = 0; t < tensors; ++t) {
       const Bytes leaves = encode_floats(tensor_floats(spec, trace.leaves, t));
       *lp->add_openings() = make_opening(model.store().tree(model.first_tensor(l) + uint32_t(t)),
-                                         trace.pass.selected, leaves, encoding);
+                                         trace.pass.selected, leaves, wire);
     }
     const Bytes output = encode_floats(trace.pass.output);
     lp->set_output(std::string(output.begin(), output.end()));

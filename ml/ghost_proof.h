@@ -22,7 +22,7 @@ inline constexpr size_t kMaxGhostProofBytes = 8u << 20;
 // The proof of `inference` (a pass of `model` on `input`) against the model's current roots,
 // which the caller states are those of (model_id, version).
 pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                const Inference& inference, pb::LeafEncoding encoding = pb::LEAVES_RAW);
+                                const Inference& inference, LeafWire wire = pb::LEAVES_RAW);
 
 // What a verified proof establishes about one layer.
 struct VerifiedLayer {

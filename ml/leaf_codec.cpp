@@ -31,13 +31,23 @@ struct DctxFree {
 
 Bytes encode_leaves(ByteSpan canonical, size_t leaf_bytes, pb::LeafEncoding encoding) {
   Bytes plain(canonical.begin(), canonical.end());
-  if (encoding == pb::LEAVES_RAW || leaf_bytes == 0) return plain;
-  xor_delta(plain, leaf_bytes);
+  if (encoding == pb::LEAVES_RAW) return plain;
+  if (encoding == pb::LEAVES_DELTA_ZSTD && leaf_bytes > 0) xor_delta(plain, leaf_bytes);
   thread_local std::unique_ptr<ZSTD_CCtx, CctxFree> cctx(ZSTD_createCCtx());
   Bytes out(ZSTD_compressBound(plain.size()));
   size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), plain.data(), plain.size(), kZstdLevel);
   out.resize(ZSTD_isError(n) ? 0 : n);  // cannot fail with a bound-sized buffer
   return out;
+}
+
+EncodedLeaves encode_leaves(ByteSpan canonical, size_t leaf_bytes, LeafWire wire) {
+  if (!wire.pick_shortest) return {wire.encoding, encode_leaves(canonical, leaf_bytes, wire.encoding)};
+  EncodedLeaves best{pb::LEAVES_RAW, Bytes(canonical.begin(), canonical.end())};
+  for (auto e : {pb::LEAVES_ZSTD, pb::LEAVES_DELTA_ZSTD}) {
+    Bytes b = encode_leaves(canonical, leaf_bytes, e);
+    if (b.size() < best.bytes.size()) best = {e, std::move(b)};
+  }
+  return best;
 }
 
 Result<Bytes> decode_leaves(ByteSpan wire, pb::LeafEncoding encoding, size_t count, size_t leaf_bytes) {
@@ -50,7 +60,8 @@ Result<Bytes> decode_leaves(ByteSpan wire, pb::LeafEncoding encoding, size_t cou
       if (wire.size() != expect)
         return fail("raw leaves are " + std::to_string(wire.size()) + " bytes, expected " + std::to_string(expect));
       return Bytes(wire.begin(), wire.end());
-    case pb::LEAVES_DELTA_ZSTD: {
+    case pb::LEAVES_DELTA_ZSTD:
+    case pb::LEAVES_ZSTD: {
       thread_local std::unique_ptr<ZSTD_DCtx, DctxFree> dctx(ZSTD_createDCtx());
       // One spare byte: a frame that fills it decodes to more than expected.
       Bytes out(expect + 1);
@@ -60,7 +71,7 @@ Result<Bytes> decode_leaves(ByteSpan wire, pb::LeafEncoding encoding, size_t cou
         return fail("zstd leaves decode to " + std::string(n > expect ? "more than " : "") + std::to_string(n) +
                     " bytes, expected " + std::to_string(expect));
       out.resize(expect);
-      xor_undelta(out, leaf_bytes);
+      if (encoding == pb::LEAVES_DELTA_ZSTD) xor_undelta(out, leaf_bytes);
       return out;
     }
     default:

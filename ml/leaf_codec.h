@@ -14,8 +14,27 @@ namespace ghost::ml {
 inline constexpr size_t kMaxOpenedBytes = 64u << 20;
 
 // `canonical` is `count` leaves of `leaf_bytes` each, concatenated in ascending index order.
-// LEAVES_DELTA_ZSTD XORs every leaf with the previous one (the first with zeros), then zstd.
+// LEAVES_DELTA_ZSTD XORs every leaf with the previous one (the first with zeros), then zstd;
+// LEAVES_ZSTD compresses the canonical bytes as they are.
 Bytes encode_leaves(ByteSpan canonical, size_t leaf_bytes, pb::LeafEncoding encoding);
+
+// A proof generator's choice: one fixed encoding, or the shortest of all for each opening.
+struct LeafWire {
+  LeafWire(pb::LeafEncoding e = pb::LEAVES_RAW) : encoding(e) {}
+  static LeafWire shortest() {
+    LeafWire w;
+    w.pick_shortest = true;
+    return w;
+  }
+  pb::LeafEncoding encoding;
+  bool pick_shortest = false;
+};
+
+struct EncodedLeaves {
+  pb::LeafEncoding encoding;
+  Bytes bytes;
+};
+EncodedLeaves encode_leaves(ByteSpan canonical, size_t leaf_bytes, LeafWire wire);
 
 // The exact inverse: yields count * leaf_bytes canonical bytes, or an error when the payload
 // does not decode to exactly that many bytes (short, long, corrupt, an unknown encoding).

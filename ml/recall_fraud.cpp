@@ -40,7 +40,7 @@ uint32_t challenge_size(uint32_t k, float min_recall) {
 
 Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model, const ModelVersion& version,
                                                               const pb::GhostProof& result,
-                                                              pb::LeafEncoding encoding) {
+                                                              LeafWire wire) {
   if (model.layers() != version.layers) return fail("the model's layers are not those of this model version");
   auto verified = verify_ghost_proof(result, version);
   if (!verified) return fail("result does not verify: " + verified.error().message);
@@ -72,7 +72,7 @@ Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model
     }
     pb::RecallFraudProof fraud;
     fraud.set_layer(uint32_t(l));
-    *fraud.mutable_keys() = make_opening(model.store().tree(keys_tensor), std::move(columns), leaves, encoding);
+    *fraud.mutable_keys() = make_opening(model.store().tree(keys_tensor), std::move(columns), leaves, wire);
     return fraud;
   }
   return std::optional<pb::RecallFraudProof>{};

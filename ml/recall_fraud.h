@@ -24,7 +24,7 @@ uint32_t challenge_size(uint32_t k, float min_recall);
 // an error when the result does not verify or the model is not this version.
 Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model, const ModelVersion& version,
                                                               const pb::GhostProof& result,
-                                                              pb::LeafEncoding encoding = pb::LEAVES_RAW);
+                                                              LeafWire wire = pb::LEAVES_RAW);
 
 // Succeeds only when `fraud` proves recall < min_recall for `result` (already verified
 // against `version`): O(m d) work plus m multiproof paths.

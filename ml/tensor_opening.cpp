@@ -29,12 +29,12 @@ Result<merkle::Multiproof> multiproof_from_pb(const pb::Multiproof& p) {
 }
 
 pb::TensorOpening make_opening(const merkle::Tree& tree, std::vector<uint64_t> indices, ByteSpan leaves,
-                               pb::LeafEncoding encoding) {
+                               LeafWire wire) {
   pb::TensorOpening out;
-  out.set_encoding(encoding);
   const size_t leaf_bytes = indices.empty() ? 0 : leaves.size() / indices.size();
-  const Bytes wire = encode_leaves(leaves, leaf_bytes, encoding);
-  out.set_leaves(std::string(wire.begin(), wire.end()));
+  const EncodedLeaves encoded = encode_leaves(leaves, leaf_bytes, wire);
+  out.set_encoding(encoded.encoding);
+  out.set_leaves(std::string(encoded.bytes.begin(), encoded.bytes.end()));
   *out.mutable_proof() = multiproof_to_pb(tree.multiproof(std::move(indices)));
   return out;
 }

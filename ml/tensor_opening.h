@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
 #include "crypto/result.h"
+#include "ml/leaf_codec.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {
@@ -20,7 +21,7 @@ Result<merkle::Multiproof> multiproof_from_pb(const pb::Multiproof& p);
 
 // `leaves` holds the canonical bytes of the leaves at `indices` (ascending), concatenated.
 pb::TensorOpening make_opening(const merkle::Tree& tree, std::vector<uint64_t> indices, ByteSpan leaves,
-                               pb::LeafEncoding encoding);
+                               LeafWire wire);
 
 // What the verifier knows about the tensor.
 struct TensorCommitment {

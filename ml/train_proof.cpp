@@ -48,9 +48,9 @@ Result<std::vector<Hash32>> roots_after(const ModelVersion& version, const Layer
 
 pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
                                 std::span<const float> target, float lr, const TrainStep& step,
-                                pb::LeafEncoding encoding) {
+                                LeafWire wire) {
   pb::TrainProof proof;
-  *proof.mutable_forward() = make_ghost_proof(model, model_id, version, input, step.forward, encoding);
+  *proof.mutable_forward() = make_ghost_proof(model, model_id, version, input, step.forward, wire);
   const Bytes t = encode_floats(target);
   proof.set_target(std::string(t.begin(), t.end()));
   proof.set_lr(lr);

@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/result.h"
 #include "ml/ghost_file.h"
+#include "ml/leaf_codec.h"
 #include "ml/model.h"
 #include "proto/ghost.pb.h"
 
@@ -19,7 +20,7 @@ namespace ghost::ml {
 // model's current roots, which the caller states are those of (model_id, version).
 pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
                                 std::span<const float> target, float lr, const TrainStep& step,
-                                pb::LeafEncoding encoding = pb::LEAVES_RAW);
+                                LeafWire wire = pb::LEAVES_RAW);
 
 // What a verified training proof establishes: the next version's roots, and the new leaves
 // (tensor ids in ghost-file order across layers, as in a model's store) so a node holding

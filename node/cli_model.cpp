@@ -218,7 +218,7 @@ void add_infer(CLI::App& model) {
     auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::hnsw), "inference failed");
     const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m)), "model");
     const Bytes raw = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, pb::LEAVES_RAW));
-    const Bytes wire = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, pb::LEAVES_DELTA_ZSTD));
+    const Bytes wire = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, ml::LeafWire::shortest()));
     const auto t0 = std::chrono::steady_clock::now();
     auto verified = ml::verify_ghost_proof_bytes(wire, version);
     const double verify_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

@@ -30,12 +30,18 @@ TEST(LeafCodec, RoundTripsEveryEncodingAndShape) {
   for (int trial = 0; trial < 200; ++trial) {
     size_t count = rng() % 20, floats = 1 + rng() % 100;
     Bytes canonical = random_leaves(rng, count, floats);
-    for (auto enc : {pb::LEAVES_RAW, pb::LEAVES_DELTA_ZSTD}) {
+    for (auto enc : {pb::LEAVES_RAW, pb::LEAVES_DELTA_ZSTD, pb::LEAVES_ZSTD}) {
       Bytes wire = encode_leaves(canonical, floats * 4, enc);
       auto back = decode_leaves(wire, enc, count, floats * 4);
       ASSERT_TRUE(back) << back.error().message;
       EXPECT_EQ(*back, canonical);
     }
+    const EncodedLeaves best = encode_leaves(canonical, floats * 4, LeafWire::shortest());
+    for (auto enc : {pb::LEAVES_RAW, pb::LEAVES_DELTA_ZSTD, pb::LEAVES_ZSTD})
+      EXPECT_LE(best.bytes.size(), encode_leaves(canonical, floats * 4, enc).size());
+    auto back = decode_leaves(best.bytes, best.encoding, count, floats * 4);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(*back, canonical);
   }
 }
 
@@ -46,6 +52,23 @@ TEST(LeafCodec, DeltaZstdShrinksSimilarLeaves) {
   for (int i = 0; i < 16; ++i) leaves.insert(leaves.end(), base.begin(), base.end());
   Bytes wire = encode_leaves(leaves, base.size(), pb::LEAVES_DELTA_ZSTD);
   EXPECT_LT(wire.size(), leaves.size() / 8);
+}
+
+TEST(LeafCodec, ShortestPicksTheEncodingThatFitsTheData) {
+  std::mt19937_64 rng(11);
+  Bytes base = random_leaves(rng, 1, 784);
+  Bytes same;  // equal leaves: the XOR delta is all zeros after the first
+  for (int i = 0; i < 16; ++i) same.insert(same.end(), base.begin(), base.end());
+  EXPECT_EQ(encode_leaves(same, base.size(), LeafWire::shortest()).encoding, pb::LEAVES_DELTA_ZSTD);
+  Bytes noise(4096);  // nothing compresses
+  for (auto& b : noise) b = uint8_t(rng());
+  EXPECT_EQ(encode_leaves(noise, 256, LeafWire::shortest()).encoding, pb::LEAVES_RAW);
+  Bytes palette;  // leaves that repeat a few values in a different order each: no use in deltas
+  for (int i = 0; i < 16 * 784; ++i) {
+    const float v = float(1 + rng() % 4) / 7.0f;
+    palette.insert(palette.end(), reinterpret_cast<const uint8_t*>(&v), reinterpret_cast<const uint8_t*>(&v) + 4);
+  }
+  EXPECT_EQ(encode_leaves(palette, 784 * 4, LeafWire::shortest()).encoding, pb::LEAVES_ZSTD);
 }
 
 TEST(LeafCodec, DeltaIsAgainstThePreviousLeaf) {
@@ -75,16 +98,17 @@ TEST(LeafCodec, RejectsAZstdBomb) {
   Bytes huge(32u << 20, 0);  // 32 MiB of zeros compress to a few KiB
   Bytes bomb = zstd(huge);
   ASSERT_LT(bomb.size(), 8192u);
-  auto r = decode_leaves(bomb, pb::LEAVES_DELTA_ZSTD, 16, 3136);
-  ASSERT_FALSE(r);
-  EXPECT_FALSE(r.error().message.empty());
+  for (auto enc : {pb::LEAVES_DELTA_ZSTD, pb::LEAVES_ZSTD}) {
+    auto r = decode_leaves(bomb, enc, 16, 3136);
+    ASSERT_FALSE(r);
+    EXPECT_FALSE(r.error().message.empty());
+  }
 }
 
 TEST(LeafCodec, RejectsAFrameOneByteLongOrShort) {
-  for (size_t len : {size_t(97), size_t(95)}) {
-    auto r = decode_leaves(zstd(Bytes(len, 1)), pb::LEAVES_DELTA_ZSTD, 3, 32);
-    ASSERT_FALSE(r) << len;
-  }
+  for (size_t len : {size_t(97), size_t(95)})
+    for (auto enc : {pb::LEAVES_DELTA_ZSTD, pb::LEAVES_ZSTD}) EXPECT_FALSE(decode_leaves(zstd(Bytes(len, 1)), enc, 3, 32)) << len;
+  EXPECT_TRUE(decode_leaves(zstd(Bytes(96, 1)), pb::LEAVES_ZSTD, 3, 32));
 }
 
 TEST(LeafCodec, RejectsTruncatedCorruptAndTrailingBytes) {
@@ -112,6 +136,7 @@ TEST(LeafCodec, RejectsTruncatedCorruptAndTrailingBytes) {
 
 TEST(LeafCodec, RejectsUnknownEncodingAndOversizedOpenings) {
   auto r = decode_leaves(Bytes(8), static_cast<pb::LeafEncoding>(7), 2, 4);
+  EXPECT_FALSE(decode_leaves(Bytes(8), static_cast<pb::LeafEncoding>(-1), 2, 4));
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("unknown leaf encoding"), std::string::npos);
   auto big = decode_leaves(Bytes(8), pb::LEAVES_RAW, size_t(1) << 40, 4096);
