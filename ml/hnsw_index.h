@@ -24,7 +24,7 @@ namespace ghost::ml {
 
 struct HnswParams {
   size_t M = 16;
-  size_t ef_construction = 200;
+  size_t ef_construction = 100;
   size_t ef = 64;    // search beam, the worker's speed/recall trade-off
   uint64_t seed = 100;
   unsigned threads = 0;  // build threads, 0 = all cores

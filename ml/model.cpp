@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -169,7 +170,7 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
       if (m->layers_[l].type != LayerType::hopfield) continue;
       const Hash32 root = m->store_->root(m->first_tensor(l));
       auto loaded = HnswIndex::load(m->index_path(l), m->layers_[l].d, m->layers_[l].n, {&root, 1}, options.hnsw);
-      if (loaded) {
+      if (loaded && m->index_holds_committed_columns(l, **loaded)) {
         m->indexes_[l] = std::move(*loaded);
         continue;
       }
@@ -179,6 +180,23 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
     }
   }
   return m;
+}
+
+bool Model::index_holds_committed_columns(size_t layer, const HnswIndex& index) const {
+  const merkle::Tree& tree = store_->tree(first_tensor(layer));
+  const uint64_t n = layers_[layer].n;
+  const unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<bool> ok{true};
+  std::vector<std::jthread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (uint64_t i = n * t / threads; i < n * (t + 1) / threads && ok; ++i) {
+        auto c = index.column(i);
+        if (merkle::leaf_hash(i, {reinterpret_cast<const uint8_t*>(c.data()), c.size() * 4}) != tree.leaf(i)) ok = false;
+      }
+    });
+  pool.clear();
+  return ok;
 }
 
 const ColumnMatrix& Model::keys(size_t layer) const {
@@ -233,7 +251,10 @@ Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) c
   if (hop) l.keys.resize(l.indices.size() * s.d);
   l.values.resize(l.indices.size() * s.d_out);
   for (size_t r = 0; r < l.indices.size(); ++r) {
-    if (hop) {
+    if (hop && indexes_[layer]) {
+      auto c = indexes_[layer]->column(l.indices[r]);  // proven equal to the committed leaf at open
+      std::copy(c.begin(), c.end(), l.keys.begin() + r * s.d);
+    } else if (hop) {
       if (auto k = store_->read_leaf(t0, l.indices[r], {l.keys.data() + r * s.d, s.d}); !k) return std::unexpected(k.error());
     }
     const uint32_t vt = hop ? t0 + 1 : t0;

@@ -116,7 +116,10 @@ class Model {
  private:
   Model() = default;
   Result<std::vector<Scored>> select(size_t layer, std::span<const float> x_hat, Search search) const;
+  // W_K leaves are served from the index's copy of the columns (no disk read); a loaded
+  // index is used only if every column it holds hashes to the committed leaf.
   Result<Leaves> read_leaves(size_t layer, std::vector<uint64_t> indices) const;
+  bool index_holds_committed_columns(size_t layer, const HnswIndex& index) const;
 
   std::filesystem::path dir_;
   std::string name_;

@@ -75,6 +75,39 @@ TEST(Model, ReopenLoadsTheSavedIndexInsteadOfRebuilding) {
   EXPECT_EQ(fs::last_write_time(ix), stamp);
 }
 
+TEST(Model, AnIndexWhoseColumnsDifferFromTheLeavesIsRebuiltNotTrusted) {
+  TempDir dir;
+  auto p = small();
+  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
+  Hash32 root;
+  {
+    auto m = Model::open(dir.path, opts());
+    ASSERT_TRUE(m);
+    root = (*m)->store().root(0);
+  }
+  // A forged index: other columns, metadata claiming the real root.
+  SyntheticParams other = p;
+  other.seed = p.seed + 1;
+  ColumnMatrix keys(p.d, p.n);
+  for (uint64_t i = 0; i < p.n; ++i) synthetic_key(other, i, keys.column(i));
+  ASSERT_TRUE(HnswIndex::build(keys, {.threads = 2})->save(dir.path / "index-L0.hnsw", {&root, 1}));
+  auto m = Model::open(dir.path, opts());
+  ASSERT_TRUE(m);
+  std::vector<float> want(p.d);
+  synthetic_key(p, 5, want);
+  auto c = (*m)->index(0)->column(5);
+  EXPECT_TRUE(std::equal(c.begin(), c.end(), want.begin()));
+  auto inf = (*m)->infer(synthetic_input(p.d, 3));
+  ASSERT_TRUE(inf);
+  auto exact = (*m)->infer(synthetic_input(p.d, 3), Search::exact);
+  EXPECT_EQ(encode_floats(inf->layers[0].leaves.keys).size(), encode_floats(exact->layers[0].leaves.keys).size());
+  for (size_t r = 0; r < inf->layers[0].leaves.indices.size(); ++r) {
+    auto k = *(*m)->store().leaf(0, inf->layers[0].leaves.indices[r]);
+    auto got = inf->layers[0].leaves.key(r, p.d);
+    EXPECT_TRUE(std::equal(k.begin(), k.end(), got.begin()));
+  }
+}
+
 TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
   TempDir dir;
   auto p = small();

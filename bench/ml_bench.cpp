@@ -1,0 +1,359 @@
+// Suite "ml": the sparse Hopfield layer on fashion-mnist and a synthetic model against dense
+// OpenBLAS baselines measured in the same run; accuracy, recall, training, index and memory.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "bench/bench.h"
+#include "ml/canonical.h"
+#include "ml/fashion_mnist.h"
+#include "ml/ghost_proof.h"
+#include "ml/model.h"
+#include "ml/synthetic.h"
+
+#ifdef GHOST_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+namespace ghost::bench {
+namespace {
+
+using namespace ghost::ml;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+std::string num(double v, int prec = 3) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+struct ScratchDir {
+  fs::path path = fs::temp_directory_path() / ("ghost-bench-ml-" + std::to_string(getpid()));
+  ScratchDir() { fs::remove_all(path); }
+  ~ScratchDir() { fs::remove_all(path); }
+};
+
+template <class T>
+T must(Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+  return std::move(*r);
+}
+void must(Result<void> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+}
+
+size_t argmax(const std::vector<float>& v) { return size_t(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+// Per-query median of fn(q) over the queries.
+template <class F>
+double median_per_query_us(size_t queries, F&& fn) {
+  std::vector<double> t;
+  for (size_t q = 0; q < queries; ++q) {
+    auto t0 = Clock::now();
+    fn(q);
+    t.push_back(1e6 * seconds_since(t0));
+  }
+  return median(t);
+}
+
+// In a child process (its own address space and peak): open the model and serve `queries`
+// inputs with HNSW; returns the child's peak RSS growth in MB. Forked before the parent loads
+// the data sets, so it starts small.
+struct WorkerProbe {
+  int to_child[2], from_child[2];
+  pid_t pid = -1;
+  long start_kb = 0;
+
+  static long rss_kb() {
+    FILE* f = std::fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && std::fgets(line, sizeof line, f))
+      if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::atol(line + 6);
+    if (f) std::fclose(f);
+    return kb;
+  }
+
+  WorkerProbe() {
+    if (pipe(to_child) || pipe(from_child)) return;
+    pid = fork();
+    if (pid != 0) return;
+    const long at_fork = rss_kb();
+    char dir[4096] = {};
+    if (read(to_child[0], dir, sizeof dir - 1) <= 0) _exit(0);
+    ModelOptions o;
+    auto m = Model::open(dir, o);
+    long out[2] = {at_fork, -1};
+    if (m) {
+      Bytes input(784);
+      for (int q = 0; q < 1000; ++q) {
+        for (size_t j = 0; j < input.size(); ++j) input[j] = uint8_t((j * 7 + q * 13) % 251 + 1);
+        if (!(*m)->infer(input)) _exit(1);
+      }
+      rusage ru{};
+      getrusage(RUSAGE_SELF, &ru);
+      out[1] = ru.ru_maxrss;
+    }
+    if (write(from_child[1], out, sizeof out) != sizeof out) _exit(1);
+    _exit(0);
+  }
+  // Returns {rss at fork, peak rss} in MB, or {-1, -1}.
+  std::pair<double, double> run(const fs::path& dir) {
+    if (pid <= 0) return {-1, -1};
+    const std::string s = dir.string();
+    long out[2] = {-1, -1};
+    if (write(to_child[1], s.data(), s.size()) == ssize_t(s.size())) {
+      close(to_child[1]);
+      if (read(from_child[0], out, sizeof out) != sizeof out) out[0] = out[1] = -1;
+    }
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+    return {out[0] / 1024.0, out[1] / 1024.0};
+  }
+  ~WorkerProbe() {
+    if (pid > 0) {
+      close(to_child[1]);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+#ifdef GHOST_HAVE_OPENBLAS
+// The dense exact Hopfield forward: all n scores by sgemv, then top-k, softmax and output.
+struct DenseLayer {
+  const ColumnMatrix& keys;
+  const std::vector<float>& values;  // n x d_out
+  HopfieldSpec spec;
+  mutable std::vector<float> scores;
+
+  std::vector<float> softmax_output(const float* s) const {
+    std::vector<Scored> all(spec.k);
+    std::vector<uint32_t> idx(keys.count);
+    for (uint32_t i = 0; i < keys.count; ++i) idx[i] = i;
+    std::partial_sort(idx.begin(), idx.begin() + spec.k, idx.end(),
+                      [&](uint32_t a, uint32_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); });
+    std::vector<float> sel(spec.k);
+    for (uint32_t r = 0; r < spec.k; ++r) sel[r] = s[idx[r]];
+    auto p = ml::softmax(sel, spec.beta);
+    std::vector<float> o(spec.d_out, 0.0f);
+    for (uint32_t r = 0; r < spec.k; ++r)
+      for (uint32_t j = 0; j < spec.d_out; ++j) o[j] += p[r] * values[idx[r] * spec.d_out + j];
+    return o;
+  }
+  std::vector<float> forward(const std::vector<float>& x) const {
+    scores.resize(keys.count);
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, int(keys.count), int(keys.dim), 1.0f, keys.data.data(), int(keys.dim),
+                x.data(), 1, 0.0f, scores.data(), 1);
+    return softmax_output(scores.data());
+  }
+  // One batch (rows of xs, each d floats); returns outputs.
+  std::vector<std::vector<float>> forward_batch(const std::vector<float>& xs, size_t batch) const {
+    std::vector<float> s(batch * keys.count);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(batch), int(keys.count), int(keys.dim), 1.0f, xs.data(),
+                int(keys.dim), keys.data.data(), int(keys.dim), 0.0f, s.data(), int(keys.count));
+    std::vector<std::vector<float>> out;
+    for (size_t b = 0; b < batch; ++b) out.push_back(softmax_output(s.data() + b * keys.count));
+    return out;
+  }
+};
+#endif
+
+// Runs fn(i) for i in [0, n) on all cores.
+template <class F>
+void parallel(size_t n, F&& fn) {
+  std::atomic<size_t> next{0};
+  std::vector<std::jthread> pool;
+  for (unsigned t = 0; t < cores(); ++t)
+    pool.emplace_back([&] {
+      for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    });
+}
+
+void fashion_part(Context& ctx) {
+  const bool quick = ctx.quick();
+  WorkerProbe probe;  // before anything big is loaded
+  ctx.progress("loading fashion-mnist");
+  const FashionSet train = must(load_fashion_train(), "fashion train");
+  const FashionSet test = must(load_fashion_test(), "fashion test");
+  const uint64_t n_test = quick ? 1000 : test.count;
+  ScratchDir scratch;
+  const fs::path dir = scratch.path / "fashion";
+  ctx.progress("building the fashion-mnist model (60,000 columns) in " + dir.string());
+  auto t0 = Clock::now();
+  must(build_fashion_model(dir, train), "build model");
+  const double create_s = seconds_since(t0);
+
+  ModelOptions opt;
+  opt.hnsw.progress = true;
+  t0 = Clock::now();
+  must(Model::open(dir, opt), "open (build index)");
+  const double build_s = seconds_since(t0);
+  ctx.report({"ml.fashion.index_build_s", build_s, "s", "",
+              "60,000 x 784, M = " + std::to_string(opt.hnsw.M) + ", ef_construction = " +
+                  std::to_string(opt.hnsw.ef_construction) + ", " + std::to_string(cores()) +
+                  " threads; includes checking every root and saving; weights written in " + num(create_s, 1) + " s"});
+  auto [rss0, rss_peak] = probe.run(dir);  // the model is closed: LevelDB allows one process
+  opt.hnsw.progress = false;
+  t0 = Clock::now();
+  auto model = must(Model::open(dir, opt), "open (load index)");
+  const double load_s = seconds_since(t0);
+  ctx.report({"ml.fashion.index_load_s", load_s, "s", "",
+              "open = rehash all 60,000 x 2 leaves against the stored roots + load the saved index + check its "
+              "columns against the leaf hashes; goal <= 3"});
+  ctx.report({"ml.fashion.worker_peak_rss_mb", rss_peak - rss0, "MB", "",
+              "peak RSS growth of a child process that opens the model and serves 1,000 HNSW queries (RSS " +
+                  num(rss0, 0) + " MB at fork, peak " + num(rss_peak, 0) + " MB)"});
+
+  // Accuracy (exact) and recall (HNSW vs exact).
+  ctx.progress("exact top-16 over " + std::to_string(n_test) + " test images");
+  std::vector<std::vector<uint64_t>> exact_sets(n_test);
+  uint64_t right = 0;
+  for (uint64_t i = 0; i < n_test; ++i) {
+    auto inf = must(model->infer(test.image(i), Search::exact), "exact infer");
+    right += argmax(inf.output()) == test.labels[i];
+    exact_sets[i] = inf.layers[0].pass.selected;
+  }
+  ctx.report({"ml.fashion.accuracy", double(right) / double(n_test), "ratio", "test labels",
+              "exact top-16 Hopfield, beta 20, W_K = 60,000 training images; " + std::to_string(n_test) +
+                  " test images" + (quick ? " (quick: first 1,000)" : "") + "; goal >= 0.855"});
+  uint64_t found = 0, hnsw_right = 0;
+  for (uint64_t i = 0; i < n_test; ++i) {
+    auto inf = must(model->infer(test.image(i), Search::hnsw), "hnsw infer");
+    hnsw_right += argmax(inf.output()) == test.labels[i];
+    std::set<uint64_t> want(exact_sets[i].begin(), exact_sets[i].end());
+    for (uint64_t c : inf.layers[0].pass.selected) found += want.count(c);
+  }
+  const size_t ef = model->index(0)->ef();
+  ctx.report({"ml.fashion.recall_at_k", double(found) / double(n_test * 16), "ratio", "exact top-16",
+              "HNSW at default ef = " + std::to_string(ef) + ", 2k candidates re-scored canonically; accuracy with HNSW " +
+                  num(double(hnsw_right) / double(n_test)) + "; goal >= 0.97"});
+
+  const size_t queries = quick ? 100 : 500;
+  std::vector<std::vector<float>> xs;
+  for (size_t q = 0; q < queries; ++q) xs.push_back(must(query_from_input(test.image(q), fashion_layer(60000).hopfield()), "q"));
+  const double ours_us = median_per_query_us(queries, [&](size_t q) { must(model->infer(test.image(q)), "infer"); });
+
+#ifdef GHOST_HAVE_OPENBLAS
+  std::vector<float> values;
+  for (uint64_t i = 0; i < train.count; ++i) {
+    auto t = one_hot(train.labels[i]);
+    values.insert(values.end(), t.begin(), t.end());
+  }
+  DenseLayer dense{model->keys(0), values, fashion_layer(60000).hopfield(), {}};
+  const double dense_us = median_per_query_us(queries, [&](size_t q) { (void)dense.forward(xs[q]); });
+  ctx.report({"ml.fashion.speedup_vs_dense_single", dense_us / ours_us, "ratio", "OpenBLAS sgemv exact forward",
+              "per-query medians over " + std::to_string(queries) + " test images: dense " + num(dense_us, 0) +
+                  " us, ours (HNSW ef " + std::to_string(ef) + " + leaves from LevelDB) " + num(ours_us, 0) + " us; goal >= 50"});
+  // Batches of 256 on all cores.
+  const size_t batch = 256, batches = quick ? 2 : 8;
+  std::vector<float> xb;
+  for (size_t b = 0; b < batch; ++b) xb.insert(xb.end(), xs[b % queries].begin(), xs[b % queries].end());
+  const double dense_batch = median_seconds(int(batches), [&] { (void)dense.forward_batch(xb, batch); }) / batch;
+  const double ours_batch = median_seconds(int(batches), [&] {
+    parallel(batch, [&](size_t b) { must(model->infer(test.image(b % queries)), "infer"); });
+  }) / batch;
+  ctx.report({"ml.fashion.speedup_vs_dense_batch", dense_batch / ours_batch, "ratio", "OpenBLAS sgemm, batch 256",
+              "per query, all " + std::to_string(cores()) + " cores: dense " + num(1e6 * dense_batch, 0) + " us, ours " +
+                  num(1e6 * ours_batch, 0) + " us; goal >= 5"});
+#else
+  ctx.report({"ml.fashion.speedup_vs_dense_single", 0, "ratio", "", "OpenBLAS not found at build time: not measured"});
+#endif
+
+  // Our forward with proof generation vs a bare hnswlib search at the same ef.
+  const Hash32 model_id = sha256("bench");
+  const double raw_us = median_per_query_us(queries, [&](size_t q) { (void)model->index(0)->search(xs[q], 16); });
+  const double proof_us = median_per_query_us(queries, [&](size_t q) {
+    auto inf = must(model->infer(test.image(q)), "infer");
+    auto proof = make_ghost_proof(*model, model_id, 1, test.image(q), inf);
+    if (proof.layers_size() != 1) std::abort();
+  });
+  ctx.report({"ml.fashion.overhead_vs_raw_hnsw", proof_us / raw_us, "ratio", "bare hnswlib searchKnn(k = 16)",
+              "ours = decode + normalize + HNSW (2k candidates) + canonical re-score + 32 leaf reads + forward + "
+              "ghost proof; per-query medians " + num(proof_us, 0) + " vs " + num(raw_us, 0) + " us at ef " +
+                  std::to_string(ef) + "; goal <= 1.3"});
+}
+
+void training_part(Context& ctx) {
+  const bool quick = ctx.quick();
+  const FashionSet train = must(load_fashion_train(), "fashion train");
+  const FashionSet test = must(load_fashion_test(), "fashion test");
+  const uint64_t memory = quick ? 10000 : 50000, held_out = quick ? 5000 : 10000, n_test = quick ? 1000 : 10000;
+  const float lr = 0.1f;
+  MemoryLayer layer = fashion_memory_layer(train, 0, memory);
+  auto accuracy = [&] {
+    std::atomic<uint64_t> right{0};
+    parallel(n_test, [&](size_t i) {
+      auto pass = must(layer.forward(test.image(i), 1), "forward");
+      right += argmax(pass.output) == test.labels[i];
+    });
+    return double(right) / double(n_test);
+  };
+  ctx.progress("training: accuracy before");
+  const double before = accuracy();
+  ctx.progress("training: " + std::to_string(held_out) + " sparse steps");
+  for (uint64_t i = memory; i < memory + held_out; ++i)
+    must(layer.train(train.image(i), one_hot(train.labels[i]), lr, 0), "train");
+  const double after = accuracy();
+  ctx.report({"ml.fashion.accuracy_after_training", after, "ratio", "test labels",
+              "W_K/W_V = first " + std::to_string(memory) + " training images; one sparse step (exact top-16, target "
+              "one-hot, lr 0.1) on each of the next " + std::to_string(held_out) + " (held out of the memory), one epoch; "
+              "eval on " + std::to_string(n_test) + " test images (before training: " + num(before) + ")" +
+              (quick ? " (quick: smaller memory)" : "") + "; goal > 0.87"});
+}
+
+void synthetic_part(Context& ctx) {
+  const bool quick = ctx.quick();
+  SyntheticParams p{.n = quick ? 50000u : 1000000u, .d = 128, .d_out = 16, .k = 16, .beta = 20, .seed = 1};
+  ScratchDir scratch;
+  const fs::path dir = scratch.path / "synthetic";
+  ctx.progress("building a synthetic model, n = " + std::to_string(p.n) + ", d = 128");
+  must(build_synthetic_model(dir, p), "synthetic");
+  ModelOptions opt;
+  opt.hnsw.progress = true;
+  auto t0 = Clock::now();
+  auto model = must(Model::open(dir, opt), "open synthetic");
+  const double build_s = seconds_since(t0);
+  const size_t queries = quick ? 100 : 300;
+  std::vector<Bytes> inputs;
+  std::vector<std::vector<float>> xs;
+  for (size_t q = 0; q < queries; ++q) {
+    inputs.push_back(synthetic_input(p.d, 1000 + q));
+    xs.push_back(must(query_from_input(inputs.back(), synthetic_layer(p).hopfield()), "q"));
+  }
+  const double ours_us = median_per_query_us(queries, [&](size_t q) { must(model->infer(inputs[q]), "infer"); });
+#ifdef GHOST_HAVE_OPENBLAS
+  std::vector<float> values(p.n * p.d_out);
+  for (uint64_t i = 0; i < p.n; ++i) synthetic_value(p, i, {values.data() + i * p.d_out, p.d_out});
+  DenseLayer dense{model->keys(0), values, synthetic_layer(p).hopfield(), {}};
+  const double dense_us = median_per_query_us(queries, [&](size_t q) { (void)dense.forward(xs[q]); });
+  ctx.report({"ml.synthetic.speedup_vs_dense_single", dense_us / ours_us, "ratio", "OpenBLAS sgemv exact forward",
+              "n = " + std::to_string(p.n) + (quick ? " (quick: not the 1,000,000 of the goal)" : "") +
+                  ", d = 128, k = 16, ef " + std::to_string(model->index(0)->ef()) + "; per-query medians: dense " +
+                  num(dense_us, 0) + " us, ours " + num(ours_us, 0) + " us; index built in " + num(build_s, 1) +
+                  " s; goal >= 200"});
+#else
+  ctx.report({"ml.synthetic.speedup_vs_dense_single", 0, "ratio", "", "OpenBLAS not found at build time: not measured"});
+#endif
+}
+
+void ml_suite(Context& ctx) {
+  fashion_part(ctx);
+  training_part(ctx);
+  synthetic_part(ctx);
+}
+
+}  // namespace
+
+GHOST_BENCH_SUITE("ml", "sparse Hopfield layer vs dense OpenBLAS; accuracy, recall, training, index, memory", ml_suite);
+
+}  // namespace ghost::bench
