@@ -66,6 +66,8 @@ Result<Signature> Signer::sign(SignDomain domain, uint64_t h, uint32_t r, Step s
       return fail("refusing to sign at " + position(h, r, s) + ", already signed at " +
                   position(last_.height, last_.round, last_.step));
   }
+  if (before_sign_)
+    if (auto b = before_sign_(); !b) return fail("not signing: " + b.error().message);
   // Zero auxiliary randomness keeps signatures deterministic (BIP-340 allows it): a replayed
   // run signs byte-identical messages.
   SignState next{h, r, s, digest, key_.sign_hash(digest, std::array<uint8_t, 32>{})};

@@ -5,6 +5,7 @@
 // below that position is refused — also after a crash and restart.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "consensus/bft_durable_store.h"
@@ -28,6 +29,11 @@ class Signer {
   static Result<Signer> open(PrivateKey key, std::string chain_id, DurableStore& store, std::string file);
 
   const PublicKey& public_key() const { return key_.public_key(); }
+  // Called before anything new is signed; a failure refuses the signature. The node passes
+  // its WAL sync: every input that led to a signature is then durable before the signature
+  // exists, so after a crash the replay re-derives the very same message (and lock) instead
+  // of the signer holding a vote the node no longer knows why it cast.
+  void set_before_sign(std::function<Result<void>()> hook) { before_sign_ = std::move(hook); }
   const SignState& last() const { return last_; }
 
   Result<pb::SignedVote> sign_vote(const pb::Vote& vote);
@@ -46,6 +52,7 @@ class Signer {
   DurableStore* store_;
   std::string file_;
   SignState last_;
+  std::function<Result<void>()> before_sign_;
 };
 
 }  // namespace ghost::consensus

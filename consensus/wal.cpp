@@ -184,6 +184,8 @@ Result<void> Wal::write_sync(const Input& input) {
   return store_->sync(name_);
 }
 
+Result<void> Wal::sync() { return store_->sync(name_); }
+
 Result<void> Wal::end_height(uint64_t height) {
   if (size_ >= compact_after_) {
     Bytes rec = encode_wal_record(EndHeight{height});

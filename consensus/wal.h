@@ -46,6 +46,7 @@ class Wal {
 
   Result<void> write(const Input& input);       // appended, not yet durable
   Result<void> write_sync(const Input& input);  // appended and durable (own messages, before sending)
+  Result<void> sync();                          // everything written so far is durable
   // Durable marker; once the file is over the compaction size it restarts with the marker alone.
   Result<void> end_height(uint64_t height);
 

@@ -51,10 +51,19 @@ void Node::boot() {
     auto w = Wal::open(store_, "wal", &replay);
     if (!w) return host_->checker().violate("node " + std::to_string(id()) + ": " + w.error().message);
     wal_.emplace(std::move(*w));
+    signer_->set_before_sign([this] { return wal_->sync(); });
     engine_ = std::make_unique<Engine>(config_, ledger_, &*signer_, cache_);
     ++incarnation_;
     carry_out(engine_->start(ledger_.height() + 1));
-    for (const auto& in : replay.inputs) carry_out(engine_->step(in));
+    for (const auto& in : replay.inputs) {
+      carry_out(engine_->step(in));
+      // The signer only re-signs its last position, so earlier own messages of this height
+      // come back from the WAL and are sent again from there.
+      if (auto* v = std::get_if<pb::SignedVote>(&in); v && same_bytes(spec_.key.public_key().bytes, v->vote().validator()))
+        release(*v);
+      if (auto* p = std::get_if<pb::SignedProposal>(&in); p && same_bytes(spec_.key.public_key().bytes, p->proposal().proposer()))
+        release(*p);
+    }
   });
 }
 

@@ -164,15 +164,22 @@ SimResult World::run() {
     gossip_loop(i);
   }
   SimResult r;
+  uint64_t faults_end = cfg_.faults ? cfg_.fault_ms : 0;
+  // Past the faults, stop as soon as every honest node has decided again.
+  auto all_decided_again = [&] {
+    for (const auto& n : nodes_)
+      if (n->role() != Role::kEquivocator && n->last_decision_ms() <= faults_end) return false;
+    return true;
+  };
   while (!queue_.empty() && !checker_.violation()) {
     if (queue_.top().time > end) break;
+    if (cfg_.stop_when_live && now_ > faults_end && r.events % 64 == 0 && all_decided_again()) break;
     now_ = queue_.top().time;
     auto fn = std::move(const_cast<Event&>(queue_.top()).fn);
     queue_.pop();
     fn();
     ++r.events;
   }
-  uint64_t faults_end = cfg_.faults ? cfg_.fault_ms : 0;
   r.min_honest_height = UINT64_MAX;
   for (const auto& n : nodes_) {
     if (n->role() == Role::kEquivocator) continue;

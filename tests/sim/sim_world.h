@@ -18,6 +18,7 @@ struct SimConfig {
   bool faults = true;           // network faults, crashes and byzantine validators
   uint64_t fault_ms = 15000;    // faults stop at this virtual time
   uint64_t liveness_ms = 30000; // afterwards every honest node must decide within this bound
+  bool stop_when_live = true;   // end the run once every honest node decided after the faults
   bool unsafe_disable_locking = false;  // the checker's self-test: must produce a violation
   // A CometBFT-style WAL crash test: node 0 crashes at its n-th WAL write of this height.
   std::optional<std::pair<uint64_t, uint64_t>> wal_crash;  // (height, n)
