@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Usage: model_cli_test.sh PATH_TO_GHOST. Exits non-zero if any check fails.
+set -uo pipefail
+GHOST=$(realpath "$1")
+[[ -x $GHOST ]] || { echo "no ghost binary at $1"; exit 1; }
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+cd "$DIR"
+failures=0
+
+# run EXPECTED_RC WANTED_TEXT ARGS...: checks the exit code and that stdout+stderr contain WANTED_TEXT.
+run() {
+  local want_rc=$1 want_text=$2
+  shift 2
+  local out rc
+  out=$("$GHOST" "$@" 2>&1)
+  rc=$?
+  if [[ $want_rc == 0 && $rc != 0 || $want_rc != 0 && $rc == 0 ]] || [[ $out != *"$want_text"* ]]; then
+    echo "FAIL: ghost $* -> rc=$rc, wanted rc $want_rc and text '$want_text'; got:"
+    echo "$out" | tail -20
+    failures=$((failures + 1))
+  fi
+  LAST=$out
+}
+model_id() { sed -n 's/^model id: *\([0-9a-f]\{64\}\)$/\1/p' <<<"$1" | head -1; }
+
+for cmd in "model" "model build" "model build fashion-mnist" "model build synthetic" "model show" "model infer" "model eval"; do
+  run 0 "Usage:" $cmd --help
+done
+run 1 "A subcommand is required" model
+
+# Synthetic models are a pure function of the seed: same seed, same model id.
+run 0 "built syn-a" model build synthetic --n 3000 --d 32 --seed 7 --out syn-a --threads 2
+id_a=$(model_id "$LAST")
+run 0 "built syn-b" model build synthetic --n 3000 --d 32 --seed 7 --out syn-b --threads 2 --no-index
+[[ -n $id_a && $id_a == $(model_id "$LAST") ]] || { echo "FAIL: same seed, different model ids"; failures=$((failures + 1)); }
+run 0 "built syn-c" model build synthetic --n 3000 --d 32 --seed 8 --out syn-c --threads 2 --no-index
+[[ $id_a != $(model_id "$LAST") ]] || { echo "FAIL: different seeds, same model id"; failures=$((failures + 1)); }
+run 1 "give --out a new directory" model build synthetic --n 3000 --d 32 --seed 7 --out syn-a
+run 1 "k must be at most n" model build synthetic --n 5 --d 32 --seed 7 --out syn-d
+run 1 "--n is required" model build synthetic --d 32 --seed 7 --out syn-d
+
+run 0 "L0.W_K  3000 leaves x 32 floats  root " model show syn-a
+[[ $(model_id "$LAST") == "$id_a" ]] || { echo "FAIL: show prints another model id"; failures=$((failures + 1)); }
+run 0 '"roots_hex":{"L0.W_K":"' model show syn-a/model.ghost --json
+run 0 '"hash_function":"SHA256_MERKLE_V1"' model show syn-a --json
+printf 'not a ghost file' >bad.ghost
+run 1 "cannot show bad.ghost" model show bad.ghost
+run 1 "No such file" model show missing.ghost
+
+python3 -c "import struct; open('x.bin','wb').write(struct.pack('<32f', *[((i * 7919) % 13 - 6) / 3.0 for i in range(32)]))"
+head -c 100 x.bin >short.bin
+run 0 "verified:  ok" model infer syn-a --input x.bin
+run 0 '"verified":true' model infer syn-a --input x.bin --json --exact --proof-out proof.bin
+[[ -s proof.bin ]] || { echo "FAIL: no proof written"; failures=$((failures + 1)); }
+run 1 "f32 input must be" model infer syn-a --input short.bin
+run 1 "give --input FILE or --fashion-test I" model infer syn-a
+run 1 "cannot read input file" model infer syn-a --input nothing.bin
+run 1 "need a fashion-mnist model" model infer syn-a --fashion-test 0
+run 1 "need a fashion-mnist model" model eval syn-a --fashion-test-all
+run 1 "cannot open model" model infer no-such-dir --input x.bin
+
+# A small fashion-mnist model (the first 3,000 training images).
+if [[ -d ${GHOST_FASHION_DIR:-/usr/share/datasets/fashion-mnist} ]]; then
+  run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=20 min_recall=0.75 input=U8" \
+    model build fashion-mnist --out fm --n 3000 --threads 2
+  run 0 '"label":9' model infer fm --fashion-test 0 --json
+  run 1 "image index must be below 10000" model infer fm --fashion-test 10000
+  run 0 '"images":50' model eval fm --fashion-test-all --limit 50 --json
+  run 1 "--fashion-test-all is required" model eval fm
+else
+  echo "fashion-mnist not installed: skipping its checks"
+fi
+
+[[ $failures == 0 ]] && echo "all model CLI checks passed"
+exit $((failures > 0))
