@@ -1,6 +1,7 @@
 #include "consensus/tx_check.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "proto/decode.h"
 
@@ -87,13 +88,14 @@ TxResult<CheckedTx> TxChecker::check(ByteSpan tx_bytes) const {
   const pb::TxEnvelope& env = tx.envelope;
   // One envelope, one encoding: otherwise a relayer could re-encode a signed tx under a
   // new id (the signature covers the decoded fields, not the bytes).
+  if (!env.GetReflection()->GetUnknownFields(env).empty()) return tx_fail(TxCode::TX_MALFORMED, "tx has unknown envelope fields");
   if (Bytes canonical = pb::encode(env); !std::ranges::equal(canonical, tx_bytes))
     return tx_fail(TxCode::TX_MALFORMED, "tx is not in its canonical encoding");
   if (env.chain_id() != chain_id_)
     return tx_fail(TxCode::TX_WRONG_CHAIN, "tx is for chain '" + env.chain_id() + "', this is '" + chain_id_ + "'");
-  auto sender = PublicKey::from_bytes(as_bytes(env.sender()));
-  if (!sender) return tx_fail(TxCode::TX_BAD_SENDER, "sender: " + sender.error().message);
-  tx.sender = *sender;
+  // The key is parsed once, by the signature check below (or was, when the id is cached).
+  if (env.sender().size() != 32) return tx_fail(TxCode::TX_BAD_SENDER, "sender must be a 32-byte x-only public key");
+  std::memcpy(tx.sender.bytes.data(), env.sender().data(), 32);
   tx.sender_address = Address::of(tx.sender);
   auto sig = Signature::from_bytes(as_bytes(env.signature()));
   if (!sig) return tx_fail(TxCode::TX_BAD_SIGNATURE, sig.error().message);
@@ -106,8 +108,14 @@ TxResult<CheckedTx> TxChecker::check(ByteSpan tx_bytes) const {
   if (auto r = check_body_shape(tx.body); !r) return std::unexpected(r.error());
   tx.id = tx_id(tx_bytes);
   if (!cache_ || !cache_->contains(tx.id)) {
-    if (!verify(tx.sender, SignDomain::kTx, chain_id_, envelope_signing_bytes(env), *sig))
+    // Canonical with no unknown fields, the envelope ends with the signature (field 6: tag,
+    // length 64, 64 bytes), so what was signed is everything before it.
+    ByteSpan signed_part = tx_bytes.first(tx_bytes.size() - 66);
+    if (!verify(tx.sender, SignDomain::kTx, chain_id_, signed_part, *sig)) {
+      if (auto key = PublicKey::from_bytes(as_bytes(env.sender())); !key)
+        return tx_fail(TxCode::TX_BAD_SENDER, "sender: " + key.error().message);
       return tx_fail(TxCode::TX_BAD_SIGNATURE, "signature does not verify for the sender's key");
+    }
     if (cache_) cache_->insert(tx.id);
   }
   return tx;

@@ -82,6 +82,15 @@ TEST_F(TxCheckTest, RejectsBadSenderKey) {
   auto env = pb::decode_as<pb::TxEnvelope>(good()).value();
   env.set_sender(std::string(31, 'a'));
   EXPECT_EQ(code_of(pb::encode(env)), pb::TX_BAD_SENDER);
+  env.set_sender(std::string(32, '\xff'));  // 32 bytes, but not a point's x coordinate
+  EXPECT_EQ(code_of(pb::encode(env)), pb::TX_BAD_SENDER);
+}
+
+TEST_F(TxCheckTest, RejectsUnknownEnvelopeFields) {
+  Bytes b = good();
+  Bytes extra = b;
+  extra.insert(extra.end(), {0x78, 0x01});  // field 15, varint 1: after the signature
+  EXPECT_EQ(code_of(extra), pb::TX_MALFORMED);
 }
 
 TEST_F(TxCheckTest, RejectsFeeBelowFloor) {
