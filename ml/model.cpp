@@ -164,6 +164,16 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
     next += uint32_t(layer_tensors(m->layers_[l], l).size());
   }
   m->keys_.resize(m->layers_.size());
+  for (size_t l = 0; l < m->layers_.size(); ++l) {
+    const uint32_t vt = m->value_tensor(l);
+    const uint32_t d_out = m->layers_[l].d_out;
+    std::vector<float> values(m->layers_[l].n * d_out);
+    auto r = m->store_->for_each_leaf(vt, [&](uint64_t i, std::span<const float> row) {
+      std::copy(row.begin(), row.end(), values.begin() + i * d_out);
+    });
+    if (!r) return std::unexpected(r.error());
+    m->values_.push_back(std::move(values));
+  }
   m->indexes_.resize(m->layers_.size());
   if (options.use_index) {
     for (size_t l = 0; l < m->layers_.size(); ++l) {
@@ -257,9 +267,9 @@ Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) c
     } else if (hop) {
       if (auto k = store_->read_leaf(t0, l.indices[r], {l.keys.data() + r * s.d, s.d}); !k) return std::unexpected(k.error());
     }
-    const uint32_t vt = hop ? t0 + 1 : t0;
-    if (auto v = store_->read_leaf(vt, l.indices[r], {l.values.data() + r * s.d_out, s.d_out}); !v)
-      return std::unexpected(v.error());
+    if (l.indices[r] >= s.n) return fail("leaf index out of range");
+    const auto row = values_[layer].begin() + l.indices[r] * s.d_out;
+    std::copy(row, row + s.d_out, l.values.begin() + r * s.d_out);
   }
   return l;
 }
@@ -338,6 +348,7 @@ Result<void> Model::apply(std::span<const LeafWrite> writes) {
   if (auto r = store_->update(writes); !r) return r;
   for (auto& w : writes) {
     for (size_t l = 0; l < layers_.size(); ++l) {
+      if (w.tensor == value_tensor(l)) std::copy(w.values.begin(), w.values.end(), values_[l].begin() + w.index * layers_[l].d_out);
       if (layers_[l].type != LayerType::hopfield || w.tensor != first_tensor(l)) continue;
       if (keys_[l]) std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
       if (indexes_[l]) indexes_[l]->update(w.index, w.values);

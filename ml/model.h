@@ -1,5 +1,6 @@
 // A model on disk: a directory holding its layers' parameters (model.json), its weights
 // (weights/, a WeightStore) and one HNSW index per Hopfield layer (index-L<l>.hnsw + .meta).
+// While open, the value tensors (W_V, E: d_out floats per leaf) are also held in memory.
 // Independent of any ghost file: the ghost file is derived from layers() and the roots.
 #pragma once
 
@@ -91,6 +92,10 @@ class Model {
   const WeightStore& store() const { return *store_; }
   // Store id of the first tensor of `layer`; its others follow in layer_tensors() order.
   uint32_t first_tensor(size_t layer) const { return first_tensor_.at(layer); }
+  // Store id of the layer's value tensor (W_V, or E for an embedding).
+  uint32_t value_tensor(size_t layer) const {
+    return first_tensor(layer) + (layers_.at(layer).type == LayerType::hopfield ? 1 : 0);
+  }
   std::filesystem::path index_path(size_t layer) const;
 
   // Forward pass through every layer; thread-safe with other infer calls.
@@ -129,6 +134,7 @@ class Model {
   std::unique_ptr<WeightStore> store_;
   std::vector<std::unique_ptr<HnswIndex>> indexes_;
   mutable std::vector<std::unique_ptr<ColumnMatrix>> keys_;
+  std::vector<std::vector<float>> values_;  // per layer, W_V or E held in memory (n x d_out)
   mutable std::mutex keys_mutex_;
 };
 
