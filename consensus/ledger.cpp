@@ -38,6 +38,11 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::G
 Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const Bytes> txs) {
   if (block.height != height() + 1)
     return fail("block " + std::to_string(block.height) + " does not follow height " + std::to_string(height()));
+  size_t bytes = 0;
+  for (const auto& tx : txs) bytes += tx.size();
+  if (bytes > params_.max_block_bytes())
+    return fail("block " + std::to_string(block.height) + " carries " + std::to_string(bytes) +
+                " bytes of txs, over max_block_bytes");
   BlockResult out;
   BlockState st(*store_);
   try {

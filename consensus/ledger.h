@@ -36,7 +36,8 @@ class Ledger {
   const pb::Params& params() const { return params_; }
   const TxChecker& checker() const { return checker_; }
 
-  // Executes and commits block `block.height`, which must be height() + 1. Txs failing the
+  // Executes and commits block `block.height`, which must be height() + 1 and carry at most
+  // max_block_bytes of txs (otherwise nothing changes). Txs failing the
   // stateless checks or the nonce / fee-balance checks get a receipt and change nothing;
   // only receipts of txs that paid their fee are stored. Commits one synced batch.
   Result<BlockResult> apply_block(const BlockInfo& block, std::span<const Bytes> txs);

@@ -126,11 +126,21 @@ TEST(LedgerTransferTest, SequentialNoncesWithinOneBlock) {
   EXPECT_EQ(c.ledger().account(addr(a)).nonce(), 2u);
 }
 
-TEST(LedgerTransferTest, BlockHeightMustFollow) {
-  Chain c;
+TEST(LedgerTransferTest, BlockHeightMustFollowAndSizeIsBounded) {
+  pb::Genesis g = test_genesis();
+  g.mutable_params()->set_max_tx_bytes(1000);
+  g.mutable_params()->set_max_block_bytes(1000);
+  Chain c(g);
+  Hash32 genesis_hash = c.ledger().app_hash();
   EXPECT_FALSE(c.ledger().apply_block(BlockInfo{2, Hash32{}}, {}));
   EXPECT_FALSE(c.ledger().apply_block(BlockInfo{0, Hash32{}}, {}));
+  std::vector<Bytes> txs;
+  for (int i = 0; i < 10; ++i) txs.push_back(c.tx(user(0), body::transfer(addr(user(1)), GC)));
+  EXPECT_FALSE(c.ledger().apply_block(BlockInfo{1, Hash32{}}, txs));  // ~10 x 160 bytes
   EXPECT_EQ(c.ledger().height(), 0u);
+  EXPECT_EQ(c.ledger().app_hash(), genesis_hash);
+  txs.resize(5);
+  EXPECT_TRUE(c.ledger().apply_block(BlockInfo{1, Hash32{}}, txs));
 }
 
 }  // namespace
