@@ -12,15 +12,6 @@ namespace {
 
 std::string num(uint64_t v) { return std::to_string(v); }
 
-// The floats of tensor t of a layer inside a trace's leaves (ghost-file tensor order).
-const std::vector<float>& tensor_floats(const LayerSpec& spec, const Leaves& leaves, size_t t) {
-  return spec.type == LayerType::hopfield && t == 0 ? leaves.keys : leaves.values;
-}
-
-std::vector<float>& tensor_floats(const LayerSpec& spec, Leaves& leaves, size_t t) {
-  return spec.type == LayerType::hopfield && t == 0 ? leaves.keys : leaves.values;
-}
-
 Result<void> check_selected(std::span<const uint64_t> selected, const LayerSpec& spec) {
   const size_t k = spec.type == LayerType::hopfield ? spec.hopfield().selected_count() : 1;
   if (selected.size() != k) return fail("selects " + num(selected.size()) + " columns, the layer has k = " + num(k));

@@ -24,6 +24,13 @@ inline constexpr size_t kMaxGhostProofBytes = 8u << 20;
 pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
                                 const Inference& inference, LeafWire wire = pb::LEAVES_RAW);
 
+// The floats of tensor `t` of a layer within its revealed leaves, in ghost-file tensor order
+// (Hopfield: W_K in keys, W_V in values; embedding: E in values).
+template <class L>  // Leaves or const Leaves
+auto& tensor_floats(const LayerSpec& spec, L& leaves, size_t t) {
+  return spec.type == LayerType::hopfield && t == 0 ? leaves.keys : leaves.values;
+}
+
 // What a verified proof establishes about one layer.
 struct VerifiedLayer {
   std::vector<float> x_hat;  // the normalized query (empty for an embedding)

@@ -32,8 +32,7 @@ Result<std::vector<Hash32>> roots_after(const ModelVersion& version, const Layer
   std::vector<Hash32> roots = version.roots;
   const auto shapes = layer_tensors(spec, layer);
   for (size_t t = 0; t < shapes.size(); ++t) {
-    const auto& floats = spec.type == LayerType::hopfield && t == 0 ? updated.keys : updated.values;
-    const Bytes bytes = encode_floats(floats);
+    const Bytes bytes = encode_floats(tensor_floats(spec, updated, t));
     std::vector<ByteSpan> leaves;
     for (size_t r = 0; r < updated.indices.size(); ++r)
       leaves.push_back(ByteSpan(bytes).subspan(r * shapes[t].leaf_bytes(), shapes[t].leaf_bytes()));
@@ -90,8 +89,7 @@ Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const M
   const uint32_t t0 = uint32_t(version.first_tensor(last));
   for (size_t r = 0; r < updated->indices.size(); ++r)
     for (size_t t = 0; t < shapes.size(); ++t) {
-      const auto& floats = spec.type == LayerType::hopfield && t == 0 ? updated->keys : updated->values;
-      const auto leaf = std::span(floats).subspan(r * shapes[t].leaf_floats, shapes[t].leaf_floats);
+      const auto leaf = std::span(tensor_floats(spec, *updated, t)).subspan(r * shapes[t].leaf_floats, shapes[t].leaf_floats);
       out.writes.push_back({t0 + uint32_t(t), updated->indices[r], {leaf.begin(), leaf.end()}});
     }
   return out;
