@@ -95,6 +95,14 @@ std::optional<pb::StakeInfo> Ledger::stake(pb::StakeRole role, const Address& a)
 std::vector<pb::StakeInfo> Ledger::stakes(pb::StakeRole role) const {
   return scan_all<pb::StakeInfo>(std::string{keys::kStake, static_cast<char>(role)});
 }
+std::vector<pb::StakeInfo> Ledger::model_workers(const Hash32& model_id) const {
+  std::vector<pb::StakeInfo> out;
+  const pb::KeyList workers = load<pb::KeyList>(*store_, keys::model_workers(model_id)).value_or(pb::KeyList{});
+  for (const auto& op : workers.items())
+    if (auto s = stake(pb::WORKER, *Address::from_bytes(as_bytes(op)))) out.push_back(std::move(*s));
+  return out;
+}
+
 pb::ValidatorSet Ledger::validator_set() const {
   return load<pb::ValidatorSet>(*store_, keys::validator_set()).value_or(pb::ValidatorSet{});
 }

@@ -46,6 +46,7 @@ class Ledger {
   pb::Account account(const Address& a) const;
   std::optional<pb::StakeInfo> stake(pb::StakeRole role, const Address& a) const;
   std::vector<pb::StakeInfo> stakes(pb::StakeRole role) const;
+  std::vector<pb::StakeInfo> model_workers(const Hash32& model_id) const;  // registered, jailed or not
   pb::ValidatorSet validator_set() const;
   std::optional<pb::ModelInfo> model(const Hash32& id) const;
   std::vector<pb::ModelInfo> models() const;

@@ -277,12 +277,16 @@ TEST(LedgerJobsTest, RegisterModelAndWorkerStake) {
   Bytes tx = c.tx(user(4), body::request(model.id(), model.input(1), kMaxFee));
   ASSERT_EQ(c.block({tx}).receipts[0].status(), pb::OK);
   EXPECT_EQ(c.ledger().job(tx_id(tx))->worker(), str(addr(user(6))));
+  ASSERT_EQ(c.ledger().model_workers(model.id()).size(), 1u);
+  EXPECT_EQ(c.ledger().model_workers(model.id())[0].operator_(), str(addr(user(6))));
   // Changing the served models moves the worker out of this model's pool.
   ServedModel other(addr(user(2)), pb::FROZEN, 0, /*seed=*/10);
   ASSERT_EQ(c.run(user(2), body::register_model(other.file())).status(), pb::OK);
   ASSERT_EQ(c.run(user(6), body::stake_worker(1, {other.id()}, kPrice)).status(), pb::OK);
   EXPECT_EQ(c.run(user(4), body::request(model.id(), model.input(1), kMaxFee)).status(), pb::NO_WORKER);
   EXPECT_EQ(c.run(user(4), body::request(other.id(), other.input(1), kMaxFee)).status(), pb::OK);
+  EXPECT_TRUE(c.ledger().model_workers(model.id()).empty());
+  EXPECT_EQ(c.ledger().model_workers(other.id()).size(), 1u);
   expect_supply_conserved(c.ledger());
 }
 
