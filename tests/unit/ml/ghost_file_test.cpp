@@ -171,6 +171,37 @@ TEST_F(GhostFileTest, EveryViolationIsRejectedWithItsReason) {
   }
 }
 
+// A hand-made ghost file: its encoding, hence the model id, is part of the protocol.
+TEST(GhostFile, ModelIdOfAFixedFileIsPinned) {
+  pb::GhostFile g;
+  g.set_format_version(1);
+  g.set_name("golden");
+  g.set_owner(std::string(20, '\x11'));
+  g.set_hash_function(pb::SHA256_MERKLE_V1);
+  g.set_update_policy(pb::OWNER_ONLY);
+  g.set_price_floor(5000);
+  pb::Layer* l = g.add_layers();
+  l->set_type(pb::HOPFIELD_LOOKUP);
+  l->set_d(784);
+  l->set_d_out(10);
+  l->set_n(60000);
+  l->set_k(16);
+  l->set_beta(20);
+  l->set_min_recall(0.75f);
+  l->set_input_encoding(pb::U8);
+  for (const char* name : {"L0.W_K", "L0.W_V"}) {
+    pb::TensorInfo* t = l->add_tensors();
+    t->set_name(name);
+    t->set_leaf_count(60000);
+    t->set_leaf_floats(name[5] == 'K' ? 784 : 10);
+    t->set_root(std::string(32, name[5]));
+  }
+  ASSERT_TRUE(validate_ghost_file(g));
+  EXPECT_EQ(pb::encode(g).size(), 167u);
+  // Cross-checked with `protoc --encode=ghost.pb.GhostFile proto/ghost.proto | sha256sum`.
+  EXPECT_EQ(model_id(g).hex(), "4ae1522b8d882cabe82b80d2e2b06bc8caed15d647f7cb18aa4b2db8bb9b5b4f");
+}
+
 TEST(GhostFile, AcceptsAnEmbeddingFirstLayer) {
   TestModel m({embedding_layer(40, 6), hopfield_layer(6, 2, 30, 3)}, 5);
   pb::GhostFile g = ghost_file_of(*m.model);
