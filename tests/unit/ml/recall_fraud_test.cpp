@@ -23,6 +23,7 @@ TEST(RecallFraud, ChallengeSizeIsTheSmallestMThatProvesLowRecall) {
   EXPECT_EQ(challenge_size(10, 0.9f), 2u);  // 0.9f is a little below 0.9: (1 - r) k is just above 1
   EXPECT_EQ(challenge_size(5, 0.8f), 1u);   // 0.8f is a little above 0.8: 4/5 returned is already too few
   EXPECT_EQ(challenge_size(4, 0.5f), 3u);
+  EXPECT_EQ(challenge_size(5, 0.2f), 4u);  // float32 floor((1 - r) * k) + 1 would say 5
   EXPECT_EQ(challenge_size(7, 1e-30f), 7u);
   std::mt19937_64 rng(1);
   for (int i = 0; i < 100000; ++i) {
