@@ -288,7 +288,7 @@ void training_part(Context& ctx) {
   const FashionSet train = must(load_fashion_train(), "fashion train");
   const FashionSet test = must(load_fashion_test(), "fashion test");
   const uint64_t memory = quick ? 10000 : 50000, held_out = quick ? 5000 : 10000, n_test = quick ? 1000 : 10000;
-  const float lr = 0.1f;
+  const float lr = 0.3f;
   MemoryLayer layer = fashion_memory_layer(train, 0, memory);
   auto accuracy = [&] {
     std::atomic<uint64_t> right{0};
@@ -306,7 +306,7 @@ void training_part(Context& ctx) {
   const double after = accuracy();
   ctx.report({"ml.fashion.accuracy_after_training", after, "ratio", "test labels",
               "W_K/W_V = first " + std::to_string(memory) + " training images; one sparse step (exact top-16, target "
-              "one-hot, lr 0.1) on each of the next " + std::to_string(held_out) + " (held out of the memory), one epoch; "
+              "one-hot, lr 0.3) on each of the next " + std::to_string(held_out) + " (held out of the memory), one epoch; "
               "eval on " + std::to_string(n_test) + " test images (before training: " + num(before) + ")" +
               (quick ? " (quick: smaller memory)" : "") + "; goal > 0.87"});
 }

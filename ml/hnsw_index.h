@@ -25,7 +25,7 @@ namespace ghost::ml {
 struct HnswParams {
   size_t M = 16;
   size_t ef_construction = 100;
-  size_t ef = 64;    // search beam, the worker's speed/recall trade-off
+  size_t ef = 40;    // search beam, the worker's speed/recall trade-off (fashion: recall ~0.98)
   uint64_t seed = 100;
   unsigned threads = 0;  // build threads, 0 = all cores
   bool progress = false;  // progress bar on stderr while building

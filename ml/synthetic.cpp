@@ -49,6 +49,16 @@ Bytes synthetic_input(uint32_t d, uint64_t seed) {
   return encode_floats(x);
 }
 
+MemoryLayer synthetic_memory_layer(const SyntheticParams& p) {
+  ColumnMatrix keys(p.d, p.n);
+  std::vector<float> values(p.n * p.d_out);
+  for (uint64_t i = 0; i < p.n; ++i) {
+    synthetic_key(p, i, keys.column(i));
+    synthetic_value(p, i, {values.data() + i * p.d_out, p.d_out});
+  }
+  return MemoryLayer(synthetic_layer(p).hopfield(), std::move(keys), std::move(values));
+}
+
 Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p, unsigned threads) {
   auto fill = [&](uint32_t tensor, uint64_t i, std::span<float> out) {
     if (tensor == 0) synthetic_key(p, i, out);

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "crypto/result.h"
+#include "ml/memory_layer.h"
 #include "ml/model.h"
 
 namespace ghost::ml {
@@ -27,6 +28,9 @@ void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out);
 void synthetic_value(const SyntheticParams& p, uint64_t i, std::span<float> out);
 // A random f32 input of dimension d from a seed.
 Bytes synthetic_input(uint32_t d, uint64_t seed);
+
+// The same weights held in memory.
+MemoryLayer synthetic_memory_layer(const SyntheticParams& p);
 
 Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p,
                                    unsigned threads = 0);

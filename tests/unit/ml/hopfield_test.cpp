@@ -14,31 +14,6 @@
 namespace ghost::ml {
 namespace {
 
-// An in-memory synthetic layer: its keys as a matrix and its value rows.
-struct Memory {
-  SyntheticParams p;
-  ColumnMatrix keys;
-  std::vector<float> values;
-
-  explicit Memory(SyntheticParams params) : p(params), keys(p.d, p.n), values(p.n * p.d_out) {
-    for (uint64_t i = 0; i < p.n; ++i) {
-      synthetic_key(p, i, keys.column(i));
-      synthetic_value(p, i, {values.data() + i * p.d_out, p.d_out});
-    }
-  }
-  HopfieldSpec spec() const { return synthetic_layer(p).hopfield(); }
-  Leaves leaves(const std::vector<Scored>& sel) const {
-    Leaves l;
-    for (auto s : sel) {
-      l.indices.push_back(s.index);
-      auto c = keys.column(s.index);
-      l.keys.insert(l.keys.end(), c.begin(), c.end());
-      l.values.insert(l.values.end(), values.begin() + s.index * p.d_out, values.begin() + (s.index + 1) * p.d_out);
-    }
-    return l;
-  }
-};
-
 std::vector<float> query(const HopfieldSpec& spec, uint64_t seed) {
   auto x = query_from_input(synthetic_input(spec.d, seed), spec);
   EXPECT_TRUE(x);
@@ -110,15 +85,15 @@ TEST(HopfieldTopK, ExactMatchesFullSortOnRandomData) {
   std::mt19937_64 rng(21);
   for (int t = 0; t < 6; ++t) {
     SyntheticParams p{.n = 1000 + rng() % 20000, .d = uint32_t(1 + rng() % 40), .seed = rng()};
-    Memory m(p);
+    MemoryLayer m = synthetic_memory_layer(p);
     auto x = query(m.spec(), rng());
     std::vector<Scored> all;
-    for (uint64_t i = 0; i < p.n; ++i) all.push_back({dot(m.keys.column(i), x), i});
+    for (uint64_t i = 0; i < p.n; ++i) all.push_back({dot(m.keys().column(i), x), i});
     std::sort(all.begin(), all.end(), better);
     all.resize(p.k);
     std::sort(all.begin(), all.end(), [](auto a, auto b) { return a.index < b.index; });
     for (unsigned threads : {1u, 2u, 5u}) {
-      auto got = exact_top_k(m.keys, x, p.k, threads);
+      auto got = exact_top_k(m.keys(), x, p.k, threads);
       ASSERT_EQ(got.size(), all.size());
       for (size_t r = 0; r < got.size(); ++r) {
         EXPECT_EQ(got[r].index, all[r].index);
@@ -142,18 +117,18 @@ TEST(HopfieldTopK, DuplicateColumnsTieToLowerIndex) {
 }
 
 TEST(HopfieldForward, ComputesTheDefinition) {
-  Memory m({.n = 300, .d = 12, .d_out = 5, .k = 4, .beta = 7.5f, .seed = 3});
+  MemoryLayer m = synthetic_memory_layer({.n = 300, .d = 12, .d_out = 5, .k = 4, .beta = 7.5f, .seed = 3});
   auto spec = m.spec();
   auto x = query(spec, 9);
-  auto sel = exact_top_k(m.keys, x, spec.k);
+  auto sel = exact_top_k(m.keys(), x, spec.k);
   auto pass = forward_from_leaves(spec, x, m.leaves(sel));
   ASSERT_TRUE(pass);
   std::vector<float> s;
-  for (auto c : sel) s.push_back(dot(m.keys.column(c.index), x));
+  for (auto c : sel) s.push_back(dot(m.keys().column(c.index), x));
   auto p = softmax(s, spec.beta);
   for (uint32_t j = 0; j < spec.d_out; ++j) {
     float o = 0;
-    for (size_t r = 0; r < sel.size(); ++r) o = o + p[r] * m.values[sel[r].index * spec.d_out + j];
+    for (size_t r = 0; r < sel.size(); ++r) o = o + p[r] * m.value(sel[r].index)[j];
     EXPECT_EQ(std::bit_cast<uint32_t>(pass->output[j]), std::bit_cast<uint32_t>(o));
   }
   EXPECT_EQ(pass->scores, s);
@@ -161,10 +136,10 @@ TEST(HopfieldForward, ComputesTheDefinition) {
 }
 
 TEST(HopfieldForward, RejectsInconsistentSelections) {
-  Memory m({.n = 50, .d = 6, .d_out = 3, .k = 4, .seed = 4});
+  MemoryLayer m = synthetic_memory_layer({.n = 50, .d = 6, .d_out = 3, .k = 4, .seed = 4});
   auto spec = m.spec();
   auto x = query(spec, 1);
-  auto good = m.leaves(exact_top_k(m.keys, x, spec.k));
+  auto good = m.leaves(exact_top_k(m.keys(), x, spec.k));
   ASSERT_TRUE(forward_from_leaves(spec, x, good));
   std::vector<std::function<void(Leaves&, std::vector<float>&)>> breaks = {
       [](Leaves& l, auto&) { l.indices.pop_back(); },
@@ -189,10 +164,10 @@ TEST(HopfieldForward, RejectsInconsistentSelections) {
 // The protocol's pinned output: a fixed synthetic model and input. Changing these hashes is a
 // protocol change (DESIGN.md §3).
 TEST(HopfieldGolden, SyntheticModelOutputBytes) {
-  Memory m({.n = 5000, .d = 64, .d_out = 8, .k = 16, .beta = 20, .seed = 42});
+  MemoryLayer m = synthetic_memory_layer({.n = 5000, .d = 64, .d_out = 8, .k = 16, .beta = 20, .seed = 42});
   auto spec = m.spec();
   auto x = query(spec, 7);
-  auto sel = exact_top_k(m.keys, x, spec.k);
+  auto sel = exact_top_k(m.keys(), x, spec.k);
   Bytes indices;
   for (auto s : sel) put_u64le(indices, s.index);
   auto pass = forward_from_leaves(spec, x, m.leaves(sel));
@@ -209,13 +184,13 @@ float loss(const std::vector<float>& o, const std::vector<float>& t) {
 }
 
 TEST(HopfieldTraining, StepLowersTheLossAndKeepsColumnsUnitNorm) {
-  Memory m({.n = 2000, .d = 32, .d_out = 6, .k = 8, .beta = 10, .seed = 5});
+  MemoryLayer m = synthetic_memory_layer({.n = 2000, .d = 32, .d_out = 6, .k = 8, .beta = 10, .seed = 5});
   auto spec = m.spec();
   std::vector<float> target(spec.d_out, 0.0f);
   target[2] = 1.0f;
   for (uint64_t seed = 0; seed < 20; ++seed) {
     auto x = query(spec, seed);
-    auto leaves = m.leaves(exact_top_k(m.keys, x, spec.k));
+    auto leaves = m.leaves(exact_top_k(m.keys(), x, spec.k));
     auto step = train_from_leaves(spec, x, leaves, target, 0.5f);
     ASSERT_TRUE(step);
     EXPECT_EQ(step->updated.indices, leaves.indices);
@@ -233,10 +208,10 @@ TEST(HopfieldTraining, StepLowersTheLossAndKeepsColumnsUnitNorm) {
 }
 
 TEST(HopfieldTraining, FollowsTheDesignFormulas) {
-  Memory m({.n = 100, .d = 5, .d_out = 3, .k = 3, .beta = 4, .seed = 6});
+  MemoryLayer m = synthetic_memory_layer({.n = 100, .d = 5, .d_out = 3, .k = 3, .beta = 4, .seed = 6});
   auto spec = m.spec();
   auto x = query(spec, 2);
-  auto leaves = m.leaves(exact_top_k(m.keys, x, spec.k));
+  auto leaves = m.leaves(exact_top_k(m.keys(), x, spec.k));
   std::vector<float> t{0.25f, -1.0f, 0.5f};
   const float lr = 0.1f;
   auto step = train_from_leaves(spec, x, leaves, t, lr);
@@ -261,10 +236,10 @@ TEST(HopfieldTraining, FollowsTheDesignFormulas) {
 }
 
 TEST(HopfieldTraining, RejectsBadTargetsAndRates) {
-  Memory m({.n = 40, .d = 4, .d_out = 2, .k = 3, .seed = 8});
+  MemoryLayer m = synthetic_memory_layer({.n = 40, .d = 4, .d_out = 2, .k = 3, .seed = 8});
   auto spec = m.spec();
   auto x = query(spec, 1);
-  auto leaves = m.leaves(exact_top_k(m.keys, x, spec.k));
+  auto leaves = m.leaves(exact_top_k(m.keys(), x, spec.k));
   std::vector<float> t{1, 0};
   EXPECT_FALSE(train_from_leaves(spec, x, leaves, std::vector<float>{1}, 0.1f));
   EXPECT_FALSE(train_from_leaves(spec, x, leaves, std::vector<float>{1, NAN}, 0.1f));
@@ -278,12 +253,12 @@ TEST(HopfieldTraining, RejectsBadTargetsAndRates) {
 }
 
 TEST(HopfieldGolden, SyntheticTrainingStepBytes) {
-  Memory m({.n = 5000, .d = 64, .d_out = 8, .k = 16, .beta = 20, .seed = 42});
+  MemoryLayer m = synthetic_memory_layer({.n = 5000, .d = 64, .d_out = 8, .k = 16, .beta = 20, .seed = 42});
   auto spec = m.spec();
   auto x = query(spec, 7);
   std::vector<float> t(8, 0.0f);
   t[3] = 1.0f;
-  auto step = train_from_leaves(spec, x, m.leaves(exact_top_k(m.keys, x, spec.k)), t, 0.25f);
+  auto step = train_from_leaves(spec, x, m.leaves(exact_top_k(m.keys(), x, spec.k)), t, 0.25f);
   ASSERT_TRUE(step);
   Bytes all = encode_floats(step->updated.keys);
   append_floats(all, step->updated.values);
