@@ -148,7 +148,7 @@ void sigcheck_part(Context& ctx) {
 
 void result_part(Context& ctx) {
   const uint64_t n_columns = ctx.quick() ? 6000 : 60000;
-  const int per_block = ctx.quick() ? 40 : 100, blocks = 3;
+  const int per_block = ctx.quick() ? 40 : 50, blocks = 3;  // ~64 KB per result: 50 fit in 4 MiB
   ScratchDir dir("results");
   ctx.progress("building the fashion-mnist model over " + std::to_string(n_columns) + " images");
   const ml::FashionSet train = must(ml::load_fashion_train(), "fashion train");

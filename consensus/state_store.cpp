@@ -1,6 +1,8 @@
 #include "consensus/state_store.h"
 
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
 #include <stdexcept>
@@ -42,17 +44,26 @@ Hash32 chain_app_hash(const Hash32& prev, uint64_t height, const Hash32& writes_
   return h.final();
 }
 
-StateStore::StateStore(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
-StateStore::~StateStore() = default;
+StateStore::StateStore() = default;
+StateStore::~StateStore() {
+  db_.reset();  // before the cache and filter it uses
+}
 
 Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& dir) {
+  auto store = std::unique_ptr<StateStore>(new StateStore());
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
+  // Most reads during execution are point lookups, many of absent keys (new accounts).
+  store->filter_.reset(leveldb::NewBloomFilterPolicy(10));
+  store->cache_.reset(leveldb::NewLRUCache(64u << 20));
+  options.filter_policy = store->filter_.get();
+  options.block_cache = store->cache_.get();
+  options.write_buffer_size = 16u << 20;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
   if (!s.ok()) return fail("cannot open state store at " + dir + ": " + s.ToString());
-  std::unique_ptr<StateStore> store(new StateStore(std::unique_ptr<leveldb::DB>(raw)));
+  store->db_.reset(raw);
   if (auto head = store->get(kHeadKey)) {
     if (head->size() != 40) return fail("state store at " + dir + " has a corrupt head record");
     store->initialized_ = true;

@@ -14,7 +14,9 @@
 #include "crypto/result.h"
 
 namespace leveldb {
+class Cache;
 class DB;
+class FilterPolicy;
 }
 
 namespace ghost::consensus {
@@ -51,7 +53,9 @@ class StateStore {
   Result<Hash32> commit(uint64_t height, const WriteSet& writes);
 
  private:
-  explicit StateStore(std::unique_ptr<leveldb::DB> db);
+  StateStore();
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<leveldb::DB> db_;
   bool initialized_ = false;
   uint64_t height_ = 0;
