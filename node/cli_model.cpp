@@ -81,7 +81,7 @@ void print_ghost_file(const pb::GhostFile& g, bool as_json) {
 
 // Writes DIR/model.ghost for a freshly built model (building its HNSW index on the way).
 void finish_build(const fs::path& dir, unsigned threads, bool index) {
-  auto model = open_model(dir, index, 64, threads);
+  auto model = open_model(dir, index, ml::HnswParams{}.ef, threads);
   const pb::GhostFile g = ml::ghost_file_of(*model);
   need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
   std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
@@ -182,7 +182,7 @@ void add_infer(CLI::App& model) {
   struct Args {
     std::string dir, input, proof_out;
     int64_t fashion = -1;
-    size_t ef = 64;
+    size_t ef = ml::HnswParams{}.ef;
     unsigned threads = 0;
     bool json = false, exact = false;
   };
@@ -262,7 +262,7 @@ void add_eval(CLI::App& model) {
     std::string dir;
     bool all = false, json = false;
     uint64_t limit = 0;
-    size_t ef = 64;
+    size_t ef = ml::HnswParams{}.ef;
     unsigned threads = 0;
   };
   auto a = std::make_shared<Args>();
