@@ -75,7 +75,7 @@ TEST_F(CommitTest, EvidenceOfDuplicateVotes) {
   auto b = precommit(2, 7, 1, sha256(std::string_view("other")));
   pb::Evidence ev = make_evidence(a, b);
   EXPECT_EQ(pb::encode(ev), pb::encode(make_evidence(b, a)));  // order-independent
-  EXPECT_EQ(verify_evidence(ev, set, kChain), set.index_of(test_key(2).public_key()));
+  EXPECT_EQ(*verify_evidence(ev, set, kChain), *set.index_of(test_key(2).public_key()));
 
   pb::Evidence same = make_evidence(a, a);
   EXPECT_FALSE(verify_evidence(same, set, kChain));

@@ -30,7 +30,7 @@ TEST_F(SignerTest, SignsVerifiablyAndPersistsBeforeReleasing) {
   ASSERT_TRUE(st);
   EXPECT_EQ(st->height, 5u);
   EXPECT_EQ(st->step, Step::kPrevote);
-  EXPECT_TRUE(std::equal(st->signature.bytes.begin(), st->signature.bytes.end(), sv->signature().begin()));
+  EXPECT_TRUE(same_bytes(st->signature.bytes, sv->signature()));
 }
 
 TEST_F(SignerTest, SameRequestSameSignatureConflictRefused) {

@@ -63,7 +63,8 @@ inline pb::Vote make_vote(pb::VoteType type, uint64_t h, uint32_t r, const std::
 inline pb::SignedVote sign_vote(const PrivateKey& k, const pb::Vote& v) {
   pb::SignedVote sv;
   *sv.mutable_vote() = v;
-  Signature s = k.sign(SignDomain::kVote, kChain, pb::encode(v));
+  // Zero auxiliary randomness: the same vote always gets the same bytes.
+  Signature s = k.sign_hash(signing_hash(SignDomain::kVote, kChain, pb::encode(v)), std::array<uint8_t, 32>{});
   sv.set_signature(s.bytes.data(), 64);
   return sv;
 }

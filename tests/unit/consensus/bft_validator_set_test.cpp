@@ -80,8 +80,10 @@ TEST(BftProposer, NewcomersStartAtTheBackOfTheQueue) {
   next.push_back({test_key(9).public_key(), 10, 0});
   ValidatorSet carried = carry_priorities(set, *ValidatorSet::make(next));
   auto newcomer = *carried.index_of(test_key(9).public_key());
-  for (size_t i = 0; i < carried.size(); ++i)
-    if (i != newcomer) EXPECT_GT(carried.validators()[i].priority, carried.validators()[newcomer].priority);
+  for (size_t i = 0; i < carried.size(); ++i) {
+    if (i == newcomer) continue;
+    EXPECT_GT(carried.validators()[i].priority, carried.validators()[newcomer].priority);
+  }
   // The newcomer does not propose in the next three heights.
   for (int i = 0; i < 3; ++i) {
     increment_proposer_priority(carried, 1);

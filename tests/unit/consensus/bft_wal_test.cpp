@@ -132,20 +132,27 @@ TEST(BftWal, CompactsAfterTheThreshold) {
   EXPECT_TRUE(r.inputs.empty());
 }
 
+// A record framed exactly as the WAL frames one, around any payload.
+Bytes frame(const Bytes& payload) {
+  Bytes rec;
+  for (int i = 0; i < 4; ++i) rec.push_back(uint8_t(payload.size() >> (8 * i)));
+  Hash32 lc = sha256(rec);
+  Hash32 pc = sha256(payload);
+  for (int i = 0; i < 4; ++i) rec.push_back(lc.bytes[i]);
+  for (int i = 0; i < 4; ++i) rec.push_back(pc.bytes[i]);
+  for (uint8_t b : payload) rec.push_back(b);
+  return rec;
+}
+
 TEST(BftWal, RejectsMalformedRecordsWithValidChecksums) {
-  for (Bytes payload : {Bytes{}, Bytes{99}, Bytes{3, 1, 2}, Bytes{6, 1}, Bytes{4, 0}, Bytes{2, 0xff, 0xff}}) {
-    Bytes rec;
-    for (int i = 0; i < 4; ++i) rec.push_back(uint8_t(payload.size() >> (8 * i)));
-    Hash32 lc = sha256(rec);
-    rec.insert(rec.end(), lc.bytes.begin(), lc.bytes.begin() + 4);
-    Hash32 c = sha256(payload);
-    rec.insert(rec.end(), c.bytes.begin(), c.bytes.begin() + 4);
-    rec.insert(rec.end(), payload.begin(), payload.end());
-    Bytes file = rec;
+  std::vector<Bytes> payloads = {{}, {99}, {3, 1, 2}, {6, 1}, {4, 0}, {2, 0xff, 0xff}, {5, 9, 0, 0, 0}};
+  for (const Bytes& payload : payloads) {
+    Bytes file = frame(payload);
     Bytes end = encode_wal_record(EndHeight{1});
     file.insert(file.end(), end.begin(), end.end());
     EXPECT_FALSE(scan_wal(file)) << to_hex(payload);
   }
+  EXPECT_TRUE(scan_wal(encode_wal_record(EndHeight{1})));
 }
 
 }  // namespace
