@@ -314,7 +314,7 @@ void training_part(Context& ctx) {
 
 void synthetic_part(Context& ctx) {
   const bool quick = ctx.quick();
-  SyntheticParams p{.n = quick ? 50000u : 1000000u, .d = 128, .d_out = 16, .k = 16, .beta = 20, .seed = 1};
+  SyntheticParams p{.n = quick ? 20000u : 1000000u, .d = 128, .d_out = 16, .k = 16, .beta = 20, .seed = 1};
   ScratchDir scratch;
   const fs::path dir = scratch.path / "synthetic";
   ctx.progress("building a synthetic model, n = " + std::to_string(p.n) + ", d = 128");

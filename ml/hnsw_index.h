@@ -64,7 +64,7 @@ class HnswIndex {
   HnswIndex(uint32_t dim, uint64_t count);
   uint32_t dim_;
   uint64_t count_;
-  size_t ef_ = 64;
+  size_t ef_ = 0;  // set by build() and load()
   std::unique_ptr<hnswlib::InnerProductSpace> space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
 };
