@@ -101,7 +101,7 @@ class Exec {
   // jobs (ledger_jobs.cpp)
   pb::Job open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
                    uint64_t deadline);
-  pb::Job& answerable(pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
+  void check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
   void answered(pb::Job& j);
   void settle(const Hash32& job_id);
   void expire(const Hash32& job_id);

@@ -59,12 +59,11 @@ pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInf
   return j;
 }
 
-pb::Job& Exec::answerable(pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const {
+void Exec::check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const {
   require(j.kind() == kind, TxCode::UNKNOWN_JOB, "the job is of the other kind");
   require(j.status() == pb::ASSIGNED, TxCode::JOB_NOT_OPEN, "the job is not waiting for an answer");
   require(j.worker() == std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()),
           TxCode::NOT_ASSIGNED_WORKER, "the sender is not the job's worker");
-  return j;
 }
 
 void Exec::answered(pb::Job& j) {
@@ -88,7 +87,8 @@ void Exec::inference_request(const CheckedTx& tx, const pb::InferenceRequest& r)
 void Exec::inference_result(const CheckedTx& tx, const pb::InferenceResult& r) {
   auto found = job(hash_of(r.job_id()));
   require(found.has_value(), TxCode::UNKNOWN_JOB, "no such job");
-  pb::Job& j = answerable(*found, tx, pb::INFERENCE);
+  pb::Job& j = *found;
+  check_answerable(j, tx, pb::INFERENCE);
   const pb::GhostProof& p = r.proof();
   require(p.model_id() == j.model_id() && p.version() == j.version(), TxCode::VERSION_MISMATCH,
           "the proof is not for the job's model version");
@@ -128,7 +128,8 @@ void Exec::train_request(const CheckedTx& tx, const pb::TrainRequest& r) {
 void Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r) {
   auto found = job(hash_of(r.job_id()));
   require(found.has_value(), TxCode::UNKNOWN_JOB, "no such job");
-  pb::Job& j = answerable(*found, tx, pb::TRAINING);
+  pb::Job& j = *found;
+  check_answerable(j, tx, pb::TRAINING);
   const Hash32 model_id = hash_of(j.model_id());
   pb::ModelInfo m = *model(model_id);
   const pb::GhostProof& fw = r.proof().forward();

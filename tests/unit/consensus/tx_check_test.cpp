@@ -157,6 +157,11 @@ TEST_F(TxCheckTest, SignatureVerifiedOnceThenCached) {
   Bytes forged = pb::encode(env);
   EXPECT_EQ(code_of(forged), pb::TX_BAD_SIGNATURE);
   EXPECT_FALSE(cache->contains(tx_id(forged)));  // failures are never cached
+  // What the cache holds is not verified again: these exact bytes now pass.
+  cache->insert(tx_id(forged));
+  EXPECT_EQ(code_of(forged), pb::OK);
+  TxChecker uncached(kChain, params, nullptr);
+  EXPECT_EQ(uncached.check(forged).error().code, pb::TX_BAD_SIGNATURE);
 }
 
 TEST(TxSigCacheTest, BoundedOldestFirst) {
