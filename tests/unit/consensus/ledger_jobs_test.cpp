@@ -188,6 +188,27 @@ TEST(LedgerJobsTest, LowRecallIsSlashedByAChallenge) {
   expect_supply_conserved(l);
 }
 
+TEST(LedgerJobsTest, FraudSlashReachesUnbondingStake) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  Bytes input = f.model.input(7);
+  Hash32 id = f.request(input);
+  pb::GhostProof cheat = f.model.answer(input, 3);
+  // The cheat answers and tries to leave with its whole stake before anyone checks.
+  auto res = f.chain.block({f.chain.tx(f.worker, body::result(id, cheat)),
+                            f.chain.tx(f.worker, body::unstake(pb::WORKER, 100 * GC))});
+  ASSERT_EQ(res.receipts[0].status(), pb::OK);
+  ASSERT_EQ(res.receipts[1].status(), pb::OK);
+  EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->bonded(), 0u);
+  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, f.model.fraud(cheat).value())).status(), pb::OK);
+  auto w = l.stake(pb::WORKER, addr(f.worker));
+  ASSERT_EQ(w->unbonding_size(), 1);
+  EXPECT_EQ(w->unbonding(0).amount(), 90 * GC);
+  EXPECT_EQ(w->slashed(), 10 * GC);
+  EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
+  expect_supply_conserved(l);
+}
+
 TEST(LedgerJobsTest, HonestExactResultsCannotBeSlashed) {
   JobChain f;
   Ledger& l = f.chain.ledger();
