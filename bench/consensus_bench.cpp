@@ -50,7 +50,7 @@ void consensus_suite(Context& ctx) {
   ctx.report({"consensus.sim_violations", double(violations), "count", "", "must be 0"});
 }
 
+GHOST_BENCH_SUITE("consensus", "BFT engine in the deterministic simulator", consensus_suite);
+
 }  // namespace
 }  // namespace ghost::bench
-
-GHOST_BENCH_SUITE("consensus", "BFT engine in the deterministic simulator", consensus_suite);

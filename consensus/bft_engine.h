@@ -4,6 +4,16 @@
 // answers, synced blocks — and carries out its outputs: messages to broadcast, timeouts to
 // schedule, blocks to validate, decisions, evidence. It does no I/O itself; its own
 // messages are signed by the Signer, which persists before releasing a signature.
+//
+// What a driver must do (tests/sim/sim_node.cpp is the reference):
+// - write every input to the Wal before step(); set the Signer's before_sign hook to the
+//   WAL sync; write_sync each own proposal/vote before sending it;
+// - apply a Decision to the ledger before the commit timeout it schedules fires, then
+//   Wal::end_height;
+// - after a restart: start(ledger height + 1), step() every replayed input, and send again
+//   the own messages found among them (the signer re-signs only its last position);
+// - keep re-sending the current height's own messages and the polka_votes() (lossy links),
+//   and answer a peer that is behind with SyncedBlocks.
 #pragma once
 
 #include <map>
