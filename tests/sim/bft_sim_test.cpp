@@ -62,6 +62,7 @@ TEST(BftSim, CrashAtEveryWalWriteOfAHeight) {
   SimResult dry = run_simulation(cfg);
   ASSERT_TRUE(dry.ok()) << *dry.violation;
   ASSERT_GE(dry.wal_writes_at_height, 8u);
+  std::printf("crash points (WAL writes of node 0 at height 3): %llu\n", (unsigned long long)dry.wal_writes_at_height);
   for (uint64_t n = 1; n <= dry.wal_writes_at_height; ++n) {
     cfg.wal_crash = {{3, n}};
     SimResult r = run_simulation(cfg);
