@@ -3,6 +3,10 @@
 // deterministic across stores and across reopening (consensus/ledger.h).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <set>
 
 #include "ledger_model_kit.h"
@@ -157,6 +161,53 @@ TEST(LedgerInvariantTest, RandomWorkloadConservesSupplyAndIsDeterministic) {
     if (j.status() == pb::CHALLENGED) {
       EXPECT_GT(j.slashed(), 0u);
     }
+}
+
+// A node killed (SIGKILL) while executing and committing blocks reopens at the end of a
+// whole block, with that block's app hash and a conserved supply, and goes on to the same
+// hashes as a node that never crashed.
+TEST(LedgerInvariantTest, KilledMidBlockReopensAtAWholeBlock) {
+  Chain ref;
+  std::vector<std::vector<Bytes>> blocks;
+  std::vector<Hash32> hashes{ref.ledger().app_hash()};
+  std::mt19937_64 rng(9);
+  for (int b = 0; b < 40; ++b) {
+    std::vector<Bytes> txs;
+    for (int i = 0; i < 50; ++i)
+      txs.push_back(ref.tx(user(int(rng() % 8)), body::transfer(addr(user(int(rng() % 8))), 1 + rng() % GC)));
+    hashes.push_back(ref.block(txs).app_hash);
+    blocks.push_back(std::move(txs));
+  }
+  for (int after : {3, 17, 31}) {  // killed while executing the block after `after`
+    TempDir dir;
+    { Chain init(test_genesis(), dir.path); }  // genesis committed before the child starts
+    int progress[2];
+    ASSERT_EQ(pipe(progress), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(progress[0]);
+      Chain c(test_genesis(), dir.path);
+      for (const auto& txs : blocks) {
+        c.block(txs);
+        if (write(progress[1], "b", 1) != 1) _exit(2);
+      }
+      _exit(0);
+    }
+    close(progress[1]);
+    char byte;
+    for (int seen = 0; seen < after; ++seen) ASSERT_EQ(read(progress[0], &byte, 1), 1);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    close(progress[0]);
+    Chain c(test_genesis(), dir.path);
+    uint64_t h = c.ledger().height();
+    EXPECT_GE(h, uint64_t(after));
+    EXPECT_EQ(c.ledger().app_hash(), hashes[h]) << "killed after " << after << ", reopened at " << h;
+    expect_supply_conserved(c.ledger());
+    for (uint64_t next = h + 1; next <= blocks.size(); ++next)
+      ASSERT_EQ(c.block(blocks[next - 1]).app_hash, hashes[next]) << next;
+  }
 }
 
 }  // namespace
