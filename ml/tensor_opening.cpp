@@ -11,7 +11,9 @@ pb::Multiproof multiproof_to_pb(const merkle::Multiproof& p) {
   pb::Multiproof out;
   out.set_n(p.n);
   out.mutable_indices()->Add(p.indices.begin(), p.indices.end());
-  for (const auto& h : p.helpers) out.add_helpers(std::string(h.bytes.begin(), h.bytes.end()));
+  std::string* helpers = out.mutable_helpers();
+  helpers->reserve(p.helpers.size() * Hash32::size());
+  for (const auto& h : p.helpers) helpers->append(reinterpret_cast<const char*>(h.data()), h.size());
   return out;
 }
 
@@ -19,12 +21,12 @@ Result<merkle::Multiproof> multiproof_from_pb(const pb::Multiproof& p) {
   merkle::Multiproof out;
   out.n = p.n();
   out.indices.assign(p.indices().begin(), p.indices().end());
-  out.helpers.reserve(size_t(p.helpers_size()));
-  for (const auto& h : p.helpers()) {
-    if (h.size() != Hash32::size())
-      return fail("multiproof helper hash is " + std::to_string(h.size()) + " bytes, not 32");
-    out.helpers.push_back(Hash32::from_span(as_bytes(h)));
-  }
+  const ByteSpan helpers = as_bytes(p.helpers());
+  if (helpers.size() % Hash32::size() != 0)
+    return fail("multiproof helpers are " + std::to_string(helpers.size()) + " bytes, not a multiple of 32");
+  out.helpers.reserve(helpers.size() / Hash32::size());
+  for (size_t i = 0; i < helpers.size(); i += Hash32::size())
+    out.helpers.push_back(Hash32::from_span(helpers.subspan(i, Hash32::size())));
   return out;
 }
 
@@ -32,9 +34,14 @@ pb::TensorOpening make_opening(const merkle::Tree& tree, std::vector<uint64_t> i
                                LeafWire wire) {
   pb::TensorOpening out;
   const size_t leaf_bytes = indices.empty() ? 0 : leaves.size() / indices.size();
-  const EncodedLeaves encoded = encode_leaves(leaves, leaf_bytes, wire);
-  out.set_encoding(encoded.encoding);
-  out.set_leaves(std::string(encoded.bytes.begin(), encoded.bytes.end()));
+  if (wire.pick_shortest || wire.encoding != pb::LEAVES_RAW) {
+    const EncodedLeaves encoded = encode_leaves(leaves, leaf_bytes, wire);
+    out.set_encoding(encoded.encoding);
+    out.set_leaves(encoded.bytes.data(), encoded.bytes.size());
+  } else {  // the canonical bytes as they are, copied once
+    out.set_encoding(pb::LEAVES_RAW);
+    out.set_leaves(leaves.data(), leaves.size());
+  }
   *out.mutable_proof() = multiproof_to_pb(tree.multiproof(std::move(indices)));
   return out;
 }

@@ -16,7 +16,7 @@
 namespace ghost::ml {
 
 pb::Multiproof multiproof_to_pb(const merkle::Multiproof& p);
-// Fails on a helper that is not 32 bytes.
+// Fails unless the helpers are a whole number of 32-byte hashes.
 Result<merkle::Multiproof> multiproof_from_pb(const pb::Multiproof& p);
 
 // `leaves` holds the canonical bytes of the leaves at `indices` (ascending), concatenated.

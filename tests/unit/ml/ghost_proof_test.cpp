@@ -161,16 +161,20 @@ std::vector<Mutation> mutations(const pb::GhostProof& valid) {
       add(ot + "count doubled", [=](auto& p) { opening(p)->mutable_proof()->set_n(2 * n); });
       add(ot + "proof index", [=](auto& p) { opening(p)->mutable_proof()->set_indices(0, o.proof().indices(0) + 1); });
       add(ot + "no proof", [=](auto& p) { opening(p)->clear_proof(); });
-      for (int h = 0; h < o.proof().helpers_size(); ++h) {
-        add(ot + "helper " + std::to_string(h), [=](auto& p) { flip(*opening(p)->mutable_proof()->mutable_helpers(h), h % 32); });
-        add(ot + "helper " + std::to_string(h) + " short", [=](auto& p) { opening(p)->mutable_proof()->mutable_helpers(h)->pop_back(); });
+      const size_t helpers = o.proof().helpers().size() / 32;
+      auto helper_bytes = [=](pb::GhostProof& p) { return opening(p)->mutable_proof()->mutable_helpers(); };
+      for (size_t h = 0; h < helpers; ++h)
+        add(ot + "helper " + std::to_string(h), [=](auto& p) { flip(*helper_bytes(p), 32 * h + h % 32); });
+      if (helpers > 0) {
+        add(ot + "helpers short", [=](auto& p) { helper_bytes(p)->pop_back(); });
+        add(ot + "helper removed", [=](auto& p) { helper_bytes(p)->resize(32 * (helpers - 1)); });
+        if (helpers > 1)
+          add(ot + "helpers swapped", [=](auto& p) {
+            std::string& s = *helper_bytes(p);
+            std::swap_ranges(s.begin(), s.begin() + 32, s.begin() + 32);
+          });
       }
-      if (o.proof().helpers_size() > 0) {
-        add(ot + "helper removed", [=](auto& p) { opening(p)->mutable_proof()->mutable_helpers()->RemoveLast(); });
-        if (o.proof().helpers_size() > 1)
-          add(ot + "helpers swapped", [=](auto& p) { opening(p)->mutable_proof()->mutable_helpers()->SwapElements(0, 1); });
-      }
-      add(ot + "helper added", [=](auto& p) { opening(p)->mutable_proof()->add_helpers(std::string(32, 'h')); });
+      add(ot + "helper added", [=](auto& p) { helper_bytes(p)->append(32, 'h'); });
     }
     for (size_t i = 0; i < lp.output().size(); ++i)
       add(at + "output byte " + std::to_string(i), [=](auto& p) { flip(*p.mutable_layers(l)->mutable_output(), i); });

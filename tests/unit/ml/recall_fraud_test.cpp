@@ -217,8 +217,9 @@ TEST(RecallFraud, TamperedChallengesAreRejected) {
   };
   for (size_t i = 0; i < valid.keys().leaves().size(); i += 37)
     ms.push_back({"leaf byte " + std::to_string(i), [i](auto& p) { (*p.mutable_keys()->mutable_leaves())[i] ^= 0x08; }});
-  for (int h = 0; h < valid.keys().proof().helpers_size(); ++h)
-    ms.push_back({"helper " + std::to_string(h), [h](auto& p) { (*p.mutable_keys()->mutable_proof()->mutable_helpers(h))[0] ^= 1; }});
+  for (size_t h = 0; h < valid.keys().proof().helpers().size() / 32; ++h)
+    ms.push_back({"helper " + std::to_string(h), [h](auto& p) { (*p.mutable_keys()->mutable_proof()->mutable_helpers())[32 * h] ^= 1; }});
+  ms.push_back({"helpers short", [](auto& p) { p.mutable_keys()->mutable_proof()->mutable_helpers()->pop_back(); }});
   for (const auto& [what, apply] : ms) {
     pb::RecallFraudProof p = valid;
     apply(p);
