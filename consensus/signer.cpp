@@ -7,38 +7,60 @@
 namespace ghost::consensus {
 
 namespace {
-constexpr char kMagic[4] = {'G', 'S', 'G', '1'};
-constexpr size_t kStateBytes = 4 + 8 + 4 + 1 + 32 + 64 + 32;
+constexpr char kMagic[4] = {'G', 'S', 'G', '2'};
+constexpr size_t kMaxEarlier = 256;  // beyond this many rounds, the oldest are forgotten (liveness only)
 
 std::string position(uint64_t h, uint32_t r, Step s) {
   return std::to_string(h) + "/" + std::to_string(r) + "/" + std::to_string(int(s));
 }
+void put_u32(Bytes& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+}
+uint32_t get_u32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+void put_entry(Bytes& out, uint32_t round, Step step, const Hash32& digest, const Signature& sig) {
+  put_u32(out, round);
+  out.push_back(uint8_t(step));
+  out.insert(out.end(), digest.bytes.begin(), digest.bytes.end());
+  out.insert(out.end(), sig.bytes.begin(), sig.bytes.end());
+}
+constexpr size_t kEntryBytes = 4 + 1 + 32 + 64;
 }  // namespace
 
 Bytes Signer::encode_state(const SignState& s) {
   Bytes out(kMagic, kMagic + 4);
   put_u64le(out, s.height);
-  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(s.round >> (8 * i)));
-  out.push_back(uint8_t(s.step));
-  out.insert(out.end(), s.digest.bytes.begin(), s.digest.bytes.end());
-  out.insert(out.end(), s.signature.bytes.begin(), s.signature.bytes.end());
+  put_entry(out, s.round, s.step, s.digest, s.signature);
+  put_u32(out, uint32_t(s.earlier.size()));
+  for (const auto& e : s.earlier) put_entry(out, e.round, e.step, e.digest, e.signature);
   Hash32 check = sha256(out);
   out.insert(out.end(), check.bytes.begin(), check.bytes.end());
   return out;
 }
 
 Result<SignState> Signer::decode_state(ByteSpan d) {
-  if (d.size() != kStateBytes) return fail("signer state is " + std::to_string(d.size()) + " bytes, expected " +
-                                           std::to_string(kStateBytes));
+  constexpr size_t kFixed = 4 + 8 + kEntryBytes + 4 + 32;
+  if (d.size() < kFixed) return fail("signer state is too short");
   if (std::memcmp(d.data(), kMagic, 4) != 0) return fail("signer state has a wrong magic");
-  if (sha256(d.first(kStateBytes - 32)) != Hash32::from_span(d.last(32))) return fail("signer state checksum mismatch");
+  uint32_t n = get_u32(d.data() + 12 + kEntryBytes);
+  if (n > kMaxEarlier || d.size() != kFixed + size_t(n) * kEntryBytes) return fail("signer state has a wrong length");
+  if (sha256(d.first(d.size() - 32)) != Hash32::from_span(d.last(32))) return fail("signer state checksum mismatch");
+  auto entry = [&](size_t at, uint32_t& round, Step& step, Hash32& digest, Signature& sig) -> Result<void> {
+    round = get_u32(d.data() + at);
+    if (d[at + 4] < 1 || d[at + 4] > 3) return fail("signer state has an unknown step");
+    step = Step(d[at + 4]);
+    digest = Hash32::from_span(d.subspan(at + 5, 32));
+    std::memcpy(sig.bytes.data(), d.data() + at + 37, 64);
+    return {};
+  };
   SignState s;
   s.height = get_u64le(d.data() + 4);
-  s.round = uint32_t(d[12]) | uint32_t(d[13]) << 8 | uint32_t(d[14]) << 16 | uint32_t(d[15]) << 24;
-  if (d[16] < 1 || d[16] > 3) return fail("signer state has an unknown step");
-  s.step = Step(d[16]);
-  s.digest = Hash32::from_span(d.subspan(17, 32));
-  std::memcpy(s.signature.bytes.data(), d.data() + 49, 64);
+  if (auto e = entry(12, s.round, s.step, s.digest, s.signature); !e) return std::unexpected(e.error());
+  s.earlier.resize(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto& x = s.earlier[i];
+    if (auto e = entry(16 + kEntryBytes + i * kEntryBytes, x.round, x.step, x.digest, x.signature); !e)
+      return std::unexpected(e.error());
+  }
   return s;
 }
 
@@ -62,15 +84,24 @@ Result<Signature> Signer::sign(SignDomain domain, uint64_t h, uint32_t r, Step s
       if (digest == last_.digest) return last_.signature;
       return fail("refusing to sign a conflicting message at " + position(h, r, s));
     }
-    if (at < prev)
+    if (at < prev) {
+      if (h == last_.height)
+        for (const auto& e : last_.earlier)
+          if (e.round == r && e.step == s && e.digest == digest) return e.signature;
       return fail("refusing to sign at " + position(h, r, s) + ", already signed at " +
                   position(last_.height, last_.round, last_.step));
+    }
   }
   if (before_sign_)
     if (auto b = before_sign_(); !b) return fail("not signing: " + b.error().message);
   // Zero auxiliary randomness keeps signatures deterministic (BIP-340 allows it): a replayed
   // run signs byte-identical messages.
-  SignState next{h, r, s, digest, key_.sign_hash(digest, std::array<uint8_t, 32>{})};
+  SignState next{h, r, s, digest, key_.sign_hash(digest, std::array<uint8_t, 32>{}), {}};
+  if (!last_.empty() && last_.height == h) {
+    next.earlier = last_.earlier;
+    next.earlier.push_back({last_.round, last_.step, last_.digest, last_.signature});
+    if (next.earlier.size() > kMaxEarlier) next.earlier.erase(next.earlier.begin());
+  }
   if (auto w = store_->write_atomic(file_, encode_state(next)); !w)
     return fail("persisting signer state: " + w.error().message);
   last_ = next;

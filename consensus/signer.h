@@ -1,11 +1,13 @@
 // The only way a validator's consensus key signs votes and proposals. It never signs two
 // different things for one (height, round, step): the last signed position, the digest of
-// its sign bytes and the signature are durably stored BEFORE a signature is released, a
-// request for exactly the same thing returns the stored signature, and anything else at or
-// below that position is refused — also after a crash and restart.
+// its sign bytes and the signature (and those signed earlier at the same height) are durably
+// stored BEFORE a signature is released, a request for exactly something already signed
+// returns the stored signature, and anything else at or below the last position is refused
+// — also after a crash and restart.
 #pragma once
 
 #include <functional>
+#include <vector>
 #include <string>
 
 #include "consensus/bft_durable_store.h"
@@ -19,6 +21,15 @@ struct SignState {
   Step step = Step::kPropose;
   Hash32 digest;  // signing_hash of the last signed message; zero when nothing was signed
   Signature signature;
+  // Everything signed earlier at this height. One engine step can sign a prevote and a
+  // precommit before either is logged; after a crash the replay asks for both again.
+  struct Earlier {
+    uint32_t round = 0;
+    Step step = Step::kPropose;
+    Hash32 digest;
+    Signature signature;
+  };
+  std::vector<Earlier> earlier;
   bool empty() const { return digest.is_zero(); }
 };
 

@@ -1,6 +1,7 @@
 #include "tests/sim/sim_ledger.h"
 
 #include "consensus/commit.h"
+#include "consensus/evidence.h"
 #include "consensus/proposer.h"
 #include "proto/decode.h"
 
@@ -9,7 +10,7 @@ namespace ghost::sim {
 using consensus::ValidatorSet;
 
 namespace {
-enum TxKind : uint8_t { kPayload = 1, kStake = 2, kInvalid = 0xff };
+enum TxKind : uint8_t { kPayload = 1, kStake = 2, kEvidence = 3, kInvalid = 0xff };
 
 std::string bytes_str(ByteSpan b) { return std::string(b.begin(), b.end()); }
 
@@ -88,6 +89,18 @@ pb::Block SimLedger::propose_with_salt(uint64_t height, uint32_t round, uint64_t
       b.add_txs(tx + bytes_str(p));
     }
   }
+  size_t included = 0;
+  for (const auto& ev : evidence_pool_) {
+    Bytes enc = pb::encode(ev);
+    enc.insert(enc.begin(), kEvidence);
+    std::string tx = bytes_str(enc);
+    pb::Block probe;
+    probe.add_txs(tx);
+    if (included < 2 && stakes_after(probe)) {
+      b.add_txs(tx);
+      ++included;
+    }
+  }
   if (propose_invalid_ && r.bytes[12] % 3 == 0) b.add_txs(std::string(1, char(kInvalid)));
   Hash32 root = tx_root(b);
   hd->set_tx_root(root.data(), 32);
@@ -96,8 +109,22 @@ pb::Block SimLedger::propose_with_salt(uint64_t height, uint32_t round, uint64_t
 
 Result<std::vector<uint64_t>> SimLedger::stakes_after(const pb::Block& block) const {
   std::vector<uint64_t> next = stakes_;
+  std::set<std::string> accused;
   for (const auto& tx : block.txs()) {
     if (tx.size() == 9 && uint8_t(tx[0]) == kPayload) continue;
+    if (!tx.empty() && uint8_t(tx[0]) == kEvidence) {  // a proven double-sign: the stake is gone
+      auto ev = pb::decode_as<pb::Evidence>(as_bytes(tx).subspan(1));
+      if (!ev) return fail("evidence: " + ev.error().message);
+      uint64_t h = ev->vote_a().vote().height();
+      if (h == 0 || h > height() + 1) return fail("evidence from the future");
+      auto who = consensus::verify_evidence(*ev, sets_.at(h), spec_->chain_id, cache_);
+      if (!who) return fail("evidence: " + who.error().message);
+      std::string key = ev->vote_a().vote().validator();
+      if (punished_.contains(key) || !accused.insert(key).second) return fail("validator already punished");
+      for (size_t i = 0; i < spec_->keys.size(); ++i)
+        if (consensus::same_bytes(spec_->keys[i].bytes, key)) next[i] = 0;
+      continue;
+    }
     if (tx.size() != 10 || uint8_t(tx[0]) != kStake) return fail("unknown transaction");
     size_t who = uint8_t(tx[1]);
     if (who >= next.size()) return fail("stake change for an unknown key");
@@ -131,9 +158,19 @@ Result<void> SimLedger::validate(const pb::Block& b) const {
   return {};
 }
 
+void SimLedger::add_evidence(const pb::Evidence& ev) {
+  if (punished_.contains(ev.vote_a().vote().validator())) return;
+  for (const auto& e : evidence_pool_)
+    if (e.vote_a().vote().validator() == ev.vote_a().vote().validator()) return;
+  evidence_pool_.push_back(ev);
+}
+
 void SimLedger::apply(const pb::Block& block, const pb::Commit& commit) {
   uint64_t h = height() + 1;
   if (auto s = stakes_after(block)) stakes_ = *s;
+  for (const auto& tx : block.txs())
+    if (!tx.empty() && uint8_t(tx[0]) == kEvidence)
+      if (auto ev = pb::decode_as<pb::Evidence>(as_bytes(tx).subspan(1))) punished_.insert(ev->vote_a().vote().validator());
   blocks_.push_back(block);
   commits_.push_back(commit);
   ValidatorSet next = sets_.at(h);

@@ -2,10 +2,12 @@
 // stake changes, with validator sets recomputed from stakes at epoch boundaries and CometBFT
 // proposer priorities carried from height to height. It implements the engine's BftApp and
 // checks each block the way the real ledger will (height, parent, validator-set hash, the
-// carried commit of the previous block).
+// carried commit of the previous block), and takes the stake of validators proven to have
+// double-signed.
 #pragma once
 
 #include <map>
+#include <set>
 #include <vector>
 
 #include "consensus/bft_engine.h"
@@ -35,6 +37,9 @@ class SimLedger : public consensus::BftApp {
   Hash32 block_hash(const pb::Block& block) override;
 
   Result<void> validate(const pb::Block& block) const;
+  // Duplicate-vote evidence this node found; proposals carry it, and a block with valid
+  // evidence takes the validator's whole stake (it leaves at the next epoch).
+  void add_evidence(const pb::Evidence& ev);
   void apply(const pb::Block& block, const pb::Commit& commit);
 
   uint64_t height() const { return blocks_.size(); }
@@ -56,6 +61,8 @@ class SimLedger : public consensus::BftApp {
   std::vector<pb::Block> blocks_;
   std::vector<pb::Commit> commits_;
   std::map<uint64_t, consensus::ValidatorSet> sets_;
+  std::vector<pb::Evidence> evidence_pool_;
+  std::set<std::string> punished_;  // validator keys
 };
 
 }  // namespace ghost::sim

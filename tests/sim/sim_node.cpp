@@ -128,6 +128,7 @@ void Node::carry_out(std::vector<Output> outs) {
                          byzantine = chain_->byzantine[i];
                      host_->checker().on_evidence(e.evidence, ledger_.set_at(e.evidence.vote_a().vote().height()),
                                                   byzantine);
+                     ledger_.add_evidence(e.evidence);
                    },
                },
                o);

@@ -52,6 +52,23 @@ TEST_F(SignerTest, SameRequestSameSignatureConflictRefused) {
   EXPECT_TRUE(s.sign_vote(vote(pb::PREVOTE, 5, 3, 2)));
 }
 
+// One engine step may sign a prevote and a precommit before either is logged; after a
+// crash the replay asks for the prevote again and must get the same signature back.
+TEST_F(SignerTest, EarlierMessagesOfTheHeightAreReturnedNotReSigned) {
+  std::string pv, pc;
+  {
+    Signer s = open();
+    pv = s.sign_vote(vote(pb::PREVOTE, 8, 0, 1))->signature();
+    pc = s.sign_vote(vote(pb::PRECOMMIT, 8, 0, 1))->signature();
+  }
+  Signer s = open();
+  EXPECT_EQ(s.sign_vote(vote(pb::PREVOTE, 8, 0, 1))->signature(), pv);
+  EXPECT_EQ(s.sign_vote(vote(pb::PRECOMMIT, 8, 0, 1))->signature(), pc);
+  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 8, 0, 0)));  // different, at an earlier position
+  EXPECT_TRUE(s.sign_vote(vote(pb::PREVOTE, 9, 0, 1)));
+  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 8, 0, 1)));  // a new height forgets the old one
+}
+
 TEST_F(SignerTest, RestartRemembersWhatWasSigned) {
   std::string sig;
   {
