@@ -1,28 +1,6 @@
 #!/usr/bin/env bash
-# Usage: keys_cli_test.sh PATH_TO_GHOST. Exits non-zero on the first unexpected result.
-set -uo pipefail
-GHOST=$(realpath "$1")
-[[ -x $GHOST ]] || { echo "no ghost binary at $1"; exit 1; }
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-cd "$DIR"
-failures=0
-
-# run EXPECTED_RC WANTED_TEXT ARGS...: runs ghost, checks the exit code and that stdout+stderr
-# contain WANTED_TEXT.
-run() {
-  local want_rc=$1 want_text=$2
-  shift 2
-  local out rc
-  out=$("$GHOST" "$@" 2>&1)
-  rc=$?
-  if [[ $want_rc == 0 && $rc != 0 || $want_rc != 0 && $rc == 0 ]] || [[ $out != *"$want_text"* ]]; then
-    echo "FAIL: ghost $* -> rc=$rc, wanted rc $want_rc and text '$want_text'; got:"
-    echo "$out"
-    failures=$((failures + 1))
-  fi
-  LAST=$out
-}
+# Usage: keys_cli_test.sh PATH_TO_GHOST. Exits non-zero if any check fails.
+source "$(dirname "$0")/../cli_lib.sh" "$1"
 json_field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p" <<<"$2"; }
 
 printf 'correct horse\n' >pass.txt
@@ -65,8 +43,4 @@ run 1 "unsupported keystore version 2" keys show v2.json
 run 1 "64 hex digits" keys address 1234
 run 1 "not the x-coordinate" keys address EEFDEA4CDB677750A420FEE807EACF21EB9898AE79B9768766E4FAA04A2D4A34
 
-if ((failures)); then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "ghost keys: all checks passed"
+finish "ghost keys"

@@ -1,27 +1,6 @@
 #!/usr/bin/env bash
 # Usage: model_cli_test.sh PATH_TO_GHOST. Exits non-zero if any check fails.
-set -uo pipefail
-GHOST=$(realpath "$1")
-[[ -x $GHOST ]] || { echo "no ghost binary at $1"; exit 1; }
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-cd "$DIR"
-failures=0
-
-# run EXPECTED_RC WANTED_TEXT ARGS...: checks the exit code and that stdout+stderr contain WANTED_TEXT.
-run() {
-  local want_rc=$1 want_text=$2
-  shift 2
-  local out rc
-  out=$("$GHOST" "$@" 2>&1)
-  rc=$?
-  if [[ $want_rc == 0 && $rc != 0 || $want_rc != 0 && $rc == 0 ]] || [[ $out != *"$want_text"* ]]; then
-    echo "FAIL: ghost $* -> rc=$rc, wanted rc $want_rc and text '$want_text'; got:"
-    echo "$out" | tail -20
-    failures=$((failures + 1))
-  fi
-  LAST=$out
-}
+source "$(dirname "$0")/../cli_lib.sh" "$1"
 model_id() { sed -n 's/^model id: *\([0-9a-f]\{64\}\)$/\1/p' <<<"$1" | head -1; }
 
 for cmd in "model" "model build" "model build fashion-mnist" "model build synthetic" "model show" "model infer" "model eval"; do
@@ -72,5 +51,4 @@ else
   echo "fashion-mnist not installed: skipping its checks"
 fi
 
-[[ $failures == 0 ]] && echo "all model CLI checks passed"
-exit $((failures > 0))
+finish "ghost model"
