@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -45,6 +47,14 @@ void Context::report(const Figure& f) {
 void Context::progress(const std::string& what) const {
   std::fprintf(stderr, "[%s] %s\n", suite_.c_str(), what.c_str());
 }
+
+ScratchDir::ScratchDir(const std::string& tag)
+    : path(std::filesystem::temp_directory_path() / ("ghost-bench-" + tag + "-" + std::to_string(getpid()))) {
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+ScratchDir::~ScratchDir() { std::filesystem::remove_all(path); }
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -36,6 +37,15 @@ class Context {
 using SuiteFn = std::function<void(Context&)>;
 // Several files may register parts of one suite; they run in link order.
 bool register_suite(const std::string& name, const std::string& about, SuiteFn fn);
+
+// A fresh directory under the system temp dir, removed with everything in it on scope exit.
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const std::string& tag);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
 
 // Runs fn `reps` times and returns the median of its wall-clock seconds.
 double median_seconds(int reps, const std::function<void()>& fn);

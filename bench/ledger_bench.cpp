@@ -24,16 +24,6 @@ namespace {
 using namespace ghost::consensus;
 namespace fs = std::filesystem;
 
-struct ScratchDir {
-  fs::path path;
-  explicit ScratchDir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("ghost-bench-ledger-" + tag + "-" + std::to_string(getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~ScratchDir() { fs::remove_all(path); }
-};
-
 template <class T>
 T must(Result<T> r, const char* what) {
   if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
@@ -68,7 +58,7 @@ Hash32 parent(uint64_t height) { return sha256("bench-block-" + std::to_string(h
 
 void transfer_part(Context& ctx) {
   const int kBlockTxs = 10'000, kUsers = 1000, blocks = ctx.quick() ? 3 : 5;
-  ScratchDir dir("transfer");
+  ScratchDir dir("ledger-transfer");
   const pb::Genesis g = bench_genesis(kUsers);
   auto ledger = must(Ledger::open(dir.path.string(), g), "open ledger");
   ctx.progress("signing " + std::to_string(blocks * kBlockTxs) + " transfers");
@@ -149,7 +139,7 @@ void sigcheck_part(Context& ctx) {
 void result_part(Context& ctx) {
   const uint64_t n_columns = ctx.quick() ? 6000 : 60000;
   const int per_block = ctx.quick() ? 40 : 50, blocks = 3;  // ~64 KB per result: 50 fit in 4 MiB
-  ScratchDir dir("results");
+  ScratchDir dir("ledger-results");
   ctx.progress("building the fashion-mnist model over " + std::to_string(n_columns) + " images");
   const ml::FashionSet train = must(ml::load_fashion_train(), "fashion train");
   const ml::FashionSet test = must(ml::load_fashion_test(), "fashion test");

@@ -37,11 +37,6 @@ std::string num(double v, int prec = 3) {
   return b;
 }
 
-struct ScratchDir {
-  fs::path path = fs::temp_directory_path() / ("ghost-bench-ml-" + std::to_string(getpid()));
-  ScratchDir() { fs::remove_all(path); }
-  ~ScratchDir() { fs::remove_all(path); }
-};
 
 template <class T>
 T must(Result<T> r, const char* what) {
@@ -186,7 +181,7 @@ void fashion_part(Context& ctx) {
   const FashionSet train = must(load_fashion_train(), "fashion train");
   const FashionSet test = must(load_fashion_test(), "fashion test");
   const uint64_t n_test = quick ? 1000 : test.count;
-  ScratchDir scratch;
+  ScratchDir scratch("ml-fashion");
   const fs::path dir = scratch.path / "fashion";
   ctx.progress("building the fashion-mnist model (60,000 columns) in " + dir.string());
   auto t0 = Clock::now();
@@ -315,7 +310,7 @@ void training_part(Context& ctx) {
 void synthetic_part(Context& ctx) {
   const bool quick = ctx.quick();
   SyntheticParams p{.n = quick ? 20000u : 1000000u, .d = 128, .d_out = 16, .k = 16, .beta = 20, .seed = 1};
-  ScratchDir scratch;
+  ScratchDir scratch("ml-synthetic");
   const fs::path dir = scratch.path / "synthetic";
   ctx.progress("building a synthetic model, n = " + std::to_string(p.n) + ", d = 128");
   must(build_synthetic_model(dir, p), "synthetic");
