@@ -5,8 +5,11 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "crypto/result.h"
 
 namespace ghost::bench {
 
@@ -46,6 +49,16 @@ struct ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 };
+
+// The value of a setup step that must succeed; a failure aborts the suite with its reason.
+template <class T>
+T must(Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+  return std::move(*r);
+}
+inline void must(Result<void> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
+}
 
 // Runs fn `reps` times and returns the median of its wall-clock seconds.
 double median_seconds(int reps, const std::function<void()>& fn);

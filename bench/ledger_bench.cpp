@@ -24,12 +24,6 @@ namespace {
 using namespace ghost::consensus;
 namespace fs = std::filesystem;
 
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-
 void must_pass(const TxResult<CheckedTx>& r, const char* what) {
   if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().reason);
 }

@@ -19,12 +19,6 @@ namespace {
 using namespace ghost::ml;
 namespace fs = std::filesystem;
 
-template <class T>
-T must(Result<T> r, const char* what) {
-  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().message);
-  return std::move(*r);
-}
-
 std::string fixed(double v, int prec) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", prec, v);
