@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bench/bench.h"
+#include "bench/ml_bench_util.h"
 #include "ml/canonical.h"
 #include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
@@ -18,12 +19,6 @@ namespace {
 
 using namespace ghost::ml;
 namespace fs = std::filesystem;
-
-std::string fixed(double v, int prec) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", prec, v);
-  return b;
-}
 
 // Median over items of the median of `reps` timed runs of fn(item), in microseconds.
 template <class F>
@@ -78,15 +73,15 @@ void proof_part(Context& ctx) {
               "median over " + std::to_string(queries) + " test images: 16 W_K columns (784 floats) + 16 W_V rows + " +
                   "two multiproofs over 60,000 leaves + input + output"});
   ctx.report({"ml.fashion.cgp_bytes_wire", wire_bytes, "bytes", "cgp_bytes_raw",
-              fixed(wire_bytes / raw_bytes, 3) + " x raw (goal <= 0.5): shortest of zstd / XOR-delta+zstd per opening; "
-              "XOR-delta+zstd alone " + fixed(delta_bytes / raw_bytes, 3) + " x raw"});
+              num(wire_bytes / raw_bytes, 3) + " x raw (goal <= 0.5): shortest of zstd / XOR-delta+zstd per opening; "
+              "XOR-delta+zstd alone " + num(delta_bytes / raw_bytes, 3) + " x raw"});
 
   for (size_t q = 0; q < queries; ++q) must(verify_ghost_proof_bytes(wire[q], version), "verify");
   const double verify_us = median_us(queries, reps, [&](size_t q) { (void)verify_ghost_proof_bytes(wire[q], version); });
   const double hash_us = median_us(queries, reps, [&](size_t q) { (void)sha256(leaves[q]); });
   ctx.report({"ml.fashion.cgp_verify_us", verify_us, "us", "SHA-256 of the opened leaves",
-              "median: decode + decompress + 2 multiproofs + canonical forward; " + fixed(verify_us / hash_us, 1) +
-                  " x one SHA-256 over the same leaf bytes (" + fixed(hash_us, 0) + " us); goal <= 300"});
+              "median: decode + decompress + 2 multiproofs + canonical forward; " + num(verify_us / hash_us, 1) +
+                  " x one SHA-256 over the same leaf bytes (" + num(hash_us, 0) + " us); goal <= 300"});
 
   std::vector<pb::TrainProof> decoded;
   for (const auto& b : train_proofs) {
@@ -95,7 +90,7 @@ void proof_part(Context& ctx) {
   }
   const double train_us = median_us(queries, reps, [&](size_t q) { (void)verify_train_proof(decoded[q], version); });
   ctx.report({"ml.fashion.train_verify_us", train_us, "us", "cgp_verify_us",
-              fixed(train_us / verify_us, 2) + " x an inference proof: forward check + the step + new roots from the "
+              num(train_us / verify_us, 2) + " x an inference proof: forward check + the step + new roots from the "
               "old multiproofs (wire leaves, median over " + std::to_string(queries) + " one-hot steps)"});
 }
 

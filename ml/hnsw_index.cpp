@@ -4,15 +4,16 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "ml/column_codes.h"
+
 namespace ghost::ml {
 
 namespace {
-
-constexpr const char* kMetaMagic = "ghost-hnsw-v1";
 
 std::filesystem::path meta_path(const std::filesystem::path& p) { return p.string() + ".meta"; }
 
@@ -26,22 +27,55 @@ void draw_progress(uint64_t done, uint64_t total) {
   std::fflush(stderr);
 }
 
+const char* meta_magic(HnswDistance d) {
+  return d == HnswDistance::int8_codes ? "ghost-hnsw-v2-int8" : "ghost-hnsw-v2-f32";
+}
+
 }  // namespace
 
-HnswIndex::HnswIndex(uint32_t dim, uint64_t count)
-    : dim_(dim), count_(count), space_(std::make_unique<hnswlib::InnerProductSpace>(dim)) {}
+// A graph element is what the search compares (a column's int8 code, or its floats for
+// `float32` graphs) followed, for codes, by the column's exact floats (what column() serves).
+class HnswIndex::Space : public hnswlib::SpaceInterface<float> {
+ public:
+  Space(uint32_t dim, HnswDistance distance)
+      : floats_(dim), code_(distance == HnswDistance::int8_codes ? code_bytes(dim) : 0), padded_(code_ ? code_ - sizeof(float) : 0) {}
+  size_t get_data_size() override { return code_ + floats_.get_data_size(); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return code_ ? code_distance() : floats_.get_dist_func(); }
+  void* get_dist_func_param() override { return code_ ? &padded_ : floats_.get_dist_func_param(); }
+
+  // Offset of the exact floats in an element.
+  size_t floats_offset() const { return code_; }
+  // The element of `column`; a search query needs only the part the distance reads.
+  void element(std::span<const float> column, std::vector<uint8_t>& out, bool query = false) const {
+    const size_t float_bytes = code_ && query ? 0 : column.size() * sizeof(float);
+    out.resize(code_ + float_bytes);
+    if (code_) encode_column(column, out.data());
+    std::memcpy(out.data() + code_, column.data(), float_bytes);
+  }
+
+ private:
+  hnswlib::InnerProductSpace floats_;
+  size_t code_;
+  size_t padded_;
+};
+
+
+HnswIndex::HnswIndex(uint32_t dim, uint64_t count, HnswDistance distance)
+    : dim_(dim), count_(count), distance_(distance), space_(std::make_unique<Space>(dim, distance)) {}
 
 HnswIndex::~HnswIndex() = default;
 
 std::unique_ptr<HnswIndex> HnswIndex::build(const ColumnMatrix& keys, const HnswParams& params) {
-  std::unique_ptr<HnswIndex> ix(new HnswIndex(keys.dim, keys.count));
+  std::unique_ptr<HnswIndex> ix(new HnswIndex(keys.dim, keys.count, params.distance));
   ix->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(ix->space_.get(), std::max<uint64_t>(keys.count, 1),
                                                                  params.M, params.ef_construction, params.seed);
   unsigned threads = params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency());
   std::atomic<uint64_t> next{0}, done{0};
   auto work = [&](bool reporter) {
+    std::vector<uint8_t> element;
     for (uint64_t i; (i = next.fetch_add(1)) < keys.count;) {
-      ix->graph_->addPoint(keys.column(i).data(), i);
+      ix->space_->element(keys.column(i), element);
+      ix->graph_->addPoint(element.data(), i);
       const uint64_t d = done.fetch_add(1) + 1;
       if (reporter && params.progress && (d % 1000 == 0)) draw_progress(d, keys.count);
     }
@@ -63,7 +97,8 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& 
   std::string magic;
   uint64_t m_dim = 0, m_count = 0, m_roots = 0;
   meta >> magic >> m_dim >> m_count >> m_roots;
-  if (!meta || magic != kMetaMagic) return fail("index metadata is malformed");
+  if (!meta || !magic.starts_with("ghost-hnsw-")) return fail("index metadata is malformed");
+  if (magic != meta_magic(params.distance)) return fail("index was built in another format (" + magic + ")");
   if (m_dim != dim || m_count != count) return fail("index was built for another shape");
   if (m_roots != roots.size()) return fail("index was built for other weights");
   for (auto& r : roots) {
@@ -71,7 +106,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& 
     meta >> hex;
     if (hex != r.hex()) return fail("index was built for other weights (roots differ)");
   }
-  std::unique_ptr<HnswIndex> ix(new HnswIndex(dim, count));
+  std::unique_ptr<HnswIndex> ix(new HnswIndex(dim, count, params.distance));
   try {
     ix->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(ix->space_.get(), path.string(), false, count);
   } catch (const std::exception& e) {
@@ -97,7 +132,7 @@ Result<void> HnswIndex::save(const std::filesystem::path& path, std::span<const 
   const auto tmp = meta_path(path).string() + ".tmp";
   {
     std::ofstream meta(tmp, std::ios::trunc);
-    meta << kMetaMagic << "\n" << dim_ << " " << count_ << " " << roots.size() << "\n";
+    meta << meta_magic(distance_) << "\n" << dim_ << " " << count_ << " " << roots.size() << "\n";
     for (auto& r : roots) meta << r.hex() << "\n";
     if (!meta.flush()) return fail("cannot write index metadata");
   }
@@ -112,7 +147,9 @@ void HnswIndex::set_ef(size_t ef) {
 }
 
 std::vector<uint64_t> HnswIndex::search(std::span<const float> q, size_t count) const {
-  auto pq = graph_->searchKnn(q.data(), count);
+  thread_local std::vector<uint8_t> query;
+  space_->element(q, query, /*query=*/true);
+  auto pq = graph_->searchKnn(query.data(), count);
   std::vector<uint64_t> out;
   out.reserve(pq.size());
   for (; !pq.empty(); pq.pop()) out.push_back(pq.top().second);
@@ -121,9 +158,13 @@ std::vector<uint64_t> HnswIndex::search(std::span<const float> q, size_t count) 
 
 std::span<const float> HnswIndex::column(uint64_t label) const {
   auto id = graph_->label_lookup_.at(label);
-  return {reinterpret_cast<const float*>(graph_->getDataByInternalId(id)), dim_};
+  return {reinterpret_cast<const float*>(graph_->getDataByInternalId(id) + space_->floats_offset()), dim_};
 }
 
-void HnswIndex::update(uint64_t label, std::span<const float> column) { graph_->addPoint(column.data(), label); }
+void HnswIndex::update(uint64_t label, std::span<const float> column) {
+  std::vector<uint8_t> element;
+  space_->element(column, element);
+  graph_->addPoint(element.data(), label);
+}
 
 }  // namespace ghost::ml

@@ -1,6 +1,7 @@
-// Approximate top-k over W_K's columns (DESIGN.md §3 "HNSW"): hnswlib, inner-product space,
-// label = column index. The index only proposes candidates; callers re-score them with the
-// canonical dot product, so what it returns never changes the bits of an answer.
+// Approximate top-k over W_K's columns (DESIGN.md §3 "HNSW"): hnswlib, inner product, label =
+// column index. The graph compares int8 codes of the columns (ml/column_codes.h) and also
+// keeps each column's exact floats. The index only proposes candidates; callers re-score them
+// with the canonical dot product, so what it returns never changes the bits of an answer.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +18,15 @@
 namespace hnswlib {
 template <typename T>
 class HierarchicalNSW;
-class InnerProductSpace;
 }  // namespace hnswlib
 
 namespace ghost::ml {
+
+// What the graph compares while searching.
+enum class HnswDistance : uint8_t {
+  int8_codes,  // int8 codes of the columns: a quarter of the memory traffic (the default)
+  float32,     // the columns' floats, hnswlib's own inner-product space
+};
 
 struct HnswParams {
   size_t M = 16;
@@ -29,6 +35,7 @@ struct HnswParams {
   uint64_t seed = 100;
   unsigned threads = 0;  // build threads, 0 = all cores
   bool progress = false;  // progress bar on stderr while building
+  HnswDistance distance = HnswDistance::int8_codes;
 };
 
 class HnswIndex {
@@ -61,11 +68,13 @@ class HnswIndex {
   void update(uint64_t label, std::span<const float> column);
 
  private:
-  HnswIndex(uint32_t dim, uint64_t count);
+  class Space;
+  HnswIndex(uint32_t dim, uint64_t count, HnswDistance distance);
   uint32_t dim_;
   uint64_t count_;
+  HnswDistance distance_;
   size_t ef_ = 0;  // set by build() and load()
-  std::unique_ptr<hnswlib::InnerProductSpace> space_;
+  std::unique_ptr<Space> space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
 };
 

@@ -1,5 +1,9 @@
 #include "ml/synthetic.h"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include "ml/canonical.h"
 
 namespace ghost::ml {
@@ -25,6 +29,24 @@ SplitMix stream(uint64_t seed, uint64_t tag, uint64_t i) {
   return m;
 }
 
+// Unit centre c of a clustered model.
+std::vector<float> centre(const SyntheticParams& p, uint64_t c) {
+  auto rng = stream(p.seed, 4, c);
+  std::vector<float> v(p.d);
+  for (float& x : v) x = rng.symmetric();
+  (void)normalize(v);  // cannot fail: elements are finite and never zero
+  return v;
+}
+
+// out = centre + noise of norm ~spread (uniform elements of variance 1/3, scaled by
+// sqrt(3 / d)), then normalized.
+void clustered_point(const SyntheticParams& p, uint64_t c, SplitMix rng, std::span<float> out) {
+  const auto ctr = centre(p, c);
+  const float scale = p.spread * std::sqrt(3.0f / float(p.d));
+  for (uint32_t j = 0; j < p.d; ++j) out[j] = ctr[j] + scale * rng.symmetric();
+  if (!normalize(out)) std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(p.d)));
+}
+
 }  // namespace
 
 LayerSpec synthetic_layer(const SyntheticParams& p) {
@@ -33,6 +55,7 @@ LayerSpec synthetic_layer(const SyntheticParams& p) {
 
 void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out) {
   auto rng = stream(p.seed, 1, i);
+  if (p.clusters) return clustered_point(p, i % p.clusters, rng, out);
   for (float& x : out) x = rng.symmetric();
   (void)normalize(out);  // cannot fail: elements are finite and never zero
 }
@@ -46,6 +69,13 @@ Bytes synthetic_input(uint32_t d, uint64_t seed) {
   auto rng = stream(seed, 3, 0);
   std::vector<float> x(d);
   for (float& v : x) v = rng.symmetric();
+  return encode_floats(x);
+}
+
+Bytes synthetic_query(const SyntheticParams& p, uint64_t seed) {
+  if (!p.clusters) return synthetic_input(p.d, seed);
+  std::vector<float> x(p.d);
+  clustered_point(p, seed % p.clusters, stream(seed, 3, 1), x);
   return encode_floats(x);
 }
 

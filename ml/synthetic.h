@@ -1,5 +1,7 @@
 // Synthetic models for scale tests: n unit-norm random columns of dimension d and random
 // value rows, all a pure function of the seed (same seed, same weights, same roots).
+// Columns are uniform on the sphere (no neighbour structure: the hardest case for an index),
+// or drawn around `clusters` random centres, as stored patterns and embeddings usually are.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,8 @@ struct SyntheticParams {
   float beta = 20;
   float min_recall = 0.75f;
   uint64_t seed = 1;
+  uint64_t clusters = 0;  // 0: uniform; else column i = normalize(centre(i % clusters) + noise)
+  float spread = 1.0f;    // clustered: the noise's norm relative to the (unit) centre
 };
 
 LayerSpec synthetic_layer(const SyntheticParams& p);
@@ -28,6 +32,9 @@ void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out);
 void synthetic_value(const SyntheticParams& p, uint64_t i, std::span<float> out);
 // A random f32 input of dimension d from a seed.
 Bytes synthetic_input(uint32_t d, uint64_t seed);
+// An input drawn like the model's columns: synthetic_input for a uniform model, a fresh
+// point of cluster (seed % clusters) for a clustered one.
+Bytes synthetic_query(const SyntheticParams& p, uint64_t seed);
 
 // The same weights held in memory.
 MemoryLayer synthetic_memory_layer(const SyntheticParams& p);

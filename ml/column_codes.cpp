@@ -1,0 +1,96 @@
+#include "ml/column_codes.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace ghost::ml {
+
+namespace {
+
+size_t padded(uint32_t d) { return (size_t(d) + 63) / 64 * 64; }
+
+float scale_of(const void* code, size_t n) {
+  float s;
+  std::memcpy(&s, static_cast<const uint8_t*>(code) + n, sizeof s);
+  return s;
+}
+
+// The products are exact integers, so every kernel returns the same value.
+float distance(const void* a, const void* b, size_t n, int32_t dot) {
+  return 1.0f - scale_of(a, n) * scale_of(b, n) * float(dot);
+}
+
+__attribute__((target("avx512bw"))) float code_distance_avx512(const void* a, const void* b, const void* param) {
+  const size_t n = *static_cast<const size_t*>(param);
+  auto pa = static_cast<const int8_t*>(a), pb = static_cast<const int8_t*>(b);
+  __m512i acc = _mm512_setzero_si512();
+  for (size_t j = 0; j < n; j += 32) {
+    const __m512i x = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pa + j)));
+    const __m512i y = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pb + j)));
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(x, y));
+  }
+  // Lanes summed through memory: GCC 12's _mm512_reduce_add_epi32 trips -Wuninitialized.
+  alignas(64) int32_t lane[16];
+  _mm512_store_si512(lane, acc);
+  int32_t dot = 0;
+  for (int32_t v : lane) dot += v;
+  return distance(a, b, n, dot);
+}
+
+__attribute__((target("avx2"))) float code_distance_avx2(const void* a, const void* b, const void* param) {
+  const size_t n = *static_cast<const size_t*>(param);
+  auto pa = static_cast<const int8_t*>(a), pb = static_cast<const int8_t*>(b);
+  __m256i acc = _mm256_setzero_si256();
+  for (size_t j = 0; j < n; j += 16) {
+    const __m256i x = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pa + j)));
+    const __m256i y = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(pb + j)));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(x, y));
+  }
+  const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+  const __m128i t = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  return distance(a, b, n, _mm_cvtsi128_si32(_mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1))));
+}
+
+float code_distance_scalar(const void* a, const void* b, const void* param) {
+  const size_t n = *static_cast<const size_t*>(param);
+  auto pa = static_cast<const int8_t*>(a), pb = static_cast<const int8_t*>(b);
+  int32_t dot = 0;
+  for (size_t j = 0; j < n; ++j) dot += int32_t(pa[j]) * int32_t(pb[j]);
+  return distance(a, b, n, dot);
+}
+
+std::vector<CodeDistance> runnable_kernels() {
+  std::vector<CodeDistance> k;
+  if (__builtin_cpu_supports("avx512bw")) k.push_back(code_distance_avx512);
+  if (__builtin_cpu_supports("avx2")) k.push_back(code_distance_avx2);
+  k.push_back(code_distance_scalar);
+  return k;
+}
+
+}  // namespace
+
+size_t code_bytes(uint32_t d) { return padded(d) + sizeof(float); }
+
+void encode_column(std::span<const float> column, uint8_t* out) {
+  const size_t n = padded(uint32_t(column.size()));
+  float max_abs = 0;
+  for (float x : column) max_abs = std::max(max_abs, std::fabs(x));
+  const float scale = max_abs > 0 && std::isfinite(max_abs) ? max_abs / 127.0f : 1.0f;
+  std::memset(out, 0, n);
+  for (size_t j = 0; j < column.size(); ++j)
+    out[j] = uint8_t(int8_t(std::clamp(std::nearbyint(column[j] / scale), -127.0f, 127.0f)));
+  std::memcpy(out + n, &scale, sizeof scale);
+}
+
+std::span<const CodeDistance> code_distance_kernels() {
+  static const std::vector<CodeDistance> kernels = runnable_kernels();
+  return kernels;
+}
+
+CodeDistance code_distance() { return code_distance_kernels().front(); }
+
+}  // namespace ghost::ml
