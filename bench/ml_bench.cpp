@@ -309,7 +309,7 @@ void synthetic_model(Context& ctx, const std::string& kind, const SyntheticParam
   }
   const std::string where = "n = " + std::to_string(p.n) + (quick ? " (quick: not the 1,000,000 of the goal)" : "") +
                             ", d = " + std::to_string(p.d) + ", k = 16, " +
-                            (p.clusters ? std::to_string(p.clusters) + " clusters, spread " + num(p.spread, 2)
+                            (p.latent ? "intrinsic dimension " + std::to_string(p.latent)
                                         : std::string("uniform on the sphere"));
   ctx.report({name + ".recall_at_k", double(found) / double(queries * p.k), "ratio", "exact top-16",
               where + "; at ef " + std::to_string(ef) + ", the smallest of 40, 80, ... at which none of " +
@@ -332,8 +332,8 @@ void synthetic_model(Context& ctx, const std::string& kind, const SyntheticParam
 
 void synthetic_part(Context& ctx) {
   const uint64_t n = ctx.quick() ? 20000u : 1000000u;
-  // Clusters of ~1,000 columns: stored patterns and embeddings cluster like this.
-  synthetic_model(ctx, "clustered", {.n = n, .d = 128, .d_out = 16, .seed = 1, .clusters = n / 1000, .spread = 1.0f});
+  // Intrinsic dimension 16, about that of image descriptors and embeddings.
+  synthetic_model(ctx, "latent16", {.n = n, .d = 128, .d_out = 16, .seed = 1, .latent = 16});
   // No neighbour structure at all: the worst case for any index.
   synthetic_model(ctx, "uniform", {.n = n, .d = 128, .d_out = 16, .seed = 1});
 }

@@ -29,21 +29,16 @@ SplitMix stream(uint64_t seed, uint64_t tag, uint64_t i) {
   return m;
 }
 
-// Unit centre c of a clustered model.
-std::vector<float> centre(const SyntheticParams& p, uint64_t c) {
-  auto rng = stream(p.seed, 4, c);
-  std::vector<float> v(p.d);
-  for (float& x : v) x = rng.symmetric();
-  (void)normalize(v);  // cannot fail: elements are finite and never zero
-  return v;
-}
-
-// out = centre + noise of norm ~spread (uniform elements of variance 1/3, scaled by
-// sqrt(3 / d)), then normalized.
-void clustered_point(const SyntheticParams& p, uint64_t c, SplitMix rng, std::span<float> out) {
-  const auto ctr = centre(p, c);
-  const float scale = p.spread * std::sqrt(3.0f / float(p.d));
-  for (uint32_t j = 0; j < p.d; ++j) out[j] = ctr[j] + scale * rng.symmetric();
+// out = normalize(A z) for the model's fixed d x latent matrix A (row j from stream 4) and
+// the latent point z drawn from `rng`.
+void latent_point(const SyntheticParams& p, SplitMix rng, std::span<float> out) {
+  std::vector<float> z(p.latent), row(p.latent);
+  for (float& v : z) v = rng.symmetric();
+  for (uint32_t j = 0; j < p.d; ++j) {
+    auto a = stream(p.seed, 4, j);
+    for (float& v : row) v = a.symmetric();
+    out[j] = dot(row, z);
+  }
   if (!normalize(out)) std::fill(out.begin(), out.end(), 1.0f / std::sqrt(float(p.d)));
 }
 
@@ -55,7 +50,7 @@ LayerSpec synthetic_layer(const SyntheticParams& p) {
 
 void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out) {
   auto rng = stream(p.seed, 1, i);
-  if (p.clusters) return clustered_point(p, i % p.clusters, rng, out);
+  if (p.latent) return latent_point(p, rng, out);
   for (float& x : out) x = rng.symmetric();
   (void)normalize(out);  // cannot fail: elements are finite and never zero
 }
@@ -73,9 +68,9 @@ Bytes synthetic_input(uint32_t d, uint64_t seed) {
 }
 
 Bytes synthetic_query(const SyntheticParams& p, uint64_t seed) {
-  if (!p.clusters) return synthetic_input(p.d, seed);
+  if (!p.latent) return synthetic_input(p.d, seed);
   std::vector<float> x(p.d);
-  clustered_point(p, seed % p.clusters, stream(seed, 3, 1), x);
+  latent_point(p, stream(p.seed, 5, seed), x);
   return encode_floats(x);
 }
 

@@ -1,7 +1,8 @@
 // Synthetic models for scale tests: n unit-norm random columns of dimension d and random
 // value rows, all a pure function of the seed (same seed, same weights, same roots).
-// Columns are uniform on the sphere (no neighbour structure: the hardest case for an index),
-// or drawn around `clusters` random centres, as stored patterns and embeddings usually are.
+// Columns are uniform on the sphere (full intrinsic dimension: the hardest case for an index),
+// or normalize(A z) for a fixed random d x r matrix A and random latent points z: intrinsic
+// dimension r, as image and text embeddings have (tens, not hundreds).
 #pragma once
 
 #include <cstdint>
@@ -22,8 +23,7 @@ struct SyntheticParams {
   float beta = 20;
   float min_recall = 0.75f;
   uint64_t seed = 1;
-  uint64_t clusters = 0;  // 0: uniform; else column i = normalize(centre(i % clusters) + noise)
-  float spread = 1.0f;    // clustered: the noise's norm relative to the (unit) centre
+  uint32_t latent = 0;  // r: 0 = uniform on the sphere, else the intrinsic dimension
 };
 
 LayerSpec synthetic_layer(const SyntheticParams& p);
@@ -32,8 +32,7 @@ void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out);
 void synthetic_value(const SyntheticParams& p, uint64_t i, std::span<float> out);
 // A random f32 input of dimension d from a seed.
 Bytes synthetic_input(uint32_t d, uint64_t seed);
-// An input drawn like the model's columns: synthetic_input for a uniform model, a fresh
-// point of cluster (seed % clusters) for a clustered one.
+// An input drawn like the model's columns (for a uniform model: synthetic_input).
 Bytes synthetic_query(const SyntheticParams& p, uint64_t seed);
 
 // The same weights held in memory.

@@ -121,11 +121,8 @@ void add_build(CLI::App& model) {
   synth->add_option("--seed", a->synthetic.seed, "Seed: same seed, same weights, same roots")->required();
   synth->add_option("--d-out", a->synthetic.d_out, "Output dimension")->capture_default_str();
   synth->add_option("--k", a->synthetic.k, "Selected set size")->capture_default_str();
-  synth->add_option("--clusters", a->synthetic.clusters,
-                    "Draw the columns around this many random centres (default 0: uniform on the sphere)");
-  synth->add_option("--spread", a->synthetic.spread, "Clustered: noise norm relative to the unit centre")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  synth->add_option("--latent", a->synthetic.latent,
+                    "Intrinsic dimension r of the columns (default 0: uniform on the sphere, r = d)");
   synth->add_option("--threads", a->threads, "Threads (default: all cores)");
   synth->add_flag("--no-index", a->no_index, "Do not build the HNSW index now (built on first use)");
   synth->callback([a] {

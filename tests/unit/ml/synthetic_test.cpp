@@ -30,34 +30,58 @@ TEST(Synthetic, UniformColumnsAreUnitAndAPureFunctionOfTheSeed) {
   EXPECT_EQ(synthetic_query(p, 7), synthetic_input(p.d, 7));
 }
 
-// Clustered columns sit near their centre: a column is much closer to the other columns of
-// its cluster than to those of other clusters, and a query's exact top-k is its own cluster.
-TEST(Synthetic, ClusteredColumnsGroupAroundTheirCentres) {
-  const SyntheticParams p{.n = 2000, .d = 64, .k = 16, .seed = 5, .clusters = 20, .spread = 1.0f};
-  double same = 0, other = 0;
-  size_t n_same = 0, n_other = 0;
-  for (uint64_t i = 0; i < 200; ++i) {
-    auto a = key(p, i);
-    EXPECT_NEAR(dot(a, a), 1.0f, 1e-5f);
-    EXPECT_EQ(a, key(p, i));
-    for (uint64_t j = i + 1; j < 200; ++j) {
-      const float s = dot(a, key(p, j));
-      if (i % p.clusters == j % p.clusters) same += s, ++n_same;
-      else other += s, ++n_other;
-    }
+// What remains of v after removing its projection on the orthonormal basis.
+double residual(std::vector<double> v, const std::vector<std::vector<double>>& basis) {
+  for (auto& b : basis) {
+    double c = 0;
+    for (size_t j = 0; j < v.size(); ++j) c += v[j] * b[j];
+    for (size_t j = 0; j < v.size(); ++j) v[j] -= c * b[j];
   }
-  EXPECT_GT(same / double(n_same), 0.4);
-  EXPECT_LT(std::fabs(other / double(n_other)), 0.1);
+  double n = 0;
+  for (double x : v) n += x * x;
+  return std::sqrt(n);
+}
 
-  auto layer = synthetic_memory_layer(p);
-  for (uint64_t q = 0; q < 20; ++q) {
-    auto x = query_from_input(synthetic_query(p, q), layer.spec());
-    ASSERT_TRUE(x);
-    for (auto s : exact_top_k(layer.keys(), *x, p.k, 1)) EXPECT_EQ(s.index % p.clusters, q % p.clusters);
+// With intrinsic dimension r every column and query lies in one r-dimensional subspace: r
+// columns span it and the rest have (almost) nothing outside it; uniform columns do not.
+TEST(Synthetic, LatentColumnsAndQueriesLieInAnRDimensionalSubspace) {
+  const SyntheticParams p{.n = 300, .d = 24, .seed = 5, .latent = 4};
+  const SyntheticParams uniform{.n = 300, .d = 24, .seed = 5};
+  auto as_double = [](std::span<const float> f) { return std::vector<double>(f.begin(), f.end()); };
+  auto basis_of = [&](const SyntheticParams& sp) {
+    std::vector<std::vector<double>> basis;
+    for (uint64_t i = 0; basis.size() < 4; ++i) {
+      auto v = as_double(key(sp, i));
+      for (auto& b : basis) {
+        double c = 0;
+        for (size_t j = 0; j < v.size(); ++j) c += v[j] * b[j];
+        for (size_t j = 0; j < v.size(); ++j) v[j] -= c * b[j];
+      }
+      double n = 0;
+      for (double x : v) n += x * x;
+      for (double& x : v) x /= std::sqrt(n);
+      basis.push_back(v);
+    }
+    return basis;
+  };
+  const auto basis = basis_of(p), uniform_basis = basis_of(uniform);
+  for (uint64_t i = 4; i < p.n; i += 7) {
+    auto k = key(p, i);
+    EXPECT_NEAR(dot(k, k), 1.0f, 1e-5f);
+    EXPECT_EQ(k, key(p, i));
+    EXPECT_LT(residual(as_double(k), basis), 1e-4) << i;
+    EXPECT_GT(residual(as_double(key(uniform, i)), uniform_basis), 0.3) << i;
   }
-  SyntheticParams spread_out = p;
-  spread_out.spread = 3.0f;
-  EXPECT_NE(key(p, 0), key(spread_out, 0));
+  for (uint64_t q = 0; q < 10; ++q) {
+    auto x = decode_floats(synthetic_query(p, q), p.d);
+    ASSERT_TRUE(x);
+    EXPECT_LT(residual(as_double(*x), basis), 1e-4) << q;
+    EXPECT_EQ(synthetic_query(p, q), synthetic_query(p, q));
+  }
+  EXPECT_NE(synthetic_query(p, 1), synthetic_query(p, 2));
+  SyntheticParams wider = p;
+  wider.latent = 5;
+  EXPECT_NE(key(p, 0), key(wider, 0));
 }
 
 }  // namespace
