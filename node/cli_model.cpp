@@ -13,6 +13,7 @@
 #include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
 #include "ml/ghost_proof.h"
+#include "ml/recall_fraud.h"
 #include "ml/synthetic.h"
 #include "node/cli.h"
 #include "proto/decode.h"
@@ -282,14 +283,19 @@ void add_eval(CLI::App& model) {
     const ml::FashionSet test = load_test_set();
     const uint64_t count = a->limit ? std::min(a->limit, test.count) : test.count;
     const ml::HopfieldSpec spec = m->layers()[0].hopfield();
-    uint64_t correct = 0, found = 0, wanted = 0;
+    // An answer missing m of the exact top-k can be challenged by a recall fraud proof.
+    const uint32_t m_missing = ml::challenge_size(spec.k, spec.min_recall);
+    uint64_t correct = 0, found = 0, wanted = 0, challengeable = 0;
     for (uint64_t i = 0; i < count; ++i) {
       auto inf = need(m->infer(test.image(i)), "test image " + std::to_string(i));
       if (argmax(inf.output()) == test.labels[i]) ++correct;
       auto x = need(ml::query_from_input(test.image(i), spec), "test image " + std::to_string(i));
       const auto& got = inf.layers[0].pass.selected;
-      for (const auto& c : m->exact_top_k(0, x)) found += std::ranges::binary_search(got, c.index);
+      uint64_t hits = 0;
+      for (const auto& c : m->exact_top_k(0, x)) hits += std::ranges::binary_search(got, c.index);
+      found += hits;
       wanted += got.size();
+      challengeable += got.size() - hits >= m_missing;
       if ((i + 1) % 100 == 0 || i + 1 == count)
         std::cerr << "\reval " << (i + 1) << "/" << count << "  accuracy " << double(correct) / double(i + 1)
                   << "  recall@" << spec.k << " " << double(found) / double(wanted) << std::flush;
@@ -297,12 +303,18 @@ void add_eval(CLI::App& model) {
     std::cerr << "\n";
     const double accuracy = double(correct) / double(count), recall = double(found) / double(wanted);
     if (a->json) {
-      std::cout << json::serialize(json::object{{"images", count}, {"accuracy", accuracy}, {"recall_at_k", recall},
-                                                {"k", spec.k}, {"ef", a->ef}})
+      std::cout << json::serialize(json::object{{"images", count},
+                                                {"accuracy", accuracy},
+                                                {"recall_at_k", recall},
+                                                {"challengeable", challengeable},
+                                                {"k", spec.k},
+                                                {"ef", a->ef}})
                 << "\n";
     } else {
       std::cout << "images:    " << count << "\naccuracy:  " << accuracy << "\nrecall@" << spec.k << ": " << recall
-                << " (HNSW ef " << a->ef << " vs exact top-k)\n";
+                << " (HNSW ef " << a->ef << " vs exact top-k)\nchallengeable: " << challengeable
+                << " answers miss " << m_missing << " or more of the exact top-" << spec.k
+                << (challengeable ? " (a recall fraud proof exists for each: raise --ef)" : "") << "\n";
     }
   });
 }

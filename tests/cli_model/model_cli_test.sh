@@ -46,6 +46,7 @@ if [[ -d ${GHOST_FASHION_DIR:-/usr/share/datasets/fashion-mnist} ]]; then
   run 0 '"label":9' model infer fm --fashion-test 0 --json
   run 1 "image index must be below 10000" model infer fm --fashion-test 10000
   run 0 '"images":50' model eval fm --fashion-test-all --limit 50 --json
+  run 0 "challengeable: 0 answers miss 5 or more" model eval fm --fashion-test-all --limit 50 --ef 200
   run 1 "--fashion-test-all is required" model eval fm
 else
   echo "fashion-mnist not installed: skipping its checks"
