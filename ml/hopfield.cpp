@@ -84,29 +84,34 @@ std::vector<Scored> best_of(std::vector<Scored> candidates, size_t count) {
   return candidates;
 }
 
-std::vector<Scored> exact_top_k(const ColumnMatrix& keys, std::span<const float> x_hat, size_t k, unsigned threads) {
+std::vector<std::vector<Scored>> exact_top_k_batch(const ColumnMatrix& keys,
+                                                   std::span<const std::vector<float>> x_hats, size_t k,
+                                                   unsigned threads) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   const uint64_t n = keys.count;
   threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(1, n / 4096)));
-  std::vector<std::vector<Scored>> part(threads);
+  const size_t q = x_hats.size();
+  // heaps[t * q + j]: thread t's best k for query j, the worst of the kept ones on top.
+  std::vector<std::vector<Scored>> heaps(threads * q);
   auto scan = [&](unsigned t) {
     const uint64_t lo = n * t / threads, hi = n * (t + 1) / threads;
-    std::vector<Scored>& heap = part[t];  // the worst of the kept ones on top
-    heap.reserve(k + 1);
-    constexpr uint64_t kBlock = 64;
+    constexpr uint64_t kBlock = 64;  // columns scored by every query while they sit in cache
     float scores[kBlock];
     for (uint64_t b = lo; b < hi; b += kBlock) {
       const uint64_t m = std::min(kBlock, hi - b);
-      dot_columns(x_hat, keys.column(b).data(), m, scores);
-      for (uint64_t r = 0; r < m; ++r) {
-        Scored s{scores[r], b + r};
-        if (heap.size() < k) {
-          heap.push_back(s);
-          std::push_heap(heap.begin(), heap.end(), ranks_before);
-        } else if (k > 0 && ranks_before(s, heap.front())) {
-          std::pop_heap(heap.begin(), heap.end(), ranks_before);
-          heap.back() = s;
-          std::push_heap(heap.begin(), heap.end(), ranks_before);
+      for (size_t j = 0; j < q; ++j) {
+        dot_columns(x_hats[j], keys.column(b).data(), m, scores);
+        std::vector<Scored>& heap = heaps[t * q + j];
+        for (uint64_t r = 0; r < m; ++r) {
+          Scored s{scores[r], b + r};
+          if (heap.size() < k) {
+            heap.push_back(s);
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+          } else if (k > 0 && ranks_before(s, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), ranks_before);
+            heap.back() = s;
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+          }
         }
       }
     }
@@ -117,9 +122,18 @@ std::vector<Scored> exact_top_k(const ColumnMatrix& keys, std::span<const float>
     std::vector<std::jthread> pool;
     for (unsigned t = 0; t < threads; ++t) pool.emplace_back(scan, t);
   }
-  std::vector<Scored> all;
-  for (auto& p : part) all.insert(all.end(), p.begin(), p.end());
-  return best_of(std::move(all), k);
+  std::vector<std::vector<Scored>> out(q);
+  for (size_t j = 0; j < q; ++j) {
+    std::vector<Scored> all;
+    for (unsigned t = 0; t < threads; ++t) all.insert(all.end(), heaps[t * q + j].begin(), heaps[t * q + j].end());
+    out[j] = best_of(std::move(all), k);
+  }
+  return out;
+}
+
+std::vector<Scored> exact_top_k(const ColumnMatrix& keys, std::span<const float> x_hat, size_t k, unsigned threads) {
+  const std::vector<float> one(x_hat.begin(), x_hat.end());
+  return std::move(exact_top_k_batch(keys, {&one, 1}, k, threads).front());
 }
 
 Result<HopfieldPass> forward_from_leaves(const HopfieldSpec& spec, std::span<const float> x_hat, const Leaves& leaves) {

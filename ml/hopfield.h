@@ -77,6 +77,11 @@ std::vector<Scored> best_of(std::vector<Scored> candidates, size_t count);
 // run), split over `threads` threads (0 = all cores). Result ascending by index.
 std::vector<Scored> exact_top_k(const ColumnMatrix& keys, std::span<const float> x_hat, size_t k,
                                 unsigned threads = 0);
+// exact_top_k of every query, in one pass over the columns (the scan is bound by memory
+// bandwidth, so a batch costs little more than one query).
+std::vector<std::vector<Scored>> exact_top_k_batch(const ColumnMatrix& keys,
+                                                   std::span<const std::vector<float>> x_hats, size_t k,
+                                                   unsigned threads = 0);
 
 // The forward pass from a selected set and its revealed leaves. Needs no other weights.
 // Fails when x_hat has the wrong size, the set is not exactly selected_count() ascending

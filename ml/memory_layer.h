@@ -28,7 +28,18 @@ class MemoryLayer {
   // One sparse training step on an encoded input; updates the k selected leaves in place.
   Result<void> train(ByteSpan input, std::span<const float> target, float lr, unsigned threads = 0);
 
+  // The same results as forward() / train() called on each input in order, bit for bit, but
+  // reading W_K once per batch of inputs instead of once per input (the exact top-k scan is
+  // bound by memory bandwidth, so evaluation and training runs are several times faster).
+  // train_sequence keeps each input's top-(k * batch) of the W_K before the batch and rescores
+  // only the columns the batch's earlier steps changed. Stops at the first failing step.
+  std::vector<Result<HopfieldPass>> forward_batch(std::span<const ByteSpan> inputs, unsigned threads = 0) const;
+  Result<void> train_sequence(std::span<const ByteSpan> inputs, std::span<const std::vector<float>> targets,
+                              std::span<const float> lrs, unsigned threads = 0);
+
  private:
+  void store(const Leaves& updated);  // writes updated leaves into the weights
+
   HopfieldSpec spec_;
   ColumnMatrix keys_;
   std::vector<float> values_;

@@ -103,6 +103,32 @@ TEST(HopfieldTopK, ExactMatchesFullSortOnRandomData) {
   }
 }
 
+// A batch scan gives every query exactly what its own scan gives, for any k and thread count.
+TEST(HopfieldTopK, BatchEqualsOneQueryAtATime) {
+  std::mt19937_64 rng(22);
+  for (int t = 0; t < 4; ++t) {
+    SyntheticParams p{.n = 500 + rng() % 9000, .d = uint32_t(1 + rng() % 40), .seed = rng()};
+    MemoryLayer m = synthetic_memory_layer(p);
+    std::vector<std::vector<float>> xs;
+    for (int q = 0; q < 1 + t * 5; ++q) xs.push_back(query(m.spec(), rng()));
+    xs.push_back(std::vector<float>(m.keys().column(3).begin(), m.keys().column(3).end()));  // a stored column
+    for (size_t k : {size_t(1), size_t(16), size_t(300)})
+      for (unsigned threads : {1u, 2u, 3u}) {
+        auto batch = exact_top_k_batch(m.keys(), xs, k, threads);
+        ASSERT_EQ(batch.size(), xs.size());
+        for (size_t q = 0; q < xs.size(); ++q) {
+          auto one = exact_top_k(m.keys(), xs[q], k, 1);
+          ASSERT_EQ(batch[q].size(), one.size());
+          for (size_t r = 0; r < one.size(); ++r) {
+            EXPECT_EQ(batch[q][r].index, one[r].index);
+            EXPECT_EQ(std::bit_cast<uint32_t>(batch[q][r].score), std::bit_cast<uint32_t>(one[r].score));
+          }
+        }
+      }
+  }
+  EXPECT_TRUE(exact_top_k_batch(synthetic_memory_layer({.n = 50, .d = 4}).keys(), {}, 16, 2).empty());
+}
+
 TEST(HopfieldTopK, DuplicateColumnsTieToLowerIndex) {
   ColumnMatrix keys(2, 6);
   for (uint64_t i = 0; i < 6; ++i) {
