@@ -201,7 +201,7 @@ void fashion_part(Context& ctx) {
     exact_sets[i] = inf.layers[0].pass.selected;
   }
   ctx.report({"ml.fashion.accuracy", double(right) / double(n_test), "ratio", "test labels",
-              "exact top-16 Hopfield, beta 20, W_K = 60,000 training images; " + std::to_string(n_test) +
+              "exact top-16 Hopfield, beta " + num(kFashionBeta, 0) + ", W_K = 60,000 training images; " + std::to_string(n_test) +
                   " test images" + (quick ? " (quick: first 1,000)" : "") + "; goal >= 0.855"});
   uint64_t found = 0, hnsw_right = 0, weak = 0;
   for (uint64_t i = 0; i < n_test; ++i) {

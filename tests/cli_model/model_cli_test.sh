@@ -41,7 +41,7 @@ run 1 "cannot open model" model infer no-such-dir --input x.bin
 
 # A small fashion-mnist model (the first 3,000 training images).
 if [[ -d ${GHOST_FASHION_DIR:-/usr/share/datasets/fashion-mnist} ]]; then
-  run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=20 min_recall=0.75 input=U8" \
+  run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=150 min_recall=0.75 input=U8" \
     model build fashion-mnist --out fm --n 3000 --threads 2
   run 0 '"label":9' model infer fm --fashion-test 0 --json
   run 1 "image index must be below 10000" model infer fm --fashion-test 10000

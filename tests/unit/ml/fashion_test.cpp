@@ -118,7 +118,14 @@ TEST(Fashion, GoldenAnswerToTestImageZero) {
   EXPECT_EQ(direct->output, pass->output);
   EXPECT_EQ(std::max_element(pass->output.begin(), pass->output.end()) - pass->output.begin(), 9);
   EXPECT_EQ(selected, "2688 8776 10119 10740 15081 18094 18339 18352 21346 21894 29768 36419 45365 52275 52468 53939 ");
-  EXPECT_EQ(sha256(encode_floats(pass->output)).hex(), "2d9b24a3b2bbdc42f795d0faa16b620cfab08917a2e3079dd11ade226a6947c0");
+  EXPECT_EQ(sha256(encode_floats(pass->output)).hex(), "ecd3d452c1f242dd53dec8cf5e8e459040d27d9f0d3db21ee47297c2d7abc07f");
+  // The same leaves at DESIGN.md's original beta 20 (before the default moved to 150): the
+  // arithmetic itself is unchanged.
+  HopfieldSpec beta20 = layer.spec();
+  beta20.beta = 20.0f;
+  auto pass20 = forward_from_leaves(beta20, *x, layer.leaves(top));
+  ASSERT_TRUE(pass20);
+  EXPECT_EQ(sha256(encode_floats(pass20->output)).hex(), "2d9b24a3b2bbdc42f795d0faa16b620cfab08917a2e3079dd11ade226a6947c0");
 }
 
 TEST(Fashion, BuiltModelHoldsNormalizedImagesAndOneHotLabels) {

@@ -29,7 +29,7 @@ TEST(Training, HeldOutStepsImproveTestAccuracy) {
   MemoryLayer layer = fashion_memory_layer(*train, 0, 2000);
   const double before = accuracy(layer, *test, 1000);
   const auto keys_before = layer.keys().data;
-  for (uint64_t i = 2000; i < 5000; ++i) ASSERT_TRUE(layer.train(train->image(i), one_hot(train->labels[i]), 0.1f, 2));
+  for (uint64_t i = 2000; i < 5000; ++i) ASSERT_TRUE(layer.train(train->image(i), one_hot(train->labels[i]), 0.01f, 2));
   const double after = accuracy(layer, *test, 1000);
   EXPECT_GT(after, before + 0.01) << "before " << before << " after " << after;
   // Only touched columns moved, and every column is still unit norm.
@@ -49,7 +49,7 @@ TEST(Training, IsDeterministic) {
   MemoryLayer a = fashion_memory_layer(*train, 0, 500), b = a;
   for (uint64_t i = 500; i < 700; ++i) {
     ASSERT_TRUE(a.train(train->image(i), one_hot(train->labels[i]), 0.3f, 1));
-    ASSERT_TRUE(b.train(train->image(i), one_hot(train->labels[i]), 0.3f, 2));
+    ASSERT_TRUE(b.train(train->image(i), one_hot(train->labels[i]), 0.01f, 2));
   }
   EXPECT_EQ(encode_floats(a.keys().data), encode_floats(b.keys().data));
 }
