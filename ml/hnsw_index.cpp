@@ -2,7 +2,9 @@
 
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -31,15 +33,25 @@ void draw_progress(uint64_t done, uint64_t total) {
 
 // Moves the graph's level-0 block (every element's links, code and floats: nearly all of the
 // index) to memory backed by 2 MiB pages where the kernel allows. A search reads elements at
-// random, and with 4 KiB pages most of those reads also miss the TLB.
+// random, and with 4 KiB pages most of those reads also miss the TLB. The old block's pages
+// are released as they are copied, so a loaded index is never held twice.
 void use_huge_pages(hnswlib::HierarchicalNSW<float>& g) {
   constexpr size_t kHuge = size_t(2) << 20;
   const size_t bytes = (g.max_elements_ * g.size_data_per_element_ + kHuge - 1) / kHuge * kHuge;
   char* block = static_cast<char*>(std::aligned_alloc(kHuge, bytes));
   if (!block) return;  // keep the block hnswlib allocated
   madvise(block, bytes, MADV_HUGEPAGE);  // advice only: ignored where THP is off
-  std::memcpy(block, g.data_level0_memory_, g.cur_element_count * g.size_data_per_element_);
-  std::free(g.data_level0_memory_);  // hnswlib frees the block with free()
+  const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  char* old = g.data_level0_memory_;
+  const size_t used = g.cur_element_count * g.size_data_per_element_;
+  for (size_t at = 0; at < used; at += kHuge) {
+    const size_t len = std::min(kHuge, used - at);
+    std::memcpy(block + at, old + at, len);
+    // Only whole pages inside the copied range: the block's neighbours are never touched.
+    const uintptr_t lo = (uintptr_t(old + at) + page - 1) / page * page, hi = uintptr_t(old + at + len) / page * page;
+    if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
+  std::free(old);  // hnswlib frees the block with free()
   g.data_level0_memory_ = block;
 }
 
