@@ -66,7 +66,9 @@ const char* meta_magic(HnswDistance d) {
 class HnswIndex::Space : public hnswlib::SpaceInterface<float> {
  public:
   Space(uint32_t dim, HnswDistance distance)
-      : floats_(dim), code_(distance == HnswDistance::int8_codes ? code_bytes(dim) : 0), padded_(code_ ? code_ - sizeof(float) : 0) {}
+      : floats_(dim),
+        code_(distance == HnswDistance::int8_codes ? code_bytes(dim) : 0),
+        padded_(code_ ? code_ - sizeof(float) : 0) {}
   size_t get_data_size() override { return code_ + floats_.get_data_size(); }
   hnswlib::DISTFUNC<float> get_dist_func() override { return code_ ? code_distance() : floats_.get_dist_func(); }
   void* get_dist_func_param() override { return code_ ? &padded_ : floats_.get_dist_func_param(); }
@@ -86,7 +88,6 @@ class HnswIndex::Space : public hnswlib::SpaceInterface<float> {
   size_t code_;
   size_t padded_;
 };
-
 
 HnswIndex::HnswIndex(uint32_t dim, uint64_t count, HnswDistance distance)
     : dim_(dim), count_(count), distance_(distance), space_(std::make_unique<Space>(dim, distance)) {}
@@ -143,9 +144,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& 
   }
   if (ix->graph_->cur_element_count != count || ix->graph_->label_lookup_.size() != count)
     return fail("index file does not hold every column");
-  use_huge_pages(*ix->graph_);
   for (uint64_t i = 0; i < count; ++i)
     if (!ix->graph_->label_lookup_.contains(i)) return fail("index file lacks column " + std::to_string(i));
+  use_huge_pages(*ix->graph_);
   ix->set_ef(params.ef);
   return ix;
 }

@@ -46,10 +46,11 @@ TEST(Training, HeldOutStepsImproveTestAccuracy) {
 TEST(Training, IsDeterministic) {
   auto train = load_fashion_train();
   ASSERT_TRUE(train);
-  MemoryLayer a = fashion_memory_layer(*train, 0, 500), b = a;
-  for (uint64_t i = 500; i < 700; ++i) {
-    ASSERT_TRUE(a.train(train->image(i), one_hot(train->labels[i]), 0.3f, 1));
-    ASSERT_TRUE(b.train(train->image(i), one_hot(train->labels[i]), 0.01f, 2));
+  // 9,000 columns: enough for the top-k scan to split over two threads (4,096 per thread).
+  MemoryLayer a = fashion_memory_layer(*train, 0, 9000), b = a;
+  for (uint64_t i = 9000; i < 9200; ++i) {
+    ASSERT_TRUE(a.train(train->image(i), one_hot(train->labels[i]), 0.03f, 1));
+    ASSERT_TRUE(b.train(train->image(i), one_hot(train->labels[i]), 0.03f, 2));
   }
   EXPECT_EQ(encode_floats(a.keys().data), encode_floats(b.keys().data));
 }
