@@ -78,11 +78,14 @@ size_t code_bytes(uint32_t d) { return padded(d) + sizeof(float); }
 void encode_column(std::span<const float> column, uint8_t* out) {
   const size_t n = padded(uint32_t(column.size()));
   float max_abs = 0;
-  for (float x : column) max_abs = std::max(max_abs, std::fabs(x));
-  const float scale = max_abs > 0 && std::isfinite(max_abs) ? max_abs / 127.0f : 1.0f;
+  for (float x : column)
+    if (std::isfinite(x)) max_abs = std::max(max_abs, std::fabs(x));
+  const float scale = max_abs > 0 ? max_abs / 127.0f : 1.0f;
   std::memset(out, 0, n);
-  for (size_t j = 0; j < column.size(); ++j)
-    out[j] = uint8_t(int8_t(std::clamp(std::nearbyint(column[j] / scale), -127.0f, 127.0f)));
+  for (size_t j = 0; j < column.size(); ++j) {
+    const float q = std::nearbyint(column[j] / scale);
+    out[j] = std::isnan(q) ? 0 : uint8_t(int8_t(std::clamp(q, -127.0f, 127.0f)));  // NaN would be UB
+  }
   std::memcpy(out + n, &scale, sizeof scale);
 }
 

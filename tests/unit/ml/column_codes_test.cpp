@@ -49,6 +49,14 @@ TEST(ColumnCodes, LayoutIsPaddedCodesThenScale) {
   EXPECT_EQ(scale_of(z), 1.0f);
   const size_t n = 64;
   EXPECT_EQ(code_distance()(z.data(), z.data(), &n), 1.0f);
+  // Non-finite elements (never in a checked column, but the index must not misbehave):
+  // NaN codes to 0, infinities to the extremes, and the scale comes from the finite ones.
+  auto odd = code_of(std::vector<float>{NAN, INFINITY, -INFINITY, 0.5f});
+  EXPECT_EQ(int8_t(odd[0]), 0);
+  EXPECT_EQ(int8_t(odd[1]), 127);
+  EXPECT_EQ(int8_t(odd[2]), -127);
+  EXPECT_EQ(int8_t(odd[3]), 127);
+  EXPECT_FLOAT_EQ(scale_of(odd), 0.5f / 127.0f);
 }
 
 // Every kernel this CPU runs returns exactly what the scalar reference returns, on random

@@ -11,6 +11,10 @@
 #include "temp_dir.h"
 
 namespace ghost::ml {
+
+// gtest names the parameter in test listings.
+void PrintTo(HnswDistance d, std::ostream* os) { *os << (d == HnswDistance::int8_codes ? "int8_codes" : "float32"); }
+
 namespace {
 
 using testing::TempDir;
