@@ -163,6 +163,7 @@ void fashion_part(Context& ctx) {
   const FashionSet train = must(load_fashion_train(), "fashion train");
   const FashionSet test = must(load_fashion_test(), "fashion test");
   const uint64_t n_test = quick ? 1000 : test.count;
+  const HopfieldSpec spec = fashion_layer(train.count).hopfield();
   ScratchDir scratch("ml-fashion");
   const fs::path dir = scratch.path / "fashion";
   ctx.progress("building the fashion-mnist model (60,000 columns) in " + dir.string());
@@ -209,19 +210,20 @@ void fashion_part(Context& ctx) {
     hnsw_right += argmax(inf.output()) == test.labels[i];
     const size_t f = overlap(exact_sets[i], inf.layers[0].pass.selected);
     found += f;
-    weak += challengeable(f, fashion_layer(60000).hopfield());
+    weak += challengeable(f, spec);
   }
   const size_t ef = model->index(0)->ef();
   ctx.report({"ml.fashion.recall_at_k", double(found) / double(n_test * 16), "ratio", "exact top-16",
               "HNSW at default ef = " + std::to_string(ef) + ", 2k candidates re-scored canonically; accuracy with HNSW " +
                   num(double(hnsw_right) / double(n_test)) + "; goal >= 0.97"});
   ctx.report({"ml.fashion.challengeable_share", double(weak) / double(n_test), "ratio", "",
-              "answers at ef " + std::to_string(model->index(0)->ef()) + " missing at least m = " +
-                  std::to_string(challenge_size(16, 0.75f)) + " of the exact top-16 (a recall fraud proof exists)"});
+              "answers at ef " + std::to_string(ef) + " missing at least m = " +
+                  std::to_string(challenge_size(spec.k, spec.min_recall)) +
+                  " of the exact top-16 (a recall fraud proof exists)"});
 
   const size_t queries = quick ? 100 : 500;
   std::vector<std::vector<float>> xs;
-  for (size_t q = 0; q < queries; ++q) xs.push_back(must(query_from_input(test.image(q), fashion_layer(60000).hopfield()), "q"));
+  for (size_t q = 0; q < queries; ++q) xs.push_back(must(query_from_input(test.image(q), spec), "q"));
   const double ours_us = median_per_query_us(queries, [&](size_t q) { must(model->infer(test.image(q)), "infer"); });
 
 #ifdef GHOST_HAVE_OPENBLAS
@@ -230,7 +232,7 @@ void fashion_part(Context& ctx) {
     auto t = one_hot(train.labels[i]);
     values.insert(values.end(), t.begin(), t.end());
   }
-  DenseLayer dense{model->keys(0), values, fashion_layer(60000).hopfield(), {}};
+  DenseLayer dense{model->keys(0), values, spec, {}};
   const double dense_us = median_per_query_us(queries, [&](size_t q) { (void)dense.forward(xs[q]); });
   ctx.report({"ml.fashion.speedup_vs_dense_single", dense_us / ours_us, "ratio", "OpenBLAS sgemv exact forward",
               "per-query medians over " + std::to_string(queries) + " test images: dense " + num(dense_us, 0) +
