@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace ghost::bench {
 

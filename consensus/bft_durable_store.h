@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 
 namespace ghost::consensus {
 

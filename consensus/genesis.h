@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "proto/genesis.pb.h"
 
 namespace ghost::consensus {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::consensus {

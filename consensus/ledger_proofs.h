@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "proto/ghost.pb.h"
 #include "proto/state.pb.h"
 

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "proto/genesis.pb.h"
 
 namespace ghost::consensus {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace leveldb {
 class Cache;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 
 namespace ghost {
 

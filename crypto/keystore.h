@@ -16,7 +16,7 @@
 #include <variant>
 
 #include "crypto/keys.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace ghost {
 

@@ -11,9 +11,9 @@
 #include <span>
 #include <vector>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace ghost::merkle {
 

@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 
 namespace ghost::ml {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/model.h"
 #include "proto/ghost.pb.h"
 

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/hopfield.h"
 #include "ml/model.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/matrix.h"
 
 namespace hnswlib {

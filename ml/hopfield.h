@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 #include "ml/matrix.h"
 
 namespace ghost::ml {

@@ -4,8 +4,8 @@
 
 #include <cstddef>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 #include "ml/embedding.h"
 #include "ml/hnsw_index.h"
 #include "ml/hopfield.h"

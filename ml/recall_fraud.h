@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/ghost_proof.h"
 #include "ml/model.h"

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <span>
 
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/memory_layer.h"
 #include "ml/model.h"
 

@@ -6,10 +6,10 @@
 #include <span>
 #include <vector>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/leaf_codec.h"
 #include "proto/ghost.pb.h"
 

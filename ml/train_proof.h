@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "crypto/hash.h"
-#include "crypto/result.h"
+#include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/leaf_codec.h"
 #include "ml/model.h"

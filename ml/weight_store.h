@@ -17,7 +17,7 @@
 
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
-#include "crypto/result.h"
+#include "base/result.h"
 
 namespace leveldb {
 class DB;

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "crypto/bytes.h"
-#include "crypto/result.h"
+#include "base/bytes.h"
+#include "base/result.h"
 
 namespace ghost::pb {
 

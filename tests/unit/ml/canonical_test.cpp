@@ -10,7 +10,7 @@
 #include <random>
 #include <sstream>
 
-#include "crypto/bytes.h"
+#include "base/bytes.h"
 
 namespace ghost::ml {
 namespace {
