@@ -11,17 +11,18 @@
 #include <stdexcept>
 
 #include "bench/bench.h"
-#include "consensus/ledger.h"
-#include "consensus/params.h"
-#include "consensus/tx_envelope.h"
+#include "consensus/ledger/ledger.h"
+#include "consensus/ledger/params.h"
+#include "consensus/ledger/tx.h"
 #include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
 #include "ml/ghost_proof.h"
+#include "proto/decode.h"
 
 namespace ghost::bench {
 namespace {
 
-using namespace ghost::consensus;
+using namespace ghost::ledger;
 namespace fs = std::filesystem;
 
 void must_pass(const TxResult<CheckedTx>& r, const char* what) {

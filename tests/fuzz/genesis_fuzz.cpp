@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "consensus/genesis.h"
+#include "consensus/ledger/genesis.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ghost;
-  using namespace ghost::consensus;
+  using namespace ghost::ledger;
   auto g = parse_genesis_binary(ByteSpan(data, size));
   if (g) {
     // Whatever parses is valid, and survives its own JSON form.

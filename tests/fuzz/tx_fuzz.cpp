@@ -3,18 +3,18 @@
 #include <cstdlib>
 #include <memory>
 
-#include "consensus/params.h"
-#include "consensus/tx_check.h"
-#include "consensus/tx_envelope.h"
+#include "consensus/ledger/params.h"
+#include "consensus/ledger/tx_check.h"
+#include "consensus/ledger/tx.h"
 #include "proto/decode.h"
 
 namespace {
 
 using namespace ghost;
-using namespace ghost::consensus;
+using namespace ghost::ledger;
 
 const TxChecker& checker() {
-  static const TxChecker c("fuzz-chain", default_params(), std::make_shared<TxSigCache>(64));
+  static const TxChecker c("fuzz-chain", default_params(), std::make_shared<SigCache>(64));
   return c;
 }
 

@@ -4,13 +4,13 @@
 #include <cstdlib>
 #include <map>
 
-#include "consensus/bft_engine.h"
-#include "consensus/proposer.h"
-#include "consensus/wal.h"
+#include "consensus/bft/engine.h"
+#include "consensus/bft/proposer.h"
+#include "consensus/bft/wal.h"
 #include "proto/decode.h"
 
 using namespace ghost;
-using namespace ghost::consensus;
+using namespace ghost::bft;
 
 namespace {
 class OneFile : public DurableStore {

@@ -5,9 +5,9 @@
 
 #include <fstream>
 
-#include "consensus/signer.h"
-#include "consensus/wal.h"
-#include "node/durable_file.h"
+#include "consensus/bft/signer.h"
+#include "consensus/bft/wal.h"
+#include "node/chain/durable_dir.h"
 
 namespace ghost::node {
 namespace {
@@ -61,12 +61,12 @@ TEST_F(DurableDirTest, SignerAndWalSurviveReopening) {
   std::string sig;
   {
     auto d = DurableDir::open(dir);
-    auto s = consensus::Signer::open(key, "c", **d, "signer");
+    auto s = bft::Signer::open(key, "c", **d, "signer");
     ASSERT_TRUE(s);
     sig = s->sign_vote(v)->signature();
-    auto w = consensus::Wal::open(**d, "wal", nullptr);
+    auto w = bft::Wal::open(**d, "wal", nullptr);
     ASSERT_TRUE(w);
-    ASSERT_TRUE(w->write(consensus::TimeoutEvent{4, 0, consensus::TimeoutKind::kPropose}));
+    ASSERT_TRUE(w->write(bft::TimeoutEvent{4, 0, bft::TimeoutKind::kPropose}));
     ASSERT_TRUE(w->write_sync(*s->sign_vote(v)));
   }
   {  // a torn tail, as a crash mid-append leaves it
@@ -74,13 +74,13 @@ TEST_F(DurableDirTest, SignerAndWalSurviveReopening) {
     f << "\x05\x00";
   }
   auto d = DurableDir::open(dir);
-  auto s = consensus::Signer::open(key, "c", **d, "signer");
+  auto s = bft::Signer::open(key, "c", **d, "signer");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->sign_vote(v)->signature(), sig);
   v.set_block_hash(std::string(32, '\7'));
   EXPECT_FALSE(s->sign_vote(v));
-  consensus::WalReplay r;
-  ASSERT_TRUE(consensus::Wal::open(**d, "wal", &r));
+  bft::WalReplay r;
+  ASSERT_TRUE(bft::Wal::open(**d, "wal", &r));
   EXPECT_TRUE(r.dropped_torn_tail);
   EXPECT_EQ(r.inputs.size(), 2u);
 }

@@ -1,7 +1,7 @@
 #include "tests/sim/sim_checker.h"
 
-#include "consensus/commit.h"
-#include "consensus/evidence.h"
+#include "consensus/bft/commit.h"
+#include "consensus/bft/evidence.h"
 
 namespace ghost::sim {
 
@@ -9,7 +9,7 @@ void Checker::violate(std::string what) {
   if (!violation_) violation_ = std::move(what);
 }
 
-void Checker::on_decision(uint32_t node, const consensus::Decision& d, const consensus::ValidatorSet& set,
+void Checker::on_decision(uint32_t node, const bft::Decision& d, const bft::ValidatorSet& set,
                           Hash32 block_hash) {
   std::string who = "node " + std::to_string(node) + " at height " + std::to_string(d.height);
   auto [it, fresh] = decided_.try_emplace(d.height, block_hash);
@@ -17,11 +17,11 @@ void Checker::on_decision(uint32_t node, const consensus::Decision& d, const con
     violate("agreement: " + who + " decided " + block_hash.hex() + " but another node decided " + it->second.hex());
   if (d.commit.height() != d.height || d.commit.block_hash() != std::string(block_hash.bytes.begin(), block_hash.bytes.end()))
     violate("commit: " + who + " decided with a commit for another block");
-  if (auto c = consensus::verify_commit(d.commit, set, chain_id_, cache_); !c)
+  if (auto c = bft::verify_commit(d.commit, set, chain_id_, cache_); !c)
     violate("commit: " + who + " decided with an invalid commit: " + c.error().message);
 }
 
-void Checker::on_signed(const PublicKey& key, uint64_t h, uint32_t r, consensus::Step step, const Hash32& digest) {
+void Checker::on_signed(const PublicKey& key, uint64_t h, uint32_t r, bft::Step step, const Hash32& digest) {
   auto pos = std::tuple(h, r, uint8_t(step));
   auto [it, fresh] = signed_.try_emplace(std::tuple(key, h, r, uint8_t(step)), digest);
   if (!fresh && it->second != digest)
@@ -31,9 +31,9 @@ void Checker::on_signed(const PublicKey& key, uint64_t h, uint32_t r, consensus:
   rel = std::max(rel, pos);
 }
 
-void Checker::on_evidence(const pb::Evidence& ev, const consensus::ValidatorSet& set, bool accused_is_byzantine) {
+void Checker::on_evidence(const pb::Evidence& ev, const bft::ValidatorSet& set, bool accused_is_byzantine) {
   ++evidence_;
-  if (auto v = consensus::verify_evidence(ev, set, chain_id_, cache_); !v)
+  if (auto v = bft::verify_evidence(ev, set, chain_id_, cache_); !v)
     violate("evidence: a node produced invalid evidence: " + v.error().message);
   else if (!accused_is_byzantine)
     violate("evidence: an honest validator was accused of double signing");

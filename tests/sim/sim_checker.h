@@ -9,18 +9,18 @@
 #include <string>
 #include <tuple>
 
-#include "consensus/bft_engine.h"
+#include "consensus/bft/engine.h"
 
 namespace ghost::sim {
 
 class Checker {
  public:
-  Checker(std::string chain_id, consensus::SigCache* cache) : chain_id_(std::move(chain_id)), cache_(cache) {}
+  Checker(std::string chain_id, SigCache* cache) : chain_id_(std::move(chain_id)), cache_(cache) {}
 
-  void on_decision(uint32_t node, const consensus::Decision& d, const consensus::ValidatorSet& set, Hash32 block_hash);
+  void on_decision(uint32_t node, const bft::Decision& d, const bft::ValidatorSet& set, Hash32 block_hash);
   // A signed message an honest node released (sent), by signer position.
-  void on_signed(const PublicKey& key, uint64_t height, uint32_t round, consensus::Step step, const Hash32& digest);
-  void on_evidence(const pb::Evidence& ev, const consensus::ValidatorSet& set, bool accused_is_byzantine);
+  void on_signed(const PublicKey& key, uint64_t height, uint32_t round, bft::Step step, const Hash32& digest);
+  void on_evidence(const pb::Evidence& ev, const bft::ValidatorSet& set, bool accused_is_byzantine);
   // Heights and the signer's position must never go back (also across crashes); after a
   // restart the signer must remember everything the node released.
   void on_node_state(uint32_t node, uint64_t ledger_height, uint64_t engine_height,
@@ -33,7 +33,7 @@ class Checker {
 
  private:
   std::string chain_id_;
-  consensus::SigCache* cache_;
+  SigCache* cache_;
   std::optional<std::string> violation_;
   std::map<uint64_t, Hash32> decided_;
   std::map<std::tuple<PublicKey, uint64_t, uint32_t, uint8_t>, Hash32> signed_;

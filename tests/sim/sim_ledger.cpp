@@ -1,13 +1,13 @@
 #include "tests/sim/sim_ledger.h"
 
-#include "consensus/commit.h"
-#include "consensus/evidence.h"
-#include "consensus/proposer.h"
+#include "consensus/bft/commit.h"
+#include "consensus/bft/evidence.h"
+#include "consensus/bft/proposer.h"
 #include "proto/decode.h"
 
 namespace ghost::sim {
 
-using consensus::ValidatorSet;
+using bft::ValidatorSet;
 
 namespace {
 enum TxKind : uint8_t { kPayload = 1, kStake = 2, kEvidence = 3, kInvalid = 0xff };
@@ -26,13 +26,13 @@ Hash32 tx_root(const pb::Block& block) {
 }  // namespace
 
 SimLedger::SimLedger(const ChainSpec& spec, const PublicKey& me, uint64_t salt, bool propose_invalid,
-                     consensus::SigCache* cache)
+                     SigCache* cache)
     : spec_(&spec), me_(me), salt_(salt), propose_invalid_(propose_invalid), cache_(cache), stakes_(spec.stakes) {
-  sets_[1] = consensus::start_schedule(top_set(stakes_));
+  sets_[1] = bft::start_schedule(top_set(stakes_));
 }
 
 ValidatorSet SimLedger::top_set(const std::vector<uint64_t>& stakes) const {
-  std::vector<consensus::Validator> v;
+  std::vector<bft::Validator> v;
   for (size_t i = 0; i < stakes.size(); ++i) v.push_back({spec_->keys[i], stakes[i], 0});
   auto set = ValidatorSet::from_stakes(v, spec_->max_validators);
   return set ? *set : ValidatorSet{};
@@ -117,12 +117,12 @@ Result<std::vector<uint64_t>> SimLedger::stakes_after(const pb::Block& block) co
       if (!ev) return fail("evidence: " + ev.error().message);
       uint64_t h = ev->vote_a().vote().height();
       if (h == 0 || h > height() + 1) return fail("evidence from the future");
-      auto who = consensus::verify_evidence(*ev, sets_.at(h), spec_->chain_id, cache_);
+      auto who = bft::verify_evidence(*ev, sets_.at(h), spec_->chain_id, cache_);
       if (!who) return fail("evidence: " + who.error().message);
       std::string key = ev->vote_a().vote().validator();
       if (punished_.contains(key) || !accused.insert(key).second) return fail("validator already punished");
       for (size_t i = 0; i < spec_->keys.size(); ++i)
-        if (consensus::same_bytes(spec_->keys[i].bytes, key)) next[i] = 0;
+        if (bft::same_bytes(spec_->keys[i].bytes, key)) next[i] = 0;
       continue;
     }
     if (tx.size() != 10 || uint8_t(tx[0]) != kStake) return fail("unknown transaction");
@@ -149,7 +149,7 @@ Result<void> SimLedger::validate(const pb::Block& b) const {
     if (hd.prev_hash() != bytes_str(prev.span())) return fail("wrong parent");
     if (b.last_commit().block_hash() != bytes_str(prev.span()) || b.last_commit().height() != h - 1)
       return fail("last commit is not for the parent");
-    if (auto c = consensus::verify_commit(b.last_commit(), sets_.at(h - 1), spec_->chain_id, cache_); !c)
+    if (auto c = bft::verify_commit(b.last_commit(), sets_.at(h - 1), spec_->chain_id, cache_); !c)
       return fail("last commit: " + c.error().message);
     if (hd.last_commit_hash() != bytes_str(sha256(pb::encode(b.last_commit())).span()))
       return fail("wrong last commit hash");
@@ -174,8 +174,8 @@ void SimLedger::apply(const pb::Block& block, const pb::Commit& commit) {
   blocks_.push_back(block);
   commits_.push_back(commit);
   ValidatorSet next = sets_.at(h);
-  if (h % spec_->epoch_length == 0) next = consensus::carry_priorities(next, top_set(stakes_));
-  consensus::increment_proposer_priority(next, 1);
+  if (h % spec_->epoch_length == 0) next = bft::carry_priorities(next, top_set(stakes_));
+  bft::increment_proposer_priority(next, 1);
   sets_[h + 1] = std::move(next);
 }
 

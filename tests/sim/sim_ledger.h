@@ -10,7 +10,7 @@
 #include <set>
 #include <vector>
 
-#include "consensus/bft_engine.h"
+#include "consensus/bft/engine.h"
 
 namespace ghost::sim {
 
@@ -23,14 +23,14 @@ struct ChainSpec {
   std::vector<bool> byzantine;      // per key; the sim keeps their power below 1/3
 };
 
-class SimLedger : public consensus::BftApp {
+class SimLedger : public bft::BftApp {
  public:
   // `salt` makes this node's proposals its own (twins sharing a key propose different blocks);
   // `propose_invalid` makes every third proposal carry an invalid transaction.
   SimLedger(const ChainSpec& spec, const PublicKey& me, uint64_t salt, bool propose_invalid,
-            consensus::SigCache* cache);
+            SigCache* cache);
 
-  const consensus::ValidatorSet& validators(uint64_t height) override;
+  const bft::ValidatorSet& validators(uint64_t height) override;
   pb::Block propose_block(uint64_t height, uint32_t round) override;
   // The block this node would propose if its mempool were seeded with `salt` (equivocation).
   pb::Block propose_with_salt(uint64_t height, uint32_t round, uint64_t salt);
@@ -45,22 +45,22 @@ class SimLedger : public consensus::BftApp {
   uint64_t height() const { return blocks_.size(); }
   const pb::Block& block(uint64_t h) const { return blocks_.at(h - 1); }
   const pb::Commit& commit(uint64_t h) const { return commits_.at(h - 1); }
-  const consensus::ValidatorSet& set_at(uint64_t h) const { return sets_.at(h); }
+  const bft::ValidatorSet& set_at(uint64_t h) const { return sets_.at(h); }
 
  private:
   Result<std::vector<uint64_t>> stakes_after(const pb::Block& block) const;
   bool byzantine_below_third(const std::vector<uint64_t>& stakes) const;
-  consensus::ValidatorSet top_set(const std::vector<uint64_t>& stakes) const;
+  bft::ValidatorSet top_set(const std::vector<uint64_t>& stakes) const;
 
   const ChainSpec* spec_;
   PublicKey me_;
   uint64_t salt_;
   bool propose_invalid_;
-  consensus::SigCache* cache_;
+  SigCache* cache_;
   std::vector<uint64_t> stakes_;
   std::vector<pb::Block> blocks_;
   std::vector<pb::Commit> commits_;
-  std::map<uint64_t, consensus::ValidatorSet> sets_;
+  std::map<uint64_t, bft::ValidatorSet> sets_;
   std::vector<pb::Evidence> evidence_pool_;
   std::set<std::string> punished_;  // validator keys
 };

@@ -4,7 +4,7 @@
 
 namespace ghost::sim {
 
-using namespace consensus;
+using namespace bft;
 
 namespace {
 template <class... F>

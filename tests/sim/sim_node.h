@@ -9,7 +9,7 @@
 #include <memory>
 #include <random>
 
-#include "consensus/wal.h"
+#include "consensus/bft/wal.h"
 #include "tests/sim/sim_checker.h"
 #include "tests/sim/sim_ledger.h"
 #include "tests/sim/sim_store.h"
@@ -19,7 +19,7 @@ namespace ghost::sim {
 struct Status {
   uint64_t height = 0;  // the height the sender's engine is at
 };
-using Message = std::variant<pb::SignedProposal, pb::SignedVote, Status, consensus::SyncedBlock>;
+using Message = std::variant<pb::SignedProposal, pb::SignedVote, Status, bft::SyncedBlock>;
 
 class NodeHost {
  public:
@@ -45,8 +45,8 @@ struct NodeSpec {
 
 class Node {
  public:
-  Node(NodeHost& host, const ChainSpec& chain, NodeSpec spec, consensus::EngineConfig config,
-       consensus::SigCache* cache);
+  Node(NodeHost& host, const ChainSpec& chain, NodeSpec spec, bft::EngineConfig config,
+       SigCache* cache);
 
   void boot();                  // open signer and WAL, start the height after the ledger's, replay
   void crash(bool torn);        // lose everything not durable
@@ -66,9 +66,9 @@ class Node {
   std::string describe() const;  // one line of state, for replaying a failing seed
 
  private:
-  void feed(const consensus::Input& in, bool log);
+  void feed(const bft::Input& in, bool log);
   void run(const std::function<void()>& body);  // turns an injected crash into a crash
-  void carry_out(std::vector<consensus::Output> outs);
+  void carry_out(std::vector<bft::Output> outs);
   void release(const Message& m);
   void equivocate(const Message& m);
   void after_event();
@@ -76,13 +76,13 @@ class Node {
   NodeHost* host_;
   const ChainSpec* chain_;
   NodeSpec spec_;
-  consensus::EngineConfig config_;
-  consensus::SigCache* cache_;
+  bft::EngineConfig config_;
+  SigCache* cache_;
   SimLedger ledger_;
   MemStore store_;
-  std::optional<consensus::Signer> signer_;
-  std::optional<consensus::Wal> wal_;
-  std::unique_ptr<consensus::Engine> engine_;
+  std::optional<bft::Signer> signer_;
+  std::optional<bft::Wal> wal_;
+  std::unique_ptr<bft::Engine> engine_;
   uint64_t incarnation_ = 0;
   std::vector<Message> own_;  // this height's own messages, re-sent on gossip
   uint64_t last_decision_ms_ = 0;

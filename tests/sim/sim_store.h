@@ -8,14 +8,14 @@
 #include <optional>
 #include <random>
 
-#include "consensus/bft_durable_store.h"
+#include "consensus/bft/durable_store.h"
 
 namespace ghost::sim {
 
 // Thrown out of a write when an injected crash point is reached; the node catches it.
 struct Crash {};
 
-class MemStore : public consensus::DurableStore {
+class MemStore : public bft::DurableStore {
  public:
   Result<std::optional<Bytes>> read(const std::string& name) override;
   Result<void> write_atomic(const std::string& name, ByteSpan data) override;

@@ -45,7 +45,7 @@ class World : public NodeHost {
 
   SimConfig cfg_;
   std::mt19937_64 rng_;
-  consensus::SigCache cache_;
+  SigCache cache_;
   ChainSpec chain_;
   Checker checker_;
   std::vector<std::unique_ptr<Node>> nodes_;
@@ -82,7 +82,7 @@ void World::build_network() {
       roles[k] = rng_() % 2 ? Role::kTwin : Role::kEquivocator;
     }
   }
-  consensus::EngineConfig ec;
+  bft::EngineConfig ec;
   ec.chain_id = chain_.chain_id;
   ec.unsafe_disable_locking_for_checker_test = cfg_.unsafe_disable_locking;
   for (size_t k = 0; k < keys; ++k) {

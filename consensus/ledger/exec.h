@@ -1,0 +1,117 @@
+// Inside the ledger: one block's execution over a BlockState. Body handlers throw
+// TxFailure; the caller then discards the body's writes (the fee and nonce stay).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/ledger/ledger.h"
+#include "consensus/ledger/state_keys.h"
+#include "consensus/ledger/state_store.h"
+#include "consensus/ledger/tx_check.h"
+#include "proto/genesis.pb.h"
+#include "proto/state.pb.h"
+
+namespace ghost::ledger {
+
+struct TxFailure {
+  pb::TxCode code;
+  std::string reason;
+};
+[[noreturn]] inline void reject(pb::TxCode code, std::string reason) { throw TxFailure{code, std::move(reason)}; }
+inline void require(bool ok, pb::TxCode code, const char* reason) {
+  if (!ok) reject(code, reason);
+}
+
+uint64_t add_checked(uint64_t a, uint64_t b);  // throws TxFailure OVERFLOW
+
+class Exec {
+ public:
+  Exec(BlockState& st, const pb::Params& params, const std::string& chain_id, const BlockInfo& block);
+
+  // Writes the state of height 0 (genesis already validated).
+  void genesis(const pb::Genesis& g);
+  // Applies one checked tx: nonce and fee first (a failure there changes nothing), then the
+  // body (a failure discards its writes). Returns the receipt.
+  pb::Receipt apply(const CheckedTx& tx, uint32_t index);
+  // End of block: settlements, deadlines, unbonding completions, reward, epoch. Returns the
+  // new validator set when it changed.
+  std::optional<pb::ValidatorSet> end_block();
+  // Writes the records kept in memory during the block (the supply).
+  void flush();
+
+  // --- records ---
+  pb::Account account(const Address& a) const;
+  void put_account(const Address& a, const pb::Account& acc);
+  std::optional<pb::StakeInfo> stake(pb::StakeRole role, const Address& a) const;
+  void put_stake(const pb::StakeInfo& s);
+  std::optional<pb::ModelInfo> model(const Hash32& id) const;
+  void add_model(const Hash32& id, const pb::GhostFile& file);  // version 0, unpinned
+  pb::ModelVersion model_version(const Hash32& id, uint64_t version) const;  // must exist
+  std::optional<pb::Job> job(const Hash32& id) const;
+  void put_job(const pb::Job& j);
+  pb::KeyList key_list(const std::string& key) const;
+  void put_key_list(const std::string& key, const pb::KeyList& l);
+  void add_sorted(const std::string& list_key, const std::string& item);
+  void remove_item(const std::string& list_key, const std::string& item);
+  void schedule(uint64_t height, keys::Due kind, const std::string& item);
+  pb::Supply& supply() { return supply_; }
+
+  // --- money: every amount leaves one holder and enters another, or is minted / burned ---
+  void credit(const Address& a, uint64_t amount);
+  void debit(const Address& a, uint64_t amount, const char* what);  // INSUFFICIENT_FUNDS
+  void burn(uint64_t amount);
+  void to_reward_pool(uint64_t amount);
+
+  // --- model versions referenced by pending jobs ---
+  void pin(const Hash32& model, uint64_t version);
+  void unpin(const Hash32& model, uint64_t version);
+
+  // --- staking ---
+  // Takes ppm of the bonded and of every unbonding amount; returns the total taken.
+  uint64_t slash(pb::StakeInfo& s, uint32_t ppm);
+  void jail(pb::StakeInfo& s);
+
+  const pb::Params& params() const { return params_; }
+  const BlockInfo& block() const { return block_; }
+  const std::string& chain_id() const { return chain_id_; }
+
+ private:
+  std::optional<pb::TxCode> run_body(const CheckedTx& tx, std::string& reason);
+
+  // bodies (ledger_*.cpp)
+  void transfer(const CheckedTx& tx, const pb::Transfer& t);
+  void stake_tx(const CheckedTx& tx, const pb::Stake& s);
+  void unstake_tx(const CheckedTx& tx, const pb::Unstake& u);
+  void unjail_tx(const CheckedTx& tx, const pb::Unjail& u);
+  void register_model(const CheckedTx& tx, const pb::RegisterModel& r);
+  void inference_request(const CheckedTx& tx, const pb::InferenceRequest& r);
+  void inference_result(const CheckedTx& tx, const pb::InferenceResult& r);
+  void train_request(const CheckedTx& tx, const pb::TrainRequest& r);
+  void train_result(const CheckedTx& tx, const pb::TrainResult& r);
+  // Returns a failure whose effects stay (a forfeited bond), or nothing on success.
+  std::optional<TxFailure> challenge(const CheckedTx& tx, const pb::Challenge& c);
+  void evidence(const CheckedTx& tx, const pb::Evidence& e);
+
+  // jobs (ledger_jobs.cpp)
+  pb::Job open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
+                   uint64_t deadline);
+  void check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
+  void answered(pb::Job& j);
+  void settle(const Hash32& job_id);
+  void expire(const Hash32& job_id);
+  // end of block (ledger_epoch.cpp)
+  void complete_unbonding(const std::string& stake_key);
+  void distribute_rewards();
+  pb::ValidatorSet compute_validator_set() const;
+
+  BlockState& st_;
+  const pb::Params& params_;
+  const std::string& chain_id_;
+  BlockInfo block_;
+  pb::Supply supply_;
+  bool validators_jailed_ = false;
+};
+
+}  // namespace ghost::ledger

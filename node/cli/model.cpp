@@ -1,0 +1,335 @@
+// `ghost model`: build the default or a synthetic model, show a ghost file, run an inference
+// locally with its ghost proof (verified), evaluate on the fashion-mnist test set.
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "ml/canonical.h"
+#include "ml/fashion_mnist.h"
+#include "ml/ghost_file.h"
+#include "ml/ghost_proof.h"
+#include "ml/recall_fraud.h"
+#include "ml/synthetic.h"
+#include "node/cli/cli.h"
+#include "proto/decode.h"
+
+namespace ghost::cli {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr const char* kGhostFileName = "model.ghost";
+
+template <class T>
+T need(Result<T> r, const std::string& context) {
+  if (!r) throw std::runtime_error(context + ": " + r.error().message);
+  return std::move(*r);
+}
+void need(const Result<void>& r, const std::string& context) {
+  if (!r) throw std::runtime_error(context + ": " + r.error().message);
+}
+
+std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, size_t ef, unsigned threads) {
+  ml::ModelOptions opt;
+  opt.use_index = index;
+  opt.hnsw.ef = ef;
+  opt.hnsw.progress = true;
+  opt.threads = threads;
+  opt.hnsw.threads = threads;
+  return need(ml::Model::open(dir, opt), "cannot open model " + dir.string() +
+                                             " (build one with `ghost model build fashion-mnist --out DIR`)");
+}
+
+json::object ghost_file_object(const pb::GhostFile& g) {
+  json::object o;
+  o["model_id"] = ml::model_id(g).hex();
+  o["ghost_file"] = json::parse(ml::ghost_file_json(g));
+  json::object roots;
+  for (const auto& l : g.layers())
+    for (const auto& t : l.tensors()) roots[t.name()] = to_hex(as_bytes(t.root()));
+  o["roots_hex"] = std::move(roots);
+  return o;
+}
+
+void print_ghost_file(const pb::GhostFile& g, bool as_json) {
+  if (as_json) {
+    std::cout << json::serialize(ghost_file_object(g)) << "\n";
+    return;
+  }
+  std::cout << "model id:   " << ml::model_id(g).hex() << "\n"
+            << "name:       " << g.name() << "\n"
+            << "format:     " << g.format_version() << ", hash " << pb::HashFunction_Name(g.hash_function())
+            << ", update policy " << pb::UpdatePolicy_Name(g.update_policy()) << ", price floor " << g.price_floor()
+            << "\n";
+  if (!g.owner().empty()) std::cout << "owner:      " << to_hex(as_bytes(g.owner())) << "\n";
+  for (int l = 0; l < g.layers_size(); ++l) {
+    const auto& layer = g.layers(l);
+    std::cout << "layer " << l << ":    " << pb::LayerType_Name(layer.type()) << " d=" << layer.d()
+              << " d_out=" << layer.d_out() << " n=" << layer.n() << " k=" << layer.k() << " beta=" << layer.beta()
+              << " min_recall=" << layer.min_recall() << " input=" << pb::InputEncoding_Name(layer.input_encoding())
+              << "\n";
+    for (const auto& t : layer.tensors())
+      std::cout << "  " << t.name() << "  " << t.leaf_count() << " leaves x " << t.leaf_floats()
+                << " floats  root " << to_hex(as_bytes(t.root())) << "\n";
+  }
+}
+
+// Writes DIR/model.ghost for a freshly built model (building its HNSW index on the way).
+void finish_build(const fs::path& dir, unsigned threads, bool index) {
+  auto model = open_model(dir, index, ml::HnswParams{}.ef, threads);
+  const pb::GhostFile g = ml::ghost_file_of(*model);
+  need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
+  std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
+  print_ghost_file(g, false);
+}
+
+void add_build(CLI::App& model) {
+  CLI::App* build = model.add_subcommand("build", "Build a model directory (weights, HNSW index, model.ghost)");
+  build->require_subcommand(1);
+  struct Args {
+    std::string out;
+    uint64_t n = 0;
+    unsigned threads = 0;
+    bool no_index = false;
+    ml::SyntheticParams synthetic;
+  };
+  auto a = std::make_shared<Args>();
+
+  CLI::App* fashion = build->add_subcommand(
+      "fashion-mnist", "The default model: one Hopfield layer over the 60,000 fashion-mnist training images");
+  fashion->add_option("--out", a->out, "Directory to create (must not hold a model)")->required();
+  fashion->add_option("--n", a->n, "Use only the first N training images (default: all)");
+  fashion->add_option("--threads", a->threads, "Threads (default: all cores)");
+  fashion->add_flag("--no-index", a->no_index, "Do not build the HNSW index now (built on first use)");
+  fashion->callback([a] {
+    auto train = need(ml::load_fashion_train(),
+                      "cannot read the fashion-mnist training set from " + ml::fashion_dir().string() +
+                          " (install the Debian package dataset-fashion-mnist or set GHOST_FASHION_DIR)");
+    need(ml::build_fashion_model(a->out, train, a->n, a->threads), "cannot build the model (give --out a new directory)");
+    finish_build(a->out, a->threads, !a->no_index);
+  });
+
+  CLI::App* synth = build->add_subcommand("synthetic", "A random model from a seed (scale tests)");
+  synth->add_option("--out", a->out, "Directory to create (must not hold a model)")->required();
+  synth->add_option("--n", a->synthetic.n, "Stored patterns (columns of W_K)")->required()->check(CLI::PositiveNumber);
+  synth->add_option("--d", a->synthetic.d, "Input dimension")->required()->check(CLI::PositiveNumber);
+  synth->add_option("--seed", a->synthetic.seed, "Seed: same seed, same weights, same roots")->required();
+  synth->add_option("--d-out", a->synthetic.d_out, "Output dimension")->capture_default_str();
+  synth->add_option("--k", a->synthetic.k, "Selected set size")->capture_default_str();
+  synth->add_option("--latent", a->synthetic.latent,
+                    "Intrinsic dimension r of the columns (default 0: uniform on the sphere, r = d)");
+  synth->add_option("--threads", a->threads, "Threads (default: all cores)");
+  synth->add_flag("--no-index", a->no_index, "Do not build the HNSW index now (built on first use)");
+  synth->callback([a] {
+    if (a->synthetic.k > a->synthetic.n) throw CLI::ValidationError("--k", "k must be at most n");
+    need(ml::build_synthetic_model(a->out, a->synthetic, a->threads), "cannot build the model (give --out a new directory)");
+    finish_build(a->out, a->threads, !a->no_index);
+  });
+}
+
+void add_show(CLI::App& model) {
+  struct Args {
+    std::string file;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = model.add_subcommand("show", "Print a ghost file: architecture and every tensor's root");
+  cmd->add_option("FILE", a->file, "A .ghost file, or a model directory (its model.ghost)")->required();
+  cmd->add_flag("--json", a->json, "Print protobuf's JSON mapping, with the model id and roots in hex");
+  cmd->callback([a] {
+    fs::path p = a->file;
+    if (fs::is_directory(p)) p /= kGhostFileName;
+    print_ghost_file(need(ml::load_ghost_file(p), "cannot show " + p.string()), a->json);
+  });
+}
+
+Bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read input file " + path);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_file(const std::string& path, ByteSpan b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+size_t argmax(const std::vector<float>& v) {
+  size_t best = 0;
+  for (size_t i = 1; i < v.size(); ++i)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+void check_fashion_model(const ml::Model& model) {
+  const auto& l = model.layers();
+  if (l.size() != 1 || l[0].d != ml::kFashionPixels || l[0].encoding != ml::InputEncoding::u8 ||
+      l[0].d_out != ml::kFashionClasses)
+    throw std::runtime_error("fashion-mnist test images need a fashion-mnist model (build one with "
+                             "`ghost model build fashion-mnist --out DIR`)");
+}
+
+ml::FashionSet load_test_set() {
+  return need(ml::load_fashion_test(), "cannot read the fashion-mnist test set from " + ml::fashion_dir().string() +
+                                           " (install dataset-fashion-mnist or set GHOST_FASHION_DIR)");
+}
+
+void add_infer(CLI::App& model) {
+  struct Args {
+    std::string dir, input, proof_out;
+    int64_t fashion = -1;
+    size_t ef = ml::HnswParams{}.ef;
+    unsigned threads = 0;
+    bool json = false, exact = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = model.add_subcommand(
+      "infer", "Run one inference locally, build its ghost proof and verify it against the model's roots");
+  cmd->add_option("DIR", a->dir, "Model directory")->required();
+  auto* in = cmd->add_option("--input", a->input, "File holding the raw input (the first layer's encoding: d bytes for u8, 4d for f32)");
+  auto* fashion = cmd->add_option("--fashion-test", a->fashion, "Use fashion-mnist test image I (0..9999) as input");
+  in->excludes(fashion);
+  cmd->add_option("--ef", a->ef, "HNSW search beam")->capture_default_str();
+  cmd->add_flag("--exact", a->exact, "Exact top-k by brute force instead of HNSW");
+  cmd->add_option("--proof-out", a->proof_out, "Also write the ghost proof (wire encoding) to this file");
+  cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
+  cmd->add_flag("--json", a->json, "Print the result as JSON");
+  cmd->callback([a] {
+    if (a->input.empty() && a->fashion < 0)
+      throw CLI::ValidationError("give --input FILE or --fashion-test I");
+    auto m = open_model(a->dir, !a->exact, a->ef, a->threads);
+    Bytes input;
+    int label = -1;
+    if (a->fashion >= 0) {
+      check_fashion_model(*m);
+      const ml::FashionSet test = load_test_set();
+      if (uint64_t(a->fashion) >= test.count)
+        throw CLI::ValidationError("--fashion-test", "image index must be below " + std::to_string(test.count));
+      auto img = test.image(uint64_t(a->fashion));
+      input.assign(img.begin(), img.end());
+      label = test.labels[uint64_t(a->fashion)];
+    } else {
+      input = read_file(a->input);
+    }
+    auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::hnsw), "inference failed");
+    const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m)), "model");
+    const Bytes raw = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, pb::LEAVES_RAW));
+    const Bytes wire = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, ml::LeafWire::shortest()));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto verified = ml::verify_ghost_proof_bytes(wire, version);
+    const double verify_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    if (!verified) throw std::runtime_error("the ghost proof did not verify (a bug): " + verified.error().message);
+    if (!a->proof_out.empty()) write_file(a->proof_out, wire);
+    const auto& out = inf.output();
+    json::object o;
+    o["model_id"] = version.model_id.hex();
+    o["output"] = json::value_from(out);
+    o["argmax"] = argmax(out);
+    if (label >= 0) o["label"] = label;
+    json::array layers;
+    for (const auto& l : inf.layers) layers.push_back(json::value_from(l.pass.selected));
+    o["selected"] = std::move(layers);
+    o["proof_bytes_raw"] = raw.size();
+    o["proof_bytes_wire"] = wire.size();
+    o["verified"] = true;
+    o["verify_us"] = verify_us;
+    if (a->json) {
+      std::cout << json::serialize(o) << "\n";
+      return;
+    }
+    std::cout << "output:    ";
+    for (float v : out) std::cout << v << " ";
+    std::cout << "\nargmax:    " << argmax(out);
+    if (label >= 0) std::cout << " (label " << label << (size_t(label) == argmax(out) ? ", correct)" : ", wrong)");
+    std::cout << "\n";
+    for (size_t l = 0; l < inf.layers.size(); ++l) {
+      std::cout << "selected:  layer " << l << ":";
+      for (uint64_t i : inf.layers[l].pass.selected) std::cout << " " << i;
+      std::cout << "\n";
+    }
+    std::cout << "proof:     " << raw.size() << " bytes raw, " << wire.size() << " bytes on the wire ("
+              << double(wire.size()) / double(raw.size()) << " x raw)\n"
+              << "verified:  ok in " << verify_us << " us against model " << version.model_id.hex() << "\n";
+  });
+}
+
+void add_eval(CLI::App& model) {
+  struct Args {
+    std::string dir;
+    bool all = false, json = false;
+    uint64_t limit = 0;
+    size_t ef = ml::HnswParams{}.ef;
+    unsigned threads = 0;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = model.add_subcommand(
+      "eval", "Accuracy and recall@k (HNSW vs exact top-k) of a fashion-mnist model over its test set");
+  cmd->add_option("DIR", a->dir, "Model directory")->required();
+  cmd->add_flag("--fashion-test-all", a->all, "Evaluate on the 10,000 fashion-mnist test images")->required();
+  cmd->add_option("--limit", a->limit, "Only the first N test images");
+  cmd->add_option("--ef", a->ef, "HNSW search beam")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
+  cmd->add_flag("--json", a->json, "Print the result as JSON");
+  cmd->callback([a] {
+    auto m = open_model(a->dir, true, a->ef, a->threads);
+    check_fashion_model(*m);
+    const ml::FashionSet test = load_test_set();
+    const uint64_t count = a->limit ? std::min(a->limit, test.count) : test.count;
+    const ml::HopfieldSpec spec = m->layers()[0].hopfield();
+    // An answer missing m of the exact top-k can be challenged by a recall fraud proof.
+    const uint32_t m_missing = ml::challenge_size(spec.k, spec.min_recall);
+    uint64_t correct = 0, found = 0, wanted = 0, challengeable = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      auto inf = need(m->infer(test.image(i)), "test image " + std::to_string(i));
+      if (argmax(inf.output()) == test.labels[i]) ++correct;
+      auto x = need(ml::query_from_input(test.image(i), spec), "test image " + std::to_string(i));
+      const auto& got = inf.layers[0].pass.selected;
+      uint64_t hits = 0;
+      for (const auto& c : m->exact_top_k(0, x)) hits += std::ranges::binary_search(got, c.index);
+      found += hits;
+      wanted += got.size();
+      challengeable += got.size() - hits >= m_missing;
+      if ((i + 1) % 100 == 0 || i + 1 == count)
+        std::cerr << "\reval " << (i + 1) << "/" << count << "  accuracy " << double(correct) / double(i + 1)
+                  << "  recall@" << spec.k << " " << double(found) / double(wanted) << std::flush;
+    }
+    std::cerr << "\n";
+    const double accuracy = double(correct) / double(count), recall = double(found) / double(wanted);
+    if (a->json) {
+      std::cout << json::serialize(json::object{{"images", count},
+                                                {"accuracy", accuracy},
+                                                {"recall_at_k", recall},
+                                                {"challengeable", challengeable},
+                                                {"k", spec.k},
+                                                {"ef", a->ef}})
+                << "\n";
+    } else {
+      std::cout << "images:    " << count << "\naccuracy:  " << accuracy << "\nrecall@" << spec.k << ": " << recall
+                << " (HNSW ef " << a->ef << " vs exact top-k)\nchallengeable: " << challengeable
+                << " answers miss " << m_missing << " or more of the exact top-" << spec.k
+                << (challengeable ? " (a recall fraud proof exists for each: raise --ef)" : "") << "\n";
+    }
+  });
+}
+
+void model_group(CLI::App& app) {
+  CLI::App* model = app.add_subcommand("model", "Build, inspect and run models with their ghost files and proofs");
+  model->require_subcommand(1);
+  add_build(*model);
+  add_show(*model);
+  add_infer(*model);
+  add_eval(*model);
+}
+
+}  // namespace
+
+GHOST_CLI_GROUP(model_group);
+
+}  // namespace ghost::cli

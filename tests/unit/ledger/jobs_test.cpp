@@ -1,0 +1,371 @@
+// Models and paid jobs: registration, requests, assignment, results verified through real
+// ghost proofs, settlement, deadlines, challenges and training (consensus/ledger.h).
+#include <gtest/gtest.h>
+
+#include "tests/unit/ledger/model_kit.h"
+
+namespace ghost::ledger {
+namespace {
+
+using namespace testkit;
+
+constexpr uint64_t kPrice = 50'000, kMaxFee = 80'000;
+
+struct JobChain {
+  ServedModel model{addr(user(0))};
+  Chain chain{genesis_with(model, 1)};
+  PrivateKey client = user(1), worker = worker_op(0);
+
+  // Submits a request in its own block and returns the job id.
+  Hash32 request(const Bytes& input, uint64_t max_fee = kMaxFee) {
+    Bytes tx = chain.tx(client, body::request(model.id(), input, max_fee));
+    auto r = chain.block({tx}).receipts.at(0);
+    EXPECT_EQ(r.status(), pb::OK) << r.reason();
+    return tx_id(tx);
+  }
+  pb::Job job(const Hash32& id) { return chain.ledger().job(id).value(); }
+};
+
+TEST(LedgerJobsTest, HonestInferenceIsPaidAfterTheChallengeWindow) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  uint64_t client0 = f.chain.balance(f.client), worker0 = f.chain.balance(f.worker);
+  Bytes input = f.model.input(1);
+  Hash32 id = f.request(input);
+  uint64_t fee1 = client0 - f.chain.balance(f.client) - kMaxFee;
+  pb::Job j = f.job(id);
+  EXPECT_EQ(j.status(), pb::ASSIGNED);
+  EXPECT_EQ(j.worker(), str(addr(f.worker)));
+  EXPECT_EQ(j.price(), kPrice);
+  EXPECT_EQ(j.version(), 0u);
+  EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 1u);
+  expect_supply_conserved(l);
+
+  auto r = f.chain.run(f.worker, body::result(id, f.model.answer(input)));
+  ASSERT_EQ(r.status(), pb::OK) << r.reason();
+  j = f.job(id);
+  EXPECT_EQ(j.status(), pb::ANSWERED);
+  EXPECT_EQ(j.answered_height(), l.height());
+  uint64_t answered = l.height();
+  while (l.height() < answered + 2) f.chain.block();
+  EXPECT_EQ(f.job(id).status(), pb::ANSWERED);  // still challengeable
+  f.chain.block();
+  j = f.job(id);
+  EXPECT_EQ(j.status(), pb::SETTLED);
+  EXPECT_FALSE(j.has_proof());
+  EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 0u);  // current version: kept, unpinned
+  uint64_t share = kPrice / 10;
+  EXPECT_EQ(f.chain.balance(f.worker), worker0 - r.fee_paid() + kPrice - share);
+  EXPECT_EQ(f.chain.balance(f.client), client0 - fee1 - kPrice);  // the unused max_fee came back
+  EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->served(), 1u);
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, RequestFailures) {
+  ServedModel model(addr(user(0)), pb::OWNER_ONLY, /*price_floor=*/60'000);
+  Chain c(genesis_with(model, 1));
+  Bytes input = model.input(1);
+  auto code = [&](const pb::TxBody& b) { return c.run(user(1), b).status(); };
+  EXPECT_EQ(code(body::request(sha256("nope"), input, kMaxFee)), pb::UNKNOWN_MODEL);
+  EXPECT_EQ(code(body::request(model.id(), Bytes(3, 1), kMaxFee)), pb::BAD_INPUT);
+  EXPECT_EQ(code(body::request(model.id(), ml::encode_floats(std::vector<float>(16, 0.0f)), kMaxFee)), pb::BAD_INPUT);
+  EXPECT_EQ(code(body::request(model.id(), input, 59'999)), pb::FEE_BELOW_PRICE);
+  uint64_t h = c.ledger().height() + 1;
+  EXPECT_EQ(code(body::request(model.id(), input, kMaxFee, h)), pb::BAD_DEADLINE);  // not after this block
+  EXPECT_EQ(code(body::request(model.id(), input, kMaxFee, h + 1 + 4 + 1)), pb::BAD_DEADLINE);
+  pb::Genesis pricey = genesis_with(model, 1, /*price=*/100'000);
+  Chain c2(pricey);
+  EXPECT_EQ(c2.run(user(1), body::request(model.id(), input, 99'999)).status(), pb::NO_WORKER);
+  EXPECT_EQ(c2.run(PrivateKey::from_seed("poor"), body::request(model.id(), input, 100'000)).status(),
+            pb::TX_CANNOT_PAY_FEE);
+  c2.run(user(2), body::transfer(addr(PrivateKey::from_seed("poor")), 60'000));
+  EXPECT_EQ(c2.run(PrivateKey::from_seed("poor"), body::request(model.id(), input, 100'000)).status(),
+            pb::INSUFFICIENT_FUNDS);
+  EXPECT_TRUE(c.ledger().jobs().empty());
+  EXPECT_TRUE(c2.ledger().jobs().empty());
+  expect_supply_conserved(c.ledger());
+  expect_supply_conserved(c2.ledger());
+}
+
+TEST(LedgerJobsTest, DishonestResultsAreRejectedAndTheClientRefunded) {
+  JobChain f;
+  Bytes input = f.model.input(2);
+  uint64_t client0 = f.chain.balance(f.client), worker0 = f.chain.balance(f.worker);
+  Hash32 id = f.request(input);
+  uint64_t request_fee = client0 - kMaxFee - f.chain.balance(f.client);
+  pb::GhostProof honest = f.model.answer(input);
+  // Every bad answer in one block, well before the deadline.
+  std::vector<Bytes> txs;
+  std::vector<pb::TxCode> want;
+  auto bad = [&](const PrivateKey& k, const pb::TxBody& b, pb::TxCode code) {
+    txs.push_back(f.chain.tx(k, b));
+    want.push_back(code);
+  };
+  pb::TxBody wrong_output = body::result(id, honest);
+  std::string out = wrong_output.inference_result().output();
+  out[0] ^= 1;
+  wrong_output.mutable_inference_result()->set_output(out);
+  bad(f.worker, wrong_output, pb::BAD_PROOF);
+  pb::GhostProof tampered = honest;  // output changed in the proof too: recomputation differs
+  tampered.mutable_layers(0)->set_output(out);
+  bad(f.worker, body::result(id, tampered), pb::BAD_PROOF);
+  pb::GhostProof foreign = honest;  // a selected column that the openings do not prove
+  foreign.mutable_layers(0)->set_selected(0, foreign.layers(0).selected(0) == 199 ? 198 : 199);
+  bad(f.worker, body::result(id, foreign), pb::BAD_PROOF);
+  bad(f.worker, body::result(id, f.model.answer(f.model.input(3))), pb::BAD_PROOF);  // another input
+  pb::GhostProof other_version = honest;
+  other_version.set_version(1);
+  bad(f.worker, body::result(id, other_version), pb::VERSION_MISMATCH);
+  bad(user(3), body::result(id, honest), pb::NOT_ASSIGNED_WORKER);
+  bad(f.worker, body::result(sha256("no job"), honest), pb::UNKNOWN_JOB);
+  auto res = f.chain.block(txs);
+  uint64_t worker_fees = 0;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    EXPECT_EQ(res.receipts[i].status(), want[i]) << i << ": " << res.receipts[i].reason();
+    if (i != 5) worker_fees += res.receipts[i].fee_paid();
+  }
+  EXPECT_EQ(f.job(id).status(), pb::ASSIGNED);
+
+  // No valid answer by the deadline: refunded, a miss for the worker, nothing paid.
+  while (f.chain.ledger().height() < f.job(id).deadline()) f.chain.block();
+  pb::Job j = f.job(id);
+  EXPECT_EQ(j.status(), pb::REFUNDED);
+  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee);
+  EXPECT_EQ(f.chain.balance(f.worker), worker0 - worker_fees);
+  EXPECT_EQ(f.chain.ledger().stake(pb::WORKER, addr(f.worker))->misses(), 1u);
+  EXPECT_EQ(f.chain.run(f.worker, body::result(id, honest)).status(), pb::JOB_NOT_OPEN);  // too late
+  expect_supply_conserved(f.chain.ledger());
+}
+
+TEST(LedgerJobsTest, LowRecallIsSlashedByAChallenge) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  Bytes input = f.model.input(4);
+  uint64_t client0 = f.chain.balance(f.client);
+  Hash32 id = f.request(input);
+  uint64_t request_fee = client0 - kMaxFee - f.chain.balance(f.client);
+  pb::GhostProof cheat = f.model.answer(input, /*drop=*/3);  // recall 5/8 < 0.75, proofs valid
+  ASSERT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
+  uint64_t worker_balance = f.chain.balance(f.worker);
+  auto fraud = f.model.fraud(cheat);
+  ASSERT_TRUE(fraud);
+
+  PrivateKey challenger = user(5);
+  // A proof of nothing forfeits the bond: here, S with one column of the answer's own set.
+  pb::RecallFraudProof bogus = *fraud;
+  bogus.set_layer(7);
+  uint64_t c0 = f.chain.balance(challenger), burned0 = l.supply().burned();
+  auto rejected = f.chain.run(challenger, body::challenge(id, bogus));
+  EXPECT_EQ(rejected.status(), pb::CHALLENGE_REJECTED);
+  EXPECT_EQ(f.chain.balance(challenger), c0 - rejected.fee_paid() - 10 * GC);
+  EXPECT_EQ(l.supply().burned(), burned0 + 10 * GC);
+  EXPECT_EQ(f.job(id).status(), pb::ANSWERED);
+
+  uint64_t stake0 = l.stake(pb::WORKER, addr(f.worker))->bonded();
+  c0 = f.chain.balance(challenger);
+  burned0 = l.supply().burned();
+  auto won = f.chain.run(challenger, body::challenge(id, *fraud));
+  ASSERT_EQ(won.status(), pb::OK) << won.reason();
+  pb::Job j = f.job(id);
+  EXPECT_EQ(j.status(), pb::CHALLENGED);
+  EXPECT_EQ(j.challenger(), str(addr(challenger)));
+  uint64_t slashed = stake0 / 10;
+  EXPECT_EQ(j.slashed(), slashed);
+  auto w = l.stake(pb::WORKER, addr(f.worker));
+  EXPECT_EQ(w->bonded(), stake0 - slashed);
+  EXPECT_TRUE(w->jailed());
+  EXPECT_EQ(f.chain.balance(challenger), c0 - won.fee_paid() + slashed / 2);  // bond back + half
+  EXPECT_EQ(l.supply().burned(), burned0 + slashed - slashed / 2);
+  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee);  // fully refunded
+  EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 0u);
+  // Never paid: the window passes without settlement, the balance does not move.
+  for (int i = 0; i < 4; ++i) f.chain.block();
+  EXPECT_EQ(f.chain.balance(f.worker), worker_balance);
+  EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
+  EXPECT_EQ(f.chain.run(challenger, body::challenge(id, *fraud)).status(), pb::JOB_NOT_OPEN);
+  // A jailed worker gets no new jobs.
+  EXPECT_EQ(f.chain.run(f.client, body::request(f.model.id(), input, kMaxFee)).status(), pb::NO_WORKER);
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, FraudSlashReachesUnbondingStake) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  Bytes input = f.model.input(7);
+  Hash32 id = f.request(input);
+  pb::GhostProof cheat = f.model.answer(input, 3);
+  // The cheat answers and tries to leave with its whole stake before anyone checks.
+  auto res = f.chain.block({f.chain.tx(f.worker, body::result(id, cheat)),
+                            f.chain.tx(f.worker, body::unstake(pb::WORKER, 100 * GC))});
+  ASSERT_EQ(res.receipts[0].status(), pb::OK);
+  ASSERT_EQ(res.receipts[1].status(), pb::OK);
+  EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->bonded(), 0u);
+  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, f.model.fraud(cheat).value())).status(), pb::OK);
+  auto w = l.stake(pb::WORKER, addr(f.worker));
+  ASSERT_EQ(w->unbonding_size(), 1);
+  EXPECT_EQ(w->unbonding(0).amount(), 90 * GC);
+  EXPECT_EQ(w->slashed(), 10 * GC);
+  EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, HonestExactResultsCannotBeSlashed) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  for (uint64_t seed = 10; seed < 16; ++seed) {
+    Bytes input = f.model.input(seed);
+    Hash32 id = f.request(input);
+    pb::GhostProof honest = f.model.answer(input);
+    ASSERT_EQ(f.chain.run(f.worker, body::result(id, honest)).status(), pb::OK);
+    EXPECT_FALSE(f.model.fraud(honest)) << seed;  // no fraud proof exists
+    // The strongest attempt: a fraud proof made against a cheating answer to the same input.
+    auto attempt = f.model.fraud(f.model.answer(input, 3));
+    ASSERT_TRUE(attempt);
+    EXPECT_EQ(f.chain.run(user(5), body::challenge(id, *attempt)).status(), pb::CHALLENGE_REJECTED);
+    EXPECT_EQ(f.job(id).status(), pb::ANSWERED);
+  }
+  EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->slashed(), 0u);
+  EXPECT_FALSE(l.stake(pb::WORKER, addr(f.worker))->jailed());
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, ChallengeFailures) {
+  JobChain f;
+  Bytes input = f.model.input(6);
+  Hash32 id = f.request(input);
+  auto fraud = f.model.fraud(f.model.answer(input, 3)).value();
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(sha256("x"), fraud)).status(), pb::UNKNOWN_JOB);
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::JOB_NOT_OPEN);  // not answered
+  ASSERT_EQ(f.chain.run(f.worker, body::result(id, f.model.answer(input, 3))).status(), pb::OK);
+  PrivateKey poor = PrivateKey::from_seed("poor challenger");
+  f.chain.run(user(5), body::transfer(addr(poor), 1 * GC));
+  EXPECT_EQ(f.chain.run(poor, body::challenge(id, fraud)).status(), pb::INSUFFICIENT_FUNDS);
+  for (int i = 0; i < 3; ++i) f.chain.block();
+  EXPECT_EQ(f.job(id).status(), pb::SETTLED);  // nobody challenged in time: the cheat got paid
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::CHALLENGE_WINDOW_CLOSED);
+  expect_supply_conserved(f.chain.ledger());
+}
+
+TEST(LedgerJobsTest, AssignmentIsDeterministicAndStakeWeighted) {
+  ServedModel model(addr(user(0)));
+  pb::Genesis g = genesis_with(model, 3);  // stakes 100, 200, 300 GC
+  Chain a(g), b(g);
+  std::map<std::string, int> count;
+  std::vector<Bytes> txs;
+  for (int i = 0; i < 300; ++i) txs.push_back(a.tx(user(1 + i % 4), body::request(model.id(), model.input(i), kMaxFee)));
+  a.block(txs);
+  b.block(txs);
+  for (const auto& tx : txs) {
+    pb::Job ja = a.ledger().job(tx_id(tx)).value();
+    EXPECT_EQ(ja.worker(), b.ledger().job(tx_id(tx)).value().worker());
+    count[ja.worker()]++;
+  }
+  EXPECT_EQ(a.ledger().app_hash(), b.ledger().app_hash());
+  // Expected 50, 100, 150; a seeded run, so the bounds are loose but each is checked.
+  EXPECT_GT(count[str(addr(worker_op(0)))], 25);
+  EXPECT_LT(count[str(addr(worker_op(0)))], 75);
+  EXPECT_GT(count[str(addr(worker_op(2)))], 120);
+  EXPECT_GT(count[str(addr(worker_op(2)))], count[str(addr(worker_op(1)))]);
+  // Another previous block hash assigns differently.
+  Chain other(g);
+  auto res = other.ledger().apply_block(BlockInfo{1, sha256("another parent")}, txs);
+  ASSERT_TRUE(res);
+  int moved = 0;
+  for (const auto& tx : txs) moved += other.ledger().job(tx_id(tx))->worker() != a.ledger().job(tx_id(tx))->worker();
+  EXPECT_GT(moved, 50);
+}
+
+TEST(LedgerJobsTest, RegisterModelAndWorkerStake) {
+  Chain c;
+  ServedModel model(addr(user(2)), pb::FROZEN, 0, /*seed=*/9);
+  EXPECT_EQ(c.run(user(3), body::register_model(model.file())).status(), pb::BAD_GHOST_FILE);  // not the owner
+  pb::GhostFile broken = model.file();
+  broken.mutable_layers(0)->set_k(0);
+  broken.set_owner(str(addr(user(2))));
+  EXPECT_EQ(c.run(user(2), body::register_model(broken)).status(), pb::BAD_GHOST_FILE);
+  ASSERT_EQ(c.run(user(2), body::register_model(model.file())).status(), pb::OK);
+  EXPECT_EQ(c.run(user(2), body::register_model(model.file())).status(), pb::MODEL_EXISTS);
+  auto info = c.ledger().model(model.id());
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->version(), 0u);
+  EXPECT_EQ(c.ledger().model_version(model.id(), 0)->roots_size(), 2);
+  EXPECT_EQ(c.ledger().models().size(), 1u);
+  // A worker registers for it and gets its jobs.
+  EXPECT_EQ(c.run(user(4), body::request(model.id(), model.input(1), kMaxFee)).status(), pb::NO_WORKER);
+  pb::TxBody dup = body::stake_worker(100 * GC, {model.id(), model.id()}, kPrice);
+  EXPECT_EQ(c.run(user(6), dup).status(), pb::BAD_INPUT);
+  ASSERT_EQ(c.run(user(6), body::stake_worker(100 * GC, {model.id()}, kPrice)).status(), pb::OK);
+  Bytes tx = c.tx(user(4), body::request(model.id(), model.input(1), kMaxFee));
+  ASSERT_EQ(c.block({tx}).receipts[0].status(), pb::OK);
+  EXPECT_EQ(c.ledger().job(tx_id(tx))->worker(), str(addr(user(6))));
+  ASSERT_EQ(c.ledger().model_workers(model.id()).size(), 1u);
+  EXPECT_EQ(c.ledger().model_workers(model.id())[0].operator_(), str(addr(user(6))));
+  // Changing the served models moves the worker out of this model's pool.
+  ServedModel other(addr(user(2)), pb::FROZEN, 0, /*seed=*/10);
+  ASSERT_EQ(c.run(user(2), body::register_model(other.file())).status(), pb::OK);
+  ASSERT_EQ(c.run(user(6), body::stake_worker(1, {other.id()}, kPrice)).status(), pb::OK);
+  EXPECT_EQ(c.run(user(4), body::request(model.id(), model.input(1), kMaxFee)).status(), pb::NO_WORKER);
+  EXPECT_EQ(c.run(user(4), body::request(other.id(), other.input(1), kMaxFee)).status(), pb::OK);
+  EXPECT_TRUE(c.ledger().model_workers(model.id()).empty());
+  EXPECT_EQ(c.ledger().model_workers(other.id()).size(), 1u);
+  expect_supply_conserved(c.ledger());
+}
+
+TEST(LedgerJobsTest, TrainingMovesRootsAndKeepsPinnedVersions) {
+  JobChain f;
+  Ledger& l = f.chain.ledger();
+  PrivateKey owner = user(0);
+  Bytes in0 = f.model.input(20), in1 = f.model.input(21);
+  std::vector<float> target = {1, 0, 0, 0};
+  EXPECT_EQ(f.chain.run(user(3), body::train_request(f.model.id(), in1, target, 0.5f, kMaxFee)).status(),
+            pb::NOT_TRAINABLE);  // OWNER_ONLY
+  EXPECT_EQ(f.chain.run(owner, body::train_request(f.model.id(), in1, {1, 0}, 0.5f, kMaxFee)).status(), pb::BAD_INPUT);
+  EXPECT_EQ(f.chain.run(owner, body::train_request(f.model.id(), in1, target, -1.0f, kMaxFee)).status(), pb::BAD_INPUT);
+
+  // One block: a training job and an inference job (pinned to version 0).
+  Bytes req = f.chain.tx(owner, body::train_request(f.model.id(), in1, target, 0.5f, kMaxFee));
+  Bytes infer = f.chain.tx(f.client, body::request(f.model.id(), in0, kMaxFee));
+  auto opened = f.chain.block({req, infer});
+  ASSERT_EQ(opened.receipts[0].status(), pb::OK) << opened.receipts[0].reason();
+  ASSERT_EQ(opened.receipts[1].status(), pb::OK) << opened.receipts[1].reason();
+  Hash32 train_job = tx_id(req), infer_job = tx_id(infer);
+  EXPECT_EQ(f.job(train_job).kind(), pb::TRAINING);
+  pb::GhostProof v0_answer = f.model.answer(in0);
+
+  pb::TrainProof step = f.model.train(in1, target, 0.5f);
+  pb::TrainProof wrong_lr = step;
+  wrong_lr.set_lr(0.25f);
+  pb::TrainProof wrong_roots = step;
+  wrong_roots.set_new_roots(0, std::string(32, 'r'));
+  auto trained = f.chain.block({f.chain.tx(f.worker, body::train_result(train_job, wrong_lr)),
+                                f.chain.tx(f.worker, body::train_result(train_job, wrong_roots)),
+                                f.chain.tx(f.worker, body::train_result(train_job, step))});
+  EXPECT_EQ(trained.receipts[0].status(), pb::BAD_PROOF);
+  EXPECT_EQ(trained.receipts[1].status(), pb::BAD_PROOF);
+  ASSERT_EQ(trained.receipts[2].status(), pb::OK) << trained.receipts[2].reason();
+  f.model.apply();
+  EXPECT_EQ(l.model(f.model.id())->version(), 1u);
+  EXPECT_EQ(l.model_version(f.model.id(), 1)->roots(0), step.new_roots(0));
+  ASSERT_TRUE(l.model_version(f.model.id(), 0));  // pinned by both jobs
+  EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 2u);
+
+  // The inference job still answers against version 0; a version 1 answer is refused.
+  auto answered = f.chain.block({f.chain.tx(f.worker, body::result(infer_job, f.model.answer(in0))),
+                                 f.chain.tx(f.worker, body::result(infer_job, v0_answer))});
+  EXPECT_EQ(answered.receipts[0].status(), pb::VERSION_MISMATCH);
+  EXPECT_EQ(answered.receipts[1].status(), pb::OK) << answered.receipts[1].reason();
+  // A second step must start from version 1.
+  Bytes req2 = f.chain.tx(owner, body::train_request(f.model.id(), in0, target, 0.5f, kMaxFee));
+  ASSERT_EQ(f.chain.block({req2}).receipts[0].status(), pb::OK);
+  EXPECT_EQ(f.chain.run(f.worker, body::train_result(tx_id(req2), step)).status(), pb::VERSION_MISMATCH);
+
+  for (int i = 0; i < 4; ++i) f.chain.block();
+  EXPECT_EQ(f.job(train_job).status(), pb::SETTLED);
+  EXPECT_EQ(f.job(infer_job).status(), pb::SETTLED);
+  EXPECT_FALSE(l.model_version(f.model.id(), 0));  // nothing refers to version 0 any more
+  ASSERT_TRUE(l.model_version(f.model.id(), 1));
+  expect_supply_conserved(l);
+}
+
+}  // namespace
+}  // namespace ghost::ledger
