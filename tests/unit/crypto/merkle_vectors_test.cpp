@@ -1,4 +1,4 @@
-// Agreement with the independent implementation's vectors in ../shared/vectors/merkle.json.
+// Agreement with the independent implementation's vectors in tests/vectors/merkle.json.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
