@@ -14,9 +14,9 @@
 #include "consensus/ledger.h"
 #include "consensus/params.h"
 #include "consensus/tx_envelope.h"
-#include "ml/fashion_mnist.h"
+#include "ml/serve/fashion_mnist.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 namespace ghost::bench {
 namespace {

@@ -10,7 +10,7 @@
 #include "base/bytes.h"
 #include "crypto/hash.h"
 #include "base/result.h"
-#include "ml/model.h"
+#include "ml/serve/model.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {

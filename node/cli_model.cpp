@@ -10,11 +10,11 @@
 #include <string>
 
 #include "ml/canonical.h"
-#include "ml/fashion_mnist.h"
+#include "ml/serve/fashion_mnist.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/synthetic.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
+#include "ml/serve/synthetic.h"
 #include "node/cli.h"
 #include "proto/decode.h"
 

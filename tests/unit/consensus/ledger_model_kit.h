@@ -8,10 +8,10 @@
 #include "ledger_testkit.h"
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/synthetic.h"
-#include "ml/train_proof.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
+#include "ml/serve/synthetic.h"
+#include "ml/verify/train_proof.h"
 
 namespace ghost::consensus::testkit {
 

@@ -1,4 +1,4 @@
-#include "ml/model.h"
+#include "ml/serve/model.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "crypto/merkle.h"
 #include "ml/canonical.h"
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 #include "temp_dir.h"
 
 namespace ghost::ml {

@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/leaf_codec.h"
-#include "ml/model.h"
+#include "ml/serve/model.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {

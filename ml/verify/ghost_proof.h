@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/hopfield.h"
-#include "ml/model.h"
+#include "ml/serve/model.h"
 #include "ml/tensor_opening.h"
 #include "proto/ghost.pb.h"
 

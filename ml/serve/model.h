@@ -15,10 +15,10 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "ml/embedding.h"
-#include "ml/hnsw_index.h"
+#include "ml/serve/hnsw_index.h"
 #include "ml/hopfield.h"
 #include "ml/matrix.h"
-#include "ml/weight_store.h"
+#include "ml/serve/weight_store.h"
 
 namespace ghost::ml {
 

@@ -1,4 +1,4 @@
-#include "ml/hnsw_index.h"
+#include "ml/serve/hnsw_index.h"
 
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "ml/column_codes.h"
+#include "ml/serve/column_codes.h"
 
 namespace ghost::ml {
 

@@ -1,4 +1,4 @@
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 #include <algorithm>
 #include <string>

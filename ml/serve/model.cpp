@@ -1,4 +1,4 @@
-#include "ml/model.h"
+#include "ml/serve/model.h"
 
 #include <boost/json.hpp>
 

@@ -9,8 +9,8 @@
 
 #include "base/result.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/model.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/serve/model.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {

@@ -1,4 +1,4 @@
-#include "ml/recall_fraud.h"
+#include "ml/verify/recall_fraud.h"
 
 #include <algorithm>
 #include <cmath>

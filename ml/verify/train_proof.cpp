@@ -1,11 +1,11 @@
-#include "ml/train_proof.h"
+#include "ml/verify/train_proof.h"
 
 #include <cmath>
 #include <string>
 
 #include "ml/canonical.h"
 #include "ml/embedding.h"
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 namespace ghost::ml {
 namespace {
