@@ -14,8 +14,10 @@
 #include "consensus/ledger.h"
 #include "consensus/params.h"
 #include "consensus/tx_envelope.h"
-#include "ml/serve/fashion_mnist.h"
 #include "ml/ghost_file.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
 #include "ml/verify/ghost_proof.h"
 
 namespace ghost::bench {

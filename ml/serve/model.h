@@ -15,37 +15,13 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "ml/embedding.h"
-#include "ml/serve/hnsw_index.h"
 #include "ml/hopfield.h"
+#include "ml/layers.h"
 #include "ml/matrix.h"
+#include "ml/serve/hnsw_index.h"
 #include "ml/serve/weight_store.h"
 
 namespace ghost::ml {
-
-// Values match proto ghost.pb.LayerType.
-enum class LayerType : uint8_t { hopfield = 1, embedding = 2 };
-
-struct LayerSpec {
-  LayerType type = LayerType::hopfield;
-  uint32_t d = 0;      // hopfield: input dimension; embedding: 0 (its input is an index)
-  uint32_t d_out = 0;
-  uint64_t n = 0;
-  uint32_t k = 0;      // embedding: 1
-  float beta = 0;      // embedding: 0
-  float min_recall = 0;  // embedding: 1
-  InputEncoding encoding = InputEncoding::f32;  // hopfield only
-
-  HopfieldSpec hopfield() const { return {d, d_out, n, k, beta, min_recall, encoding}; }
-  EmbeddingSpec embedding() const { return {n, d_out}; }
-  bool operator==(const LayerSpec&) const = default;
-};
-
-// The tensors of a layer in ghost-file order, named "L<layer>.<name>":
-// hopfield: W_K (n leaves of d floats: the columns), W_V (n leaves of d_out: the rows);
-// embedding: E (n leaves of d_out).
-std::vector<TensorShape> layer_tensors(const LayerSpec& layer, size_t layer_number);
-// Each layer valid; only layer 0 may be an embedding; layer l+1 is f32 with d = d_out of l.
-Result<void> validate_layers(std::span<const LayerSpec> layers);
 
 // One layer's part of a pass: the selected set with its revealed leaves (for an embedding:
 // the one row in leaves.values, keys empty) and what the layer computed.

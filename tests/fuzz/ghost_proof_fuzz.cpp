@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
 #include "ml/verify/ghost_proof.h"
 #include "ml/verify/recall_fraud.h"
 #include "ml/verify/train_proof.h"

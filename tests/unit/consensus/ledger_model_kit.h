@@ -1,4 +1,4 @@
-// A small real model (ml/synthetic.h) served by a test worker: honest answers, dishonest
+// A small real model (ml/serve/synthetic.h) served by a test worker: honest answers, dishonest
 // ones (wrong output, foreign column, low recall), fraud proofs and training steps.
 #pragma once
 
@@ -8,9 +8,11 @@
 #include "ledger_testkit.h"
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/serve/synthetic.h"
 #include "ml/verify/ghost_proof.h"
 #include "ml/verify/recall_fraud.h"
-#include "ml/serve/synthetic.h"
 #include "ml/verify/train_proof.h"
 
 namespace ghost::consensus::testkit {

@@ -7,6 +7,8 @@
 #include <random>
 
 #include "ml/canonical.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
 #include "proof_models.h"
 #include "proto/decode.h"
 
