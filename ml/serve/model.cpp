@@ -155,7 +155,7 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
       }
       m->indexes_[l] = HnswIndex::build(m->keys(l), options.hnsw);
       m->keys_[l].reset();  // the index holds its own copy; exact search reloads on demand
-      if (auto s = m->indexes_[l]->save(m->index_path(l), {&root, 1}); !s) return std::unexpected(s.error());
+      if (auto s = m->save_index(l); !s) return std::unexpected(s.error());
     }
   }
   return m;
@@ -315,23 +315,36 @@ Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> targe
 
 Result<void> Model::apply(std::span<const LeafWrite> writes) {
   if (auto r = store_->update(writes); !r) return r;
+  std::vector<bool> reindexed(layers_.size(), false);
   for (auto& w : writes) {
     for (size_t l = 0; l < layers_.size(); ++l) {
       if (w.tensor == value_tensor(l)) std::copy(w.values.begin(), w.values.end(), values_[l].begin() + w.index * layers_[l].d_out);
       if (layers_[l].type != LayerType::hopfield || w.tensor != first_tensor(l)) continue;
       if (keys_[l]) std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
-      if (indexes_[l]) indexes_[l]->update(w.index, w.values);
+      if (indexes_[l]) {
+        indexes_[l]->update(w.index, w.values);
+        reindexed[l] = true;
+      }
     }
   }
+  // The index file of every layer whose columns changed, for the new W_K root: the next
+  // open loads it instead of finding it stale and rebuilding it.
+  for (size_t l = 0; l < layers_.size(); ++l)
+    if (reindexed[l])
+      if (auto s = save_index(l); !s)
+        return fail("weights updated, but " + s.error().message + " (the index is rebuilt at the next open)");
   return {};
 }
 
+Result<void> Model::save_index(size_t layer) const {
+  const Hash32 root = store_->root(first_tensor(layer));
+  return indexes_.at(layer)->save(index_path(layer), {&root, 1});
+}
+
 Result<void> Model::save_indexes() const {
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    if (!indexes_[l]) continue;
-    const Hash32 root = store_->root(first_tensor(l));
-    if (auto s = indexes_[l]->save(index_path(l), {&root, 1}); !s) return s;
-  }
+  for (size_t l = 0; l < layers_.size(); ++l)
+    if (indexes_[l])
+      if (auto s = save_index(l); !s) return s;
   return {};
 }
 

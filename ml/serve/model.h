@@ -89,7 +89,11 @@ class Model {
                                Search search = Search::hnsw) const;
   // Applies new leaves (a computed step's writes, or a committed training result's): the
   // store in one atomic batch, then the in-memory keys and the index (touched columns are
-  // re-inserted). The index file is rewritten only by save_indexes(). Not thread-safe with infer.
+  // re-inserted), then the index file of each layer whose W_K changed is saved for the new
+  // root (durably: temp file, fsync, rename), so reopening loads it instead of rebuilding.
+  // That save writes the whole index: apply a batch of steps' writes in one call. An error
+  // after the store's batch leaves the weights updated (the stale index file is rebuilt at the
+  // next open). Not thread-safe with infer.
   Result<void> apply(std::span<const LeafWrite> writes);
   // Saves the index of every Hopfield layer for the current roots.
   Result<void> save_indexes() const;
@@ -101,6 +105,7 @@ class Model {
   // index is used only if every column it holds hashes to the committed leaf.
   Result<Leaves> read_leaves(size_t layer, std::vector<uint64_t> indices) const;
   bool index_holds_committed_columns(size_t layer, const HnswIndex& index) const;
+  Result<void> save_index(size_t layer) const;  // for the layer's current W_K root
 
   std::filesystem::path dir_;
   std::string name_;
