@@ -14,9 +14,11 @@
 #include "consensus/ledger/ledger.h"
 #include "consensus/ledger/params.h"
 #include "consensus/ledger/tx.h"
-#include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/verify/ghost_proof.h"
 #include "proto/decode.h"
 
 namespace ghost::bench {

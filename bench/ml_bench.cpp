@@ -14,11 +14,12 @@
 #include "bench/bench.h"
 #include "bench/ml_bench_util.h"
 #include "ml/canonical.h"
-#include "ml/fashion_mnist.h"
-#include "ml/ghost_proof.h"
-#include "ml/model.h"
-#include "ml/recall_fraud.h"
-#include "ml/synthetic.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/model.h"
+#include "ml/serve/prove.h"
+#include "ml/serve/synthetic.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
 
 #ifdef GHOST_HAVE_OPENBLAS
 #include <cblas.h>

@@ -8,10 +8,12 @@
 #include "bench/bench.h"
 #include "bench/ml_bench_util.h"
 #include "ml/canonical.h"
-#include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/train_proof.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/train_proof.h"
 #include "proto/decode.h"
 
 namespace ghost::bench {

@@ -16,8 +16,8 @@
 
 #include "bench/bench.h"
 #include "bench/ml_bench_util.h"
-#include "ml/fashion_mnist.h"
-#include "ml/memory_layer.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/memory_layer.h"
 
 namespace ghost::bench {
 namespace {

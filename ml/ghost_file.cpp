@@ -3,10 +3,9 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <set>
 
+#include "crypto/merkle.h"
 #include "ml/leaf_codec.h"
 #include "proto/decode.h"
 
@@ -94,27 +93,27 @@ Result<std::vector<LayerSpec>> layers_of(const pb::GhostFile& file) {
 
 }  // namespace
 
-pb::GhostFile ghost_file_of(const Model& model, const GhostFileMeta& meta) {
+pb::GhostFile make_ghost_file(const std::string& name, std::span<const LayerSpec> layers,
+                              std::span<const Hash32> roots, const GhostFileMeta& meta) {
   pb::GhostFile g;
   g.set_format_version(kGhostFormatVersion);
-  g.set_name(model.name());
+  g.set_name(name);
   g.set_owner(std::string(meta.owner.begin(), meta.owner.end()));
   g.set_hash_function(pb::SHA256_MERKLE_V1);
   g.set_update_policy(meta.policy);
   for (const auto& t : meta.trainers) g.add_trainers(std::string(t.begin(), t.end()));
   g.set_price_floor(meta.price_floor);
-  const auto& layers = model.layers();
+  size_t next = 0;  // index into roots of the next tensor
   for (size_t l = 0; l < layers.size(); ++l) {
     pb::Layer* pl = g.add_layers();
     *pl = layer_to_pb(layers[l]);
-    auto shapes = layer_tensors(layers[l], l);
-    for (size_t t = 0; t < shapes.size(); ++t) {
+    for (const auto& shape : layer_tensors(layers[l], l)) {
       pb::TensorInfo* info = pl->add_tensors();
-      info->set_name(shapes[t].name);
-      info->set_leaf_count(shapes[t].leaf_count);
-      info->set_leaf_floats(shapes[t].leaf_floats);
-      Hash32 root = model.store().root(model.first_tensor(l) + uint32_t(t));
-      info->set_root(std::string(root.bytes.begin(), root.bytes.end()));
+      info->set_name(shape.name);
+      info->set_leaf_count(shape.leaf_count);
+      info->set_leaf_floats(shape.leaf_floats);
+      if (next < roots.size()) info->set_root(std::string(roots[next].bytes.begin(), roots[next].bytes.end()));
+      ++next;
     }
   }
   return g;
@@ -170,35 +169,6 @@ Result<pb::GhostFile> decode_ghost_file(ByteSpan data) {
   auto g = pb::decode_as<pb::GhostFile>(data, kMaxGhostFileBytes);
   if (!g) return std::unexpected(g.error());
   if (auto v = validate_ghost_file(*g); !v) return fail("invalid ghost file: " + v.error().message);
-  return g;
-}
-
-Result<void> save_ghost_file(const std::filesystem::path& path, const pb::GhostFile& file) {
-  if (auto v = validate_ghost_file(file); !v) return fail("refusing to save an invalid ghost file: " + v.error().message);
-  const Bytes bytes = pb::encode(file);
-  const auto tmp = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    if (!out.flush()) return fail("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail("cannot write " + path.string() + ": " + ec.message());
-  return {};
-}
-
-Result<pb::GhostFile> load_ghost_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail("cannot read " + path.string() + ": " + ec.message());
-  if (size > kMaxGhostFileBytes)
-    return fail(path.string() + " is " + num(size) + " bytes, larger than any ghost file (" + num(kMaxGhostFileBytes) + ")");
-  std::ifstream in(path, std::ios::binary);
-  Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.eof() && in.fail()) return fail("cannot read " + path.string());
-  auto g = decode_ghost_file(bytes);
-  if (!g) return fail(path.string() + ": " + g.error().message);
   return g;
 }
 

@@ -1,16 +1,18 @@
 // Ghost files (DESIGN.md §3 "Ghost file"): a model's architecture plus the committed Merkle
-// root of every weight tensor, as a protobuf and as a `.ghost` file (binary protobuf).
+// root of every weight tensor, as a protobuf (a `.ghost` file is its binary encoding). The
+// pure parts: building, validating, decoding and naming one. A model's own ghost file and
+// .ghost files on disk are in ml/serve/ghost_file_io.h.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/bytes.h"
 #include "crypto/hash.h"
 #include "base/result.h"
-#include "ml/model.h"
+#include "ml/layers.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {
@@ -27,8 +29,11 @@ struct GhostFileMeta {
   uint64_t price_floor = 0;     // micro-credits per inference
 };
 
-// The ghost file of a model at its current roots.
-pb::GhostFile ghost_file_of(const Model& model, const GhostFileMeta& meta = {});
+// The ghost file of a model named `name` with these layers and the roots of its tensors (in
+// layer_tensors() order across layers). Not validated: a missing root is left empty, which
+// validate_ghost_file rejects.
+pb::GhostFile make_ghost_file(const std::string& name, std::span<const LayerSpec> layers,
+                              std::span<const Hash32> roots, const GhostFileMeta& meta = {});
 
 // Every structural rule: format version, hash function, policy and addresses, each layer's
 // parameters (shapes > 0, k <= n, 0 < min_recall <= 1, beta finite > 0, chaining), each
@@ -53,8 +58,6 @@ struct ModelVersion {
 Result<ModelVersion> model_version(const pb::GhostFile& file);
 
 Result<pb::GhostFile> decode_ghost_file(ByteSpan data);  // size limit, parse, validate
-Result<void> save_ghost_file(const std::filesystem::path& path, const pb::GhostFile& file);
-Result<pb::GhostFile> load_ghost_file(const std::filesystem::path& path);
 
 // Protobuf's JSON mapping (bytes as base64), indented.
 std::string ghost_file_json(const pb::GhostFile& file);

@@ -4,9 +4,9 @@
 
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/train_proof.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
+#include "ml/verify/train_proof.h"
 #include "ml/hopfield.h"
 
 namespace ghost::ledger {

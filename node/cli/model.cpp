@@ -10,11 +10,13 @@
 #include <string>
 
 #include "ml/canonical.h"
-#include "ml/fashion_mnist.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/synthetic.h"
+#include "ml/serve/fashion_mnist.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/serve/synthetic.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
 #include "node/cli/cli.h"
 #include "proto/decode.h"
 

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/train_proof.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
+#include "ml/verify/train_proof.h"
 #include "proto/decode.h"
 #include "tests/unit/ml/proof_models.h"
 

@@ -1,4 +1,4 @@
-// A small real model (ml/synthetic.h) served by a test worker: honest answers, dishonest
+// A small real model (ml/serve/synthetic.h) served by a test worker: honest answers, dishonest
 // ones (wrong output, foreign column, low recall), fraud proofs and training steps.
 #pragma once
 
@@ -8,10 +8,12 @@
 #include "tests/unit/ledger/testkit.h"
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/recall_fraud.h"
-#include "ml/synthetic.h"
-#include "ml/train_proof.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/serve/synthetic.h"
+#include "ml/verify/ghost_proof.h"
+#include "ml/verify/recall_fraud.h"
+#include "ml/verify/train_proof.h"
 
 namespace ghost::ledger::testkit {
 

@@ -1,4 +1,4 @@
-#include "ml/fashion_mnist.h"
+#include "ml/serve/fashion_mnist.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

@@ -1,4 +1,5 @@
 #include "ml/ghost_file.h"
+#include "ml/serve/ghost_file_io.h"
 
 #include <google/protobuf/stubs/logging.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 #include <gtest/gtest.h>
 
@@ -6,6 +6,8 @@
 #include <random>
 
 #include "ml/canonical.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
 #include "proof_models.h"
 #include "proto/decode.h"
 

@@ -1,4 +1,4 @@
-#include "ml/hnsw_index.h"
+#include "ml/serve/hnsw_index.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 
 #include "ml/canonical.h"
 #include "ml/hopfield.h"
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 #include "temp_dir.h"
 
 namespace ghost::ml {

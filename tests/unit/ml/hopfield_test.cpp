@@ -9,7 +9,7 @@
 
 #include "crypto/hash.h"
 #include "ml/canonical.h"
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 
 namespace ghost::ml {
 namespace {

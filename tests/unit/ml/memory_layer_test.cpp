@@ -1,6 +1,6 @@
 // The batched forward and training of an in-memory layer must compute exactly what one
 // input at a time computes: same selections, same bits, same weights afterwards.
-#include "ml/memory_layer.h"
+#include "ml/serve/memory_layer.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 
 #include "ml/canonical.h"
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 
 namespace ghost::ml {
 namespace {

@@ -1,4 +1,4 @@
-#include "ml/model.h"
+#include "ml/serve/model.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "crypto/merkle.h"
 #include "ml/canonical.h"
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 #include "temp_dir.h"
 
 namespace ghost::ml {
@@ -145,15 +145,57 @@ TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
   };
   EXPECT_LT(loss(after->output()), loss(step->forward.output()));
   const auto roots = m->store().roots();
-  // Not saved: the index on disk is stale and must be rebuilt, not trusted.
-  const auto stamp = fs::last_write_time(m->index_path(0));
   m.reset();
   auto reopened = Model::open(dir.path, opts());
   ASSERT_TRUE(reopened);
   EXPECT_EQ((*reopened)->store().roots(), roots);
-  EXPECT_NE(fs::last_write_time((*reopened)->index_path(0)), stamp);
   auto c2 = (*reopened)->index(0)->column(sel[0]);
   EXPECT_TRUE(std::equal(c2.begin(), c2.end(), step->updated.key(0, p.d).begin()));
+}
+
+TEST(Model, TrainingKeepsTheSavedIndexCurrentSoReopeningLoadsIt) {
+  TempDir dir;
+  auto p = small();
+  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
+  auto m = std::move(*Model::open(dir.path, opts()));
+  std::vector<uint64_t> trained;  // every column a step changed
+  for (uint64_t s = 0; s < 4; ++s) {
+    std::vector<float> target(p.d_out, 0.0f);
+    target[s % p.d_out] = 1.0f;
+    auto step = m->train_step(synthetic_input(p.d, 500 + s), target, 0.5f, Search::exact);
+    ASSERT_TRUE(step) << step.error().message;
+    ASSERT_TRUE(m->apply(step->writes));
+    for (uint64_t i : step->updated.indices) trained.push_back(i);
+  }
+  const Hash32 keys_root = m->store().root(0);
+  // The file on disk is the index of the trained columns, saved for the new W_K root.
+  auto saved = HnswIndex::load(m->index_path(0), p.d, p.n, {&keys_root, 1}, opts().hnsw);
+  ASSERT_TRUE(saved) << "the index file is stale after training: " << saved.error().message;
+  for (uint64_t i : trained) {
+    auto want = *m->store().leaf(0, i);
+    auto got = (*saved)->column(i);
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "column " << i;
+  }
+  EXPECT_FALSE(fs::exists(m->index_path(0).string() + ".tmp"));
+  EXPECT_FALSE(fs::exists(m->index_path(0).string() + ".meta.tmp"));
+  // Reopening loads that file (no rebuild rewrites it) and serves the trained columns.
+  const auto stamp = fs::last_write_time(m->index_path(0));
+  const Bytes query = synthetic_input(p.d, 500);
+  const auto before = m->infer(query, Search::hnsw);
+  ASSERT_TRUE(before);
+  m.reset();
+  auto reopened = Model::open(dir.path, opts());
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ(fs::last_write_time((*reopened)->index_path(0)), stamp);
+  for (uint64_t i : trained) {
+    auto want = *(*reopened)->store().leaf(0, i);
+    auto got = (*reopened)->index(0)->column(i);
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "column " << i;
+  }
+  const auto after = (*reopened)->infer(query, Search::hnsw);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->layers[0].pass.selected, before->layers[0].pass.selected);
+  EXPECT_EQ(encode_floats(after->output()), encode_floats(before->output()));
 }
 
 TEST(Model, RejectsBadInputsAndTargetsWithoutChangingAnything) {

@@ -9,7 +9,7 @@
 
 #include "crypto/hash.h"
 #include "ml/canonical.h"
-#include "ml/model.h"
+#include "ml/serve/model.h"
 #include "temp_dir.h"
 
 namespace ghost::ml::testing {

@@ -1,4 +1,4 @@
-#include "ml/recall_fraud.h"
+#include "ml/verify/recall_fraud.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,8 @@
 #include <random>
 
 #include "ml/canonical.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
 #include "proof_models.h"
 #include "proto/decode.h"
 

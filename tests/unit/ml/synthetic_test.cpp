@@ -1,4 +1,4 @@
-#include "ml/synthetic.h"
+#include "ml/serve/synthetic.h"
 
 #include <gtest/gtest.h>
 

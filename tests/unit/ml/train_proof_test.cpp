@@ -1,4 +1,4 @@
-#include "ml/train_proof.h"
+#include "ml/verify/train_proof.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,9 @@
 #include <random>
 
 #include "ml/canonical.h"
-#include "ml/ghost_proof.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/prove.h"
+#include "ml/verify/ghost_proof.h"
 #include "proof_models.h"
 #include "proto/decode.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "ml/canonical.h"
-#include "ml/fashion_mnist.h"
+#include "ml/serve/fashion_mnist.h"
 
 namespace ghost::ml {
 namespace {

@@ -1,4 +1,4 @@
-#include "ml/weight_store.h"
+#include "ml/serve/weight_store.h"
 
 #include <gtest/gtest.h>
 #include <leveldb/db.h>

@@ -15,37 +15,13 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "ml/embedding.h"
-#include "ml/hnsw_index.h"
 #include "ml/hopfield.h"
+#include "ml/layers.h"
 #include "ml/matrix.h"
-#include "ml/weight_store.h"
+#include "ml/serve/hnsw_index.h"
+#include "ml/serve/weight_store.h"
 
 namespace ghost::ml {
-
-// Values match proto ghost.pb.LayerType.
-enum class LayerType : uint8_t { hopfield = 1, embedding = 2 };
-
-struct LayerSpec {
-  LayerType type = LayerType::hopfield;
-  uint32_t d = 0;      // hopfield: input dimension; embedding: 0 (its input is an index)
-  uint32_t d_out = 0;
-  uint64_t n = 0;
-  uint32_t k = 0;      // embedding: 1
-  float beta = 0;      // embedding: 0
-  float min_recall = 0;  // embedding: 1
-  InputEncoding encoding = InputEncoding::f32;  // hopfield only
-
-  HopfieldSpec hopfield() const { return {d, d_out, n, k, beta, min_recall, encoding}; }
-  EmbeddingSpec embedding() const { return {n, d_out}; }
-  bool operator==(const LayerSpec&) const = default;
-};
-
-// The tensors of a layer in ghost-file order, named "L<layer>.<name>":
-// hopfield: W_K (n leaves of d floats: the columns), W_V (n leaves of d_out: the rows);
-// embedding: E (n leaves of d_out).
-std::vector<TensorShape> layer_tensors(const LayerSpec& layer, size_t layer_number);
-// Each layer valid; only layer 0 may be an embedding; layer l+1 is f32 with d = d_out of l.
-Result<void> validate_layers(std::span<const LayerSpec> layers);
 
 // One layer's part of a pass: the selected set with its revealed leaves (for an embedding:
 // the one row in leaves.values, keys empty) and what the layer computed.
@@ -113,7 +89,11 @@ class Model {
                                Search search = Search::hnsw) const;
   // Applies new leaves (a computed step's writes, or a committed training result's): the
   // store in one atomic batch, then the in-memory keys and the index (touched columns are
-  // re-inserted). The index file is rewritten only by save_indexes(). Not thread-safe with infer.
+  // re-inserted), then the index file of each layer whose W_K changed is saved for the new
+  // root (durably: temp file, fsync, rename), so reopening loads it instead of rebuilding.
+  // That save writes the whole index: apply a batch of steps' writes in one call. An error
+  // after the store's batch leaves the weights updated (the stale index file is rebuilt at the
+  // next open). Not thread-safe with infer.
   Result<void> apply(std::span<const LeafWrite> writes);
   // Saves the index of every Hopfield layer for the current roots.
   Result<void> save_indexes() const;
@@ -125,6 +105,7 @@ class Model {
   // index is used only if every column it holds hashes to the committed leaf.
   Result<Leaves> read_leaves(size_t layer, std::vector<uint64_t> indices) const;
   bool index_holds_committed_columns(size_t layer, const HnswIndex& index) const;
+  Result<void> save_index(size_t layer) const;  // for the layer's current W_K root
 
   std::filesystem::path dir_;
   std::string name_;

@@ -1,4 +1,4 @@
-#include "ml/model.h"
+#include "ml/serve/model.h"
 
 #include <boost/json.hpp>
 
@@ -65,37 +65,6 @@ std::vector<TensorShape> all_tensors(const std::vector<LayerSpec>& layers) {
 }
 
 }  // namespace
-
-std::vector<TensorShape> layer_tensors(const LayerSpec& layer, size_t layer_number) {
-  auto name = [&](const char* tensor) {
-    std::string s(1, 'L');
-    s.append(std::to_string(layer_number)).append(1, '.').append(tensor);
-    return s;
-  };
-  if (layer.type == LayerType::embedding) return {{name("E"), layer.n, layer.d_out}};
-  return {{name("W_K"), layer.n, layer.d}, {name("W_V"), layer.n, layer.d_out}};
-}
-
-Result<void> validate_layers(std::span<const LayerSpec> layers) {
-  if (layers.empty()) return fail("a model needs at least one layer");
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const LayerSpec& s = layers[l];
-    const std::string at = "layer " + std::to_string(l) + ": ";
-    if (s.type == LayerType::embedding) {
-      if (l != 0) return fail(at + "only the first layer can be an embedding");
-      if (auto v = validate(s.embedding()); !v) return fail(at + v.error().message);
-      if (s.d != 0 || s.k != 1 || s.beta != 0 || s.min_recall != 1 || s.encoding != InputEncoding::f32)
-        return fail(at + "an embedding has d = 0, k = 1, beta = 0, min_recall = 1");
-    } else if (s.type == LayerType::hopfield) {
-      if (auto v = validate(s.hopfield()); !v) return fail(at + v.error().message);
-      if (l > 0 && (s.encoding != InputEncoding::f32 || s.d != layers[l - 1].d_out))
-        return fail(at + "must read the previous layer's output: f32 with d = previous d_out");
-    } else {
-      return fail(at + "unknown layer type");
-    }
-  }
-  return {};
-}
 
 Model::~Model() = default;
 
@@ -186,7 +155,7 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
       }
       m->indexes_[l] = HnswIndex::build(m->keys(l), options.hnsw);
       m->keys_[l].reset();  // the index holds its own copy; exact search reloads on demand
-      if (auto s = m->indexes_[l]->save(m->index_path(l), {&root, 1}); !s) return std::unexpected(s.error());
+      if (auto s = m->save_index(l); !s) return std::unexpected(s.error());
     }
   }
   return m;
@@ -346,23 +315,36 @@ Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> targe
 
 Result<void> Model::apply(std::span<const LeafWrite> writes) {
   if (auto r = store_->update(writes); !r) return r;
+  std::vector<bool> reindexed(layers_.size(), false);
   for (auto& w : writes) {
     for (size_t l = 0; l < layers_.size(); ++l) {
       if (w.tensor == value_tensor(l)) std::copy(w.values.begin(), w.values.end(), values_[l].begin() + w.index * layers_[l].d_out);
       if (layers_[l].type != LayerType::hopfield || w.tensor != first_tensor(l)) continue;
       if (keys_[l]) std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
-      if (indexes_[l]) indexes_[l]->update(w.index, w.values);
+      if (indexes_[l]) {
+        indexes_[l]->update(w.index, w.values);
+        reindexed[l] = true;
+      }
     }
   }
+  // The index file of every layer whose columns changed, for the new W_K root: the next
+  // open loads it instead of finding it stale and rebuilding it.
+  for (size_t l = 0; l < layers_.size(); ++l)
+    if (reindexed[l])
+      if (auto s = save_index(l); !s)
+        return fail("weights updated, but " + s.error().message + " (the index is rebuilt at the next open)");
   return {};
 }
 
+Result<void> Model::save_index(size_t layer) const {
+  const Hash32 root = store_->root(first_tensor(layer));
+  return indexes_.at(layer)->save(index_path(layer), {&root, 1});
+}
+
 Result<void> Model::save_indexes() const {
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    if (!indexes_[l]) continue;
-    const Hash32 root = store_->root(first_tensor(l));
-    if (auto s = indexes_[l]->save(index_path(l), {&root, 1}); !s) return s;
-  }
+  for (size_t l = 0; l < layers_.size(); ++l)
+    if (indexes_[l])
+      if (auto s = save_index(l); !s) return s;
   return {};
 }
 

@@ -1,4 +1,4 @@
-#include "ml/memory_layer.h"
+#include "ml/serve/memory_layer.h"
 
 #include <algorithm>
 #include <optional>

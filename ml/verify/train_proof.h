@@ -1,26 +1,26 @@
 // Training proofs (DESIGN.md §3 "Sparse training step"): a forward ghost proof, the target
 // and learning rate, and the roots after the step. A verifier recomputes the updated leaves
 // of the last layer from the opened ones and the new roots from the OLD multiproofs, with
-// O(k d + k log n) work and no weights.
+// O(k d + k log n) work and no weights (the prover is ml/serve/prove.h).
 #pragma once
 
-#include <span>
 #include <vector>
 
 #include "crypto/hash.h"
+#include "crypto/merkle.h"
 #include "base/result.h"
 #include "ml/ghost_file.h"
-#include "ml/leaf_codec.h"
-#include "ml/model.h"
+#include "ml/hopfield.h"
+#include "ml/layers.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {
 
-// The proof of `step` (computed by model.train_step on input, target, lr) against the
-// model's current roots, which the caller states are those of (model_id, version).
-pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                std::span<const float> target, float lr, const TrainStep& step,
-                                LeafWire wire = pb::LEAVES_RAW);
+// The roots of every tensor of `version` after layer `layer`'s opened leaves are replaced by
+// `updated` (same indices): the layer's roots from its tensors' OLD multiproofs (`proofs`,
+// one per tensor of the layer) and the new leaves, every other root unchanged.
+Result<std::vector<Hash32>> roots_after_step(const ModelVersion& version, size_t layer,
+                                             const std::vector<merkle::Multiproof>& proofs, const Leaves& updated);
 
 // What a verified training proof establishes: the next version's roots, and the new leaves
 // (tensor ids in ghost-file order across layers, as in a model's store) so a node holding

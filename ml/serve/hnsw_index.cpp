@@ -1,11 +1,13 @@
-#include "ml/hnsw_index.h"
+#include "ml/serve/hnsw_index.h"
 
+#include <fcntl.h>
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,13 +15,26 @@
 #include <sstream>
 #include <thread>
 
-#include "ml/column_codes.h"
+#include "ml/serve/column_codes.h"
 
 namespace ghost::ml {
 
 namespace {
 
 std::filesystem::path meta_path(const std::filesystem::path& p) { return p.string() + ".meta"; }
+
+// fsync of a file or a directory by path.
+Result<void> sync_path(const std::filesystem::path& p, int flags) {
+  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return fail("cannot open " + p.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return fail("cannot sync " + p.string() + ": " + std::strerror(err));
+  return {};
+}
+Result<void> sync_file(const std::filesystem::path& p) { return sync_path(p, O_RDONLY); }
+Result<void> sync_dir(const std::filesystem::path& p) { return sync_path(p, O_RDONLY | O_DIRECTORY); }
 
 void draw_progress(uint64_t done, uint64_t total) {
   const int width = 40;
@@ -152,24 +167,31 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& 
 }
 
 Result<void> HnswIndex::save(const std::filesystem::path& path, std::span<const Hash32> roots) const {
-  // Index first, metadata last (via rename): metadata never vouches for a half-written index.
+  // The index to a temporary file, synced, renamed over the old one; then the metadata the
+  // same way, last: metadata never vouches for a half-written index or another one. The
+  // directory is synced at the end so both renames survive a crash.
   std::error_code ec;
   std::filesystem::remove(meta_path(path), ec);
+  const std::filesystem::path tmp = path.string() + ".tmp";
   try {
-    graph_->saveIndex(path.string());
+    graph_->saveIndex(tmp.string());
   } catch (const std::exception& e) {
     return fail("cannot save index: " + std::string(e.what()));
   }
-  const auto tmp = meta_path(path).string() + ".tmp";
+  if (auto s = sync_file(tmp); !s) return s;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return fail("cannot save index " + path.string() + ": " + ec.message());
+  const std::filesystem::path meta_tmp = meta_path(path).string() + ".tmp";
   {
-    std::ofstream meta(tmp, std::ios::trunc);
+    std::ofstream meta(meta_tmp, std::ios::trunc);
     meta << meta_magic(distance_) << "\n" << dim_ << " " << count_ << " " << roots.size() << "\n";
     for (auto& r : roots) meta << r.hex() << "\n";
     if (!meta.flush()) return fail("cannot write index metadata");
   }
-  std::filesystem::rename(tmp, meta_path(path), ec);
+  if (auto s = sync_file(meta_tmp); !s) return s;
+  std::filesystem::rename(meta_tmp, meta_path(path), ec);
   if (ec) return fail("cannot write index metadata: " + ec.message());
-  return {};
+  return sync_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
 }
 
 void HnswIndex::set_ef(size_t ef) {

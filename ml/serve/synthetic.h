@@ -10,8 +10,8 @@
 #include <span>
 
 #include "base/result.h"
-#include "ml/memory_layer.h"
-#include "ml/model.h"
+#include "ml/serve/memory_layer.h"
+#include "ml/serve/model.h"
 
 namespace ghost::ml {
 

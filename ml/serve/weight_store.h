@@ -18,27 +18,13 @@
 #include "crypto/hash.h"
 #include "crypto/merkle.h"
 #include "base/result.h"
+#include "ml/layers.h"
 
 namespace leveldb {
 class DB;
 }
 
 namespace ghost::ml {
-
-struct TensorShape {
-  std::string name;         // "L0.W_K"
-  uint64_t leaf_count = 0;  // leaves (columns of W_K, rows of W_V or of an embedding)
-  uint32_t leaf_floats = 0;  // float32 values per leaf
-
-  size_t leaf_bytes() const { return size_t(leaf_floats) * 4; }
-  bool operator==(const TensorShape&) const = default;
-};
-
-struct LeafWrite {
-  uint32_t tensor = 0;
-  uint64_t index = 0;
-  std::vector<float> values;  // leaf_floats of the tensor
-};
 
 // Fills `out` (leaf_floats) with leaf `index` of tensor `tensor`; called from many threads.
 using LeafFiller = std::function<void(uint32_t tensor, uint64_t index, std::span<float> out)>;

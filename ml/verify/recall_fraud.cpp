@@ -1,4 +1,4 @@
-#include "ml/recall_fraud.h"
+#include "ml/verify/recall_fraud.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,14 +18,13 @@ std::string score_text(float v) {
   return buf;
 }
 
-// a_m: the m-th lowest returned score.
-float threshold(const HopfieldPass& pass, uint32_t m) {
+}  // namespace
+
+float challenge_threshold(const HopfieldPass& pass, uint32_t m) {
   std::vector<float> a = pass.scores;
   std::nth_element(a.begin(), a.begin() + (m - 1), a.end());
   return a[m - 1];
 }
-
-}  // namespace
 
 uint32_t challenge_size(uint32_t k, float min_recall) {
   // m = k + 1 - ceil(min_recall * k); min_recall = mant * 2^(exp - 24) exactly, and
@@ -36,46 +35,6 @@ uint32_t challenge_size(uint32_t k, float min_recall) {
   const uint64_t prod = mant * k;
   const uint64_t ceil = shift >= 64 ? (prod ? 1 : 0) : (prod + ((uint64_t(1) << shift) - 1)) >> shift;
   return uint32_t(k + 1 - ceil);
-}
-
-Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model, const ModelVersion& version,
-                                                              const pb::GhostProof& result,
-                                                              LeafWire wire) {
-  if (model.layers() != version.layers) return fail("the model's layers are not those of this model version");
-  auto verified = verify_ghost_proof(result, version);
-  if (!verified) return fail("result does not verify: " + verified.error().message);
-  for (size_t l = 0; l < version.layers.size(); ++l) {
-    const LayerSpec& spec = version.layers[l];
-    if (spec.type != LayerType::hopfield) continue;
-    const uint32_t keys_tensor = model.first_tensor(l);
-    if (model.store().root(keys_tensor) != version.roots[version.first_tensor(l)])
-      return fail("the model's weights of layer " + num(l) + " are not this version's (roots differ)");
-    const VerifiedLayer& layer = verified->layers[l];
-    const uint32_t k = uint32_t(layer.pass.selected.size());
-    const uint32_t m = challenge_size(k, spec.min_recall);
-    if (m > k) continue;  // min_recall 0 promises nothing
-    const float a_m = threshold(layer.pass, m);
-    // The m best columns outside the returned set are among the k + m best overall.
-    auto best = exact_top_k(model.keys(l), layer.x_hat, std::min<uint64_t>(uint64_t(k) + m, spec.n));
-    std::erase_if(best, [&](const Scored& c) { return std::ranges::binary_search(layer.pass.selected, c.index); });
-    std::ranges::sort(best, better);
-    if (best.size() < m || !(best[m - 1].score > a_m)) continue;
-    best.resize(m);
-    std::vector<uint64_t> columns;
-    for (const auto& c : best) columns.push_back(c.index);
-    std::ranges::sort(columns);
-    Bytes leaves;
-    for (uint64_t c : columns) {
-      auto leaf = model.store().leaf_bytes(keys_tensor, c);
-      if (!leaf) return std::unexpected(leaf.error());
-      leaves.insert(leaves.end(), leaf->begin(), leaf->end());
-    }
-    pb::RecallFraudProof fraud;
-    fraud.set_layer(uint32_t(l));
-    *fraud.mutable_keys() = make_opening(model.store().tree(keys_tensor), std::move(columns), leaves, wire);
-    return fraud;
-  }
-  return std::optional<pb::RecallFraudProof>{};
 }
 
 Result<void> verify_recall_fraud(const pb::RecallFraudProof& fraud, const VerifiedInference& result,
@@ -99,7 +58,7 @@ Result<void> verify_recall_fraud(const pb::RecallFraudProof& fraud, const Verifi
   if (!opened) return fail("columns: " + opened.error().message);
   auto keys = decode_floats(opened->leaves, columns.size() * spec.d);
   if (!keys) return std::unexpected(keys.error());
-  const float a_m = threshold(layer.pass, m);
+  const float a_m = challenge_threshold(layer.pass, m);
   for (size_t r = 0; r < columns.size(); ++r) {
     const float s = dot(std::span<const float>(*keys).subspan(r * spec.d, spec.d), layer.x_hat);
     if (!(s > a_m))

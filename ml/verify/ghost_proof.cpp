@@ -1,4 +1,4 @@
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 #include <algorithm>
 #include <string>
@@ -64,29 +64,6 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
 }
 
 }  // namespace
-
-pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                const Inference& inference, LeafWire wire) {
-  pb::GhostProof proof;
-  proof.set_model_id(std::string(model_id.bytes.begin(), model_id.bytes.end()));
-  proof.set_version(version);
-  proof.set_input(std::string(input.begin(), input.end()));
-  for (size_t l = 0; l < inference.layers.size(); ++l) {
-    const LayerSpec& spec = model.layers().at(l);
-    const LayerTrace& trace = inference.layers[l];
-    pb::LayerProof* lp = proof.add_layers();
-    lp->mutable_selected()->Add(trace.pass.selected.begin(), trace.pass.selected.end());
-    const size_t tensors = layer_tensors(spec, l).size();
-    for (size_t t = 0; t < tensors; ++t) {
-      const Bytes leaves = encode_floats(tensor_floats(spec, trace.leaves, t));
-      *lp->add_openings() = make_opening(model.store().tree(model.first_tensor(l) + uint32_t(t)),
-                                         trace.pass.selected, leaves, wire);
-    }
-    const Bytes output = encode_floats(trace.pass.output);
-    lp->set_output(std::string(output.begin(), output.end()));
-  }
-  return proof;
-}
 
 Result<VerifiedInference> verify_ghost_proof(const pb::GhostProof& proof, const ModelVersion& version) {
   if (!std::ranges::equal(as_bytes(proof.model_id()), version.model_id.bytes))

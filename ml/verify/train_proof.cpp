@@ -1,11 +1,11 @@
-#include "ml/train_proof.h"
+#include "ml/verify/train_proof.h"
 
 #include <cmath>
 #include <string>
 
 #include "ml/canonical.h"
 #include "ml/embedding.h"
-#include "ml/ghost_proof.h"
+#include "ml/verify/ghost_proof.h"
 
 namespace ghost::ml {
 namespace {
@@ -26,9 +26,11 @@ Result<Leaves> step_leaves(const LayerSpec& spec, const VerifiedLayer& layer, st
   return std::move(step->updated);
 }
 
-// Roots of the last layer's tensors after replacing the opened leaves: old proofs, new data.
-Result<std::vector<Hash32>> roots_after(const ModelVersion& version, const LayerSpec& spec, size_t layer,
-                                        const std::vector<merkle::Multiproof>& proofs, const Leaves& updated) {
+}  // namespace
+
+Result<std::vector<Hash32>> roots_after_step(const ModelVersion& version, size_t layer,
+                                             const std::vector<merkle::Multiproof>& proofs, const Leaves& updated) {
+  const LayerSpec& spec = version.layers.at(layer);
   std::vector<Hash32> roots = version.roots;
   const auto shapes = layer_tensors(spec, layer);
   for (size_t t = 0; t < shapes.size(); ++t) {
@@ -43,28 +45,6 @@ Result<std::vector<Hash32>> roots_after(const ModelVersion& version, const Layer
   return roots;
 }
 
-}  // namespace
-
-pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                std::span<const float> target, float lr, const TrainStep& step,
-                                LeafWire wire) {
-  pb::TrainProof proof;
-  *proof.mutable_forward() = make_ghost_proof(model, model_id, version, input, step.forward, wire);
-  const Bytes t = encode_floats(target);
-  proof.set_target(std::string(t.begin(), t.end()));
-  proof.set_lr(lr);
-  const size_t last = model.layers().size() - 1;
-  const LayerSpec& spec = model.layers()[last];
-  ModelVersion current{model_id, version, model.layers(), model.store().roots()};
-  std::vector<merkle::Multiproof> proofs;
-  for (size_t t = 0; t < layer_tensors(spec, last).size(); ++t)
-    proofs.push_back(model.store().tree(model.first_tensor(last) + uint32_t(t)).multiproof(step.updated.indices));
-  auto roots = roots_after(current, spec, last, proofs, step.updated);
-  for (const auto& r : roots.value_or(std::vector<Hash32>{}))
-    proof.add_new_roots(std::string(r.bytes.begin(), r.bytes.end()));
-  return proof;
-}
-
 Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const ModelVersion& version) {
   auto forward = verify_ghost_proof(proof.forward(), version);
   if (!forward) return fail("forward pass: " + forward.error().message);
@@ -76,7 +56,7 @@ Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const M
   const VerifiedLayer& layer = forward->layers[last];
   auto updated = step_leaves(spec, layer, *target, proof.lr());
   if (!updated) return fail("training step: " + updated.error().message);
-  auto roots = roots_after(version, spec, last, layer.proofs, *updated);
+  auto roots = roots_after_step(version, last, layer.proofs, *updated);
   if (!roots) return std::unexpected(roots.error());
   if (size_t(proof.new_roots_size()) != roots->size())
     return fail("proof claims " + num(proof.new_roots_size()) + " new roots, the model has " + num(roots->size()) +

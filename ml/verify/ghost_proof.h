@@ -1,6 +1,7 @@
 // Ghost proofs (CGP, DESIGN.md §3): for one forward pass through every layer of a model,
 // the selected indices, the opened leaves with their multiproofs and each layer's output.
-// Anyone holding a model version's roots recomputes the output bit for bit from it.
+// Anyone holding a model version's roots recomputes the output bit for bit from it: checking
+// needs no weights (the prover is ml/serve/prove.h).
 #pragma once
 
 #include <cstdint>
@@ -11,18 +12,13 @@
 #include "base/result.h"
 #include "ml/ghost_file.h"
 #include "ml/hopfield.h"
-#include "ml/model.h"
+#include "ml/layers.h"
 #include "ml/tensor_opening.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {
 
 inline constexpr size_t kMaxGhostProofBytes = 8u << 20;
-
-// The proof of `inference` (a pass of `model` on `input`) against the model's current roots,
-// which the caller states are those of (model_id, version).
-pb::GhostProof make_ghost_proof(const Model& model, const Hash32& model_id, uint64_t version, ByteSpan input,
-                                const Inference& inference, LeafWire wire = pb::LEAVES_RAW);
 
 // The floats of tensor `t` of a layer within its revealed leaves, in ghost-file tensor order
 // (Hopfield: W_K in keys, W_V in values; embedding: E in values).

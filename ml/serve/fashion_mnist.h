@@ -9,8 +9,8 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
-#include "ml/memory_layer.h"
-#include "ml/model.h"
+#include "ml/serve/memory_layer.h"
+#include "ml/serve/model.h"
 
 namespace ghost::ml {
 

@@ -5,12 +5,11 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 
 #include "base/result.h"
 #include "ml/ghost_file.h"
-#include "ml/ghost_proof.h"
-#include "ml/model.h"
+#include "ml/hopfield.h"
+#include "ml/verify/ghost_proof.h"
 #include "proto/ghost.pb.h"
 
 namespace ghost::ml {
@@ -18,13 +17,9 @@ namespace ghost::ml {
 // m, computed exactly from the float min_recall (0 < min_recall <= 1, so 1 <= m <= k).
 uint32_t challenge_size(uint32_t k, float min_recall);
 
-// With the full weights of `version` (`model` must hold exactly its roots), searches every
-// Hopfield layer of a result for S by exact scores: the m best columns outside the returned
-// set. Returns the fraud proof of the first layer that has one, nullopt when none does, or
-// an error when the result does not verify or the model is not this version.
-Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model, const ModelVersion& version,
-                                                              const pb::GhostProof& result,
-                                                              LeafWire wire = pb::LEAVES_RAW);
+// a_m: the m-th lowest score of a layer's returned set (1 <= m <= the set's size). A fraud
+// proof's columns must each score strictly above it. (Finding one: ml/serve/prove.h.)
+float challenge_threshold(const HopfieldPass& pass, uint32_t m);
 
 // Succeeds only when `fraud` proves recall < min_recall for `result` (already verified
 // against `version`): O(m d) work plus m multiproof paths.

@@ -1,4 +1,4 @@
-#include "ml/column_codes.h"
+#include "ml/serve/column_codes.h"
 
 #include <immintrin.h>
 
