@@ -6,15 +6,16 @@
 
 namespace ghost::ledger {
 
-std::optional<pb::ValidatorSet> Exec::end_block() {
+TxResult<std::optional<pb::ValidatorSet>> Exec::end_block() {
   const uint64_t h = block_.height;
   for (keys::Due kind : {keys::Due::kSettlement, keys::Due::kDeadline, keys::Due::kUnbonding}) {
     std::string key = keys::schedule(h, kind);
     const pb::KeyList due = key_list(key);
     for (const auto& item : due.items()) {
-      if (kind == keys::Due::kUnbonding) complete_unbonding(item);
-      else if (kind == keys::Due::kSettlement) settle(Hash32::from_span(as_bytes(item)));
-      else expire(Hash32::from_span(as_bytes(item)));
+      TxResult<void> done = kind == keys::Due::kUnbonding    ? complete_unbonding(item)
+                            : kind == keys::Due::kSettlement ? settle(Hash32::from_span(as_bytes(item)))
+                                                             : expire(Hash32::from_span(as_bytes(item)));
+      if (!done) return std::unexpected(done.error());
     }
     st_.erase(key);
   }
@@ -29,7 +30,8 @@ std::optional<pb::ValidatorSet> Exec::end_block() {
   }
 
   bool epoch = h % params_.epoch_blocks() == 0;
-  if (epoch) distribute_rewards();
+  if (epoch)
+    if (auto paid = distribute_rewards(); !paid) return std::unexpected(paid.error());
   if (!epoch && !validators_jailed_) return std::nullopt;
   validators_jailed_ = false;
   pb::ValidatorSet next = compute_validator_set();
@@ -39,20 +41,21 @@ std::optional<pb::ValidatorSet> Exec::end_block() {
   return next;
 }
 
-void Exec::distribute_rewards() {
+TxResult<void> Exec::distribute_rewards() {
   pb::ValidatorSet set = load<pb::ValidatorSet>(st_, keys::validator_set()).value_or(pb::ValidatorSet{});
   unsigned __int128 total = 0;
   for (const auto& v : set.validators()) total += v.power();
-  if (total == 0 || supply_.reward_pool() == 0) return;
+  if (total == 0 || supply_.reward_pool() == 0) return {};
   const uint64_t pool = supply_.reward_pool();
   uint64_t paid = 0;
   for (const auto& v : set.validators()) {
     uint64_t share = static_cast<uint64_t>(static_cast<unsigned __int128>(pool) * v.power() / total);
     if (share == 0) continue;
-    credit(*Address::from_bytes(as_bytes(v.operator_())), share);
+    if (auto r = credit(*Address::from_bytes(as_bytes(v.operator_())), share); !r) return r;
     paid += share;
   }
   supply_.set_reward_pool(pool - paid);  // the rounding remainder waits for the next epoch
+  return {};
 }
 
 pb::ValidatorSet Exec::compute_validator_set() const {

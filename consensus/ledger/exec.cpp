@@ -1,6 +1,7 @@
 #include "consensus/ledger/exec.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "consensus/ledger/params.h"
 
@@ -8,9 +9,9 @@ namespace ghost::ledger {
 
 using pb::TxCode;
 
-uint64_t add_checked(uint64_t a, uint64_t b) {
+TxResult<uint64_t> add_checked(uint64_t a, uint64_t b) {
   uint64_t s;
-  if (__builtin_add_overflow(a, b, &s)) reject(TxCode::OVERFLOW, "amount overflows u64");
+  if (__builtin_add_overflow(a, b, &s)) return tx_fail(TxCode::OVERFLOW, "amount overflows u64");
   return s;
 }
 
@@ -80,23 +81,37 @@ void Exec::schedule(uint64_t height, keys::Due kind, const std::string& item) {
 
 // --- money ---
 
-void Exec::credit(const Address& a, uint64_t amount) {
+TxResult<void> Exec::credit(const Address& a, uint64_t amount) {
   pb::Account acc = account(a);
-  acc.set_balance(add_checked(acc.balance(), amount));
+  auto balance = add_checked(acc.balance(), amount);
+  if (!balance) return std::unexpected(balance.error());
+  acc.set_balance(*balance);
   put_account(a, acc);
+  return {};
 }
 
-void Exec::debit(const Address& a, uint64_t amount, const char* what) {
+TxResult<void> Exec::debit(const Address& a, uint64_t amount, const char* what) {
   pb::Account acc = account(a);
   if (acc.balance() < amount)
-    reject(TxCode::INSUFFICIENT_FUNDS, std::string("balance ") + std::to_string(acc.balance()) + " cannot cover " +
-                                           what + " of " + std::to_string(amount));
+    return tx_fail(TxCode::INSUFFICIENT_FUNDS, std::string("balance ") + std::to_string(acc.balance()) +
+                                                   " cannot cover " + what + " of " + std::to_string(amount));
   acc.set_balance(acc.balance() - amount);
   put_account(a, acc);
+  return {};
 }
 
-void Exec::burn(uint64_t amount) { supply_.set_burned(add_checked(supply_.burned(), amount)); }
-void Exec::to_reward_pool(uint64_t amount) { supply_.set_reward_pool(add_checked(supply_.reward_pool(), amount)); }
+TxResult<void> Exec::burn(uint64_t amount) {
+  auto burned = add_checked(supply_.burned(), amount);
+  if (!burned) return std::unexpected(burned.error());
+  supply_.set_burned(*burned);
+  return {};
+}
+TxResult<void> Exec::to_reward_pool(uint64_t amount) {
+  auto pool = add_checked(supply_.reward_pool(), amount);
+  if (!pool) return std::unexpected(pool.error());
+  supply_.set_reward_pool(*pool);
+  return {};
+}
 
 // --- model versions ---
 
@@ -116,7 +131,7 @@ void Exec::unpin(const Hash32& model_id, uint64_t version) {
 
 // --- staking ---
 
-uint64_t Exec::slash(pb::StakeInfo& s, uint32_t ppm) {
+TxResult<uint64_t> Exec::slash(pb::StakeInfo& s, uint32_t ppm) {
   uint64_t cut = apply_ppm(s.bonded(), ppm);
   s.set_bonded(s.bonded() - cut);
   uint64_t total = cut;
@@ -125,7 +140,9 @@ uint64_t Exec::slash(pb::StakeInfo& s, uint32_t ppm) {
     u.set_amount(u.amount() - c);
     total += c;  // cannot overflow: the parts of one stake sum to at most the supply
   }
-  s.set_slashed(add_checked(s.slashed(), total));
+  auto slashed = add_checked(s.slashed(), total);
+  if (!slashed) return std::unexpected(slashed.error());
+  s.set_slashed(*slashed);
   return total;
 }
 
@@ -157,17 +174,19 @@ pb::Receipt Exec::apply(const CheckedTx& tx, uint32_t index) {
   acc.set_balance(acc.balance() - env.fee());
   acc.set_nonce(acc.nonce() + 1);
   put_account(tx.sender_address, acc);
-  to_reward_pool(env.fee());  // cannot overflow: the pool is part of the supply
+  // Cannot overflow: the pool is part of the supply, so a failure here is a broken invariant.
+  if (auto pool = to_reward_pool(env.fee()); !pool)
+    throw std::logic_error("the reward pool overflows u64: the supply invariant is broken");
   r.set_fee_paid(env.fee());
 
   st_.mark();
   pb::Supply before = supply_;
   bool saved_jailed = validators_jailed_;
-  std::string reason;
-  if (auto code = run_body(tx, reason)) {
-    r.set_status(*code);
-    r.set_reason(reason);
+  if (auto body = run_body(tx); !body) {
+    r.set_status(body.error().code);
+    r.set_reason(std::move(body.error().reason));
   }
+  // Every failed body's writes are discarded, except a rejected challenge's (its bond stays burned).
   if (r.status() != TxCode::OK && r.status() != TxCode::CHALLENGE_REJECTED) {
     st_.undo();
     supply_ = before;
@@ -176,33 +195,28 @@ pb::Receipt Exec::apply(const CheckedTx& tx, uint32_t index) {
   return r;
 }
 
-std::optional<pb::TxCode> Exec::run_body(const CheckedTx& tx, std::string& reason) {
+TxResult<void> Exec::run_body(const CheckedTx& tx) {
   const pb::TxBody& b = tx.body;
-  try {
-    switch (b.kind_case()) {
-      case pb::TxBody::kTransfer: transfer(tx, b.transfer()); break;
-      case pb::TxBody::kStake: stake_tx(tx, b.stake()); break;
-      case pb::TxBody::kUnstake: unstake_tx(tx, b.unstake()); break;
-      case pb::TxBody::kUnjail: unjail_tx(tx, b.unjail()); break;
-      case pb::TxBody::kRegisterModel: register_model(tx, b.register_model()); break;
-      case pb::TxBody::kInferenceRequest: inference_request(tx, b.inference_request()); break;
-      case pb::TxBody::kInferenceResult: inference_result(tx, b.inference_result()); break;
-      case pb::TxBody::kTrainRequest: train_request(tx, b.train_request()); break;
-      case pb::TxBody::kTrainResult: train_result(tx, b.train_result()); break;
-      case pb::TxBody::kChallenge:
-        if (auto f = challenge(tx, b.challenge())) {
-          reason = f->reason;
-          return f->code;
-        }
-        break;
-      case pb::TxBody::kEvidence: evidence(tx, b.evidence()); break;
-      case pb::TxBody::KIND_NOT_SET: reject(TxCode::TX_BAD_BODY, "body has no kind");
+  switch (b.kind_case()) {
+    case pb::TxBody::kTransfer: return transfer(tx, b.transfer());
+    case pb::TxBody::kStake: return stake_tx(tx, b.stake());
+    case pb::TxBody::kUnstake: return unstake_tx(tx, b.unstake());
+    case pb::TxBody::kUnjail: return unjail_tx(tx, b.unjail());
+    case pb::TxBody::kRegisterModel: return register_model(tx, b.register_model());
+    case pb::TxBody::kInferenceRequest: return inference_request(tx, b.inference_request());
+    case pb::TxBody::kInferenceResult: return inference_result(tx, b.inference_result());
+    case pb::TxBody::kTrainRequest: return train_request(tx, b.train_request());
+    case pb::TxBody::kTrainResult: return train_result(tx, b.train_result());
+    case pb::TxBody::kChallenge: {
+      auto c = challenge(tx, b.challenge());
+      if (!c) return std::unexpected(c.error());
+      if (*c) return std::unexpected(std::move(**c));  // CHALLENGE_REJECTED: apply() keeps its effects
+      return {};
     }
-  } catch (const TxFailure& f) {
-    reason = f.reason;
-    return f.code;
+    case pb::TxBody::kEvidence: return evidence(tx, b.evidence());
+    case pb::TxBody::KIND_NOT_SET: return tx_fail(TxCode::TX_BAD_BODY, "body has no kind");
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace ghost::ledger

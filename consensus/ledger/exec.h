@@ -1,5 +1,6 @@
-// Inside the ledger: one block's execution over a BlockState. Body handlers throw
-// TxFailure; the caller then discards the body's writes (the fee and nonce stay).
+// Inside the ledger: one block's execution over a BlockState. Body handlers and the money
+// helpers return TxResult; on a failure the caller discards the body's writes (the fee and
+// nonce stay). Exceptions are left for programming errors and a corrupt database.
 #pragma once
 
 #include <optional>
@@ -15,29 +16,20 @@
 
 namespace ghost::ledger {
 
-struct TxFailure {
-  pb::TxCode code;
-  std::string reason;
-};
-[[noreturn]] inline void reject(pb::TxCode code, std::string reason) { throw TxFailure{code, std::move(reason)}; }
-inline void require(bool ok, pb::TxCode code, const char* reason) {
-  if (!ok) reject(code, reason);
-}
-
-uint64_t add_checked(uint64_t a, uint64_t b);  // throws TxFailure OVERFLOW
+TxResult<uint64_t> add_checked(uint64_t a, uint64_t b);  // OVERFLOW instead of wrapping
 
 class Exec {
  public:
   Exec(BlockState& st, const pb::Params& params, const std::string& chain_id, const BlockInfo& block);
 
   // Writes the state of height 0 (genesis already validated).
-  void genesis(const pb::Genesis& g);
+  TxResult<void> genesis(const pb::Genesis& g);
   // Applies one checked tx: nonce and fee first (a failure there changes nothing), then the
   // body (a failure discards its writes). Returns the receipt.
   pb::Receipt apply(const CheckedTx& tx, uint32_t index);
   // End of block: settlements, deadlines, unbonding completions, reward, epoch. Returns the
-  // new validator set when it changed.
-  std::optional<pb::ValidatorSet> end_block();
+  // new validator set when it changed. Fails only if a credit would overflow u64.
+  TxResult<std::optional<pb::ValidatorSet>> end_block();
   // Writes the records kept in memory during the block (the supply).
   void flush();
 
@@ -59,10 +51,10 @@ class Exec {
   pb::Supply& supply() { return supply_; }
 
   // --- money: every amount leaves one holder and enters another, or is minted / burned ---
-  void credit(const Address& a, uint64_t amount);
-  void debit(const Address& a, uint64_t amount, const char* what);  // INSUFFICIENT_FUNDS
-  void burn(uint64_t amount);
-  void to_reward_pool(uint64_t amount);
+  TxResult<void> credit(const Address& a, uint64_t amount);                  // OVERFLOW
+  TxResult<void> debit(const Address& a, uint64_t amount, const char* what);  // INSUFFICIENT_FUNDS
+  TxResult<void> burn(uint64_t amount);                                       // OVERFLOW
+  TxResult<void> to_reward_pool(uint64_t amount);                             // OVERFLOW
 
   // --- model versions referenced by pending jobs ---
   void pin(const Hash32& model, uint64_t version);
@@ -70,7 +62,7 @@ class Exec {
 
   // --- staking ---
   // Takes ppm of the bonded and of every unbonding amount; returns the total taken.
-  uint64_t slash(pb::StakeInfo& s, uint32_t ppm);
+  TxResult<uint64_t> slash(pb::StakeInfo& s, uint32_t ppm);
   void jail(pb::StakeInfo& s);
 
   const pb::Params& params() const { return params_; }
@@ -78,32 +70,34 @@ class Exec {
   const std::string& chain_id() const { return chain_id_; }
 
  private:
-  std::optional<pb::TxCode> run_body(const CheckedTx& tx, std::string& reason);
+  TxResult<void> run_body(const CheckedTx& tx);
 
-  // bodies (ledger_*.cpp)
-  void transfer(const CheckedTx& tx, const pb::Transfer& t);
-  void stake_tx(const CheckedTx& tx, const pb::Stake& s);
-  void unstake_tx(const CheckedTx& tx, const pb::Unstake& u);
-  void unjail_tx(const CheckedTx& tx, const pb::Unjail& u);
-  void register_model(const CheckedTx& tx, const pb::RegisterModel& r);
-  void inference_request(const CheckedTx& tx, const pb::InferenceRequest& r);
-  void inference_result(const CheckedTx& tx, const pb::InferenceResult& r);
-  void train_request(const CheckedTx& tx, const pb::TrainRequest& r);
-  void train_result(const CheckedTx& tx, const pb::TrainResult& r);
-  // Returns a failure whose effects stay (a forfeited bond), or nothing on success.
-  std::optional<TxFailure> challenge(const CheckedTx& tx, const pb::Challenge& c);
-  void evidence(const CheckedTx& tx, const pb::Evidence& e);
+  // bodies (one .cpp each); a failure's writes are discarded by apply()
+  TxResult<void> transfer(const CheckedTx& tx, const pb::Transfer& t);
+  TxResult<void> stake_tx(const CheckedTx& tx, const pb::Stake& s);
+  TxResult<void> unstake_tx(const CheckedTx& tx, const pb::Unstake& u);
+  TxResult<void> unjail_tx(const CheckedTx& tx, const pb::Unjail& u);
+  TxResult<void> register_model(const CheckedTx& tx, const pb::RegisterModel& r);
+  TxResult<void> inference_request(const CheckedTx& tx, const pb::InferenceRequest& r);
+  TxResult<void> inference_result(const CheckedTx& tx, const pb::InferenceResult& r);
+  TxResult<void> train_request(const CheckedTx& tx, const pb::TrainRequest& r);
+  TxResult<void> train_result(const CheckedTx& tx, const pb::TrainResult& r);
+  // The one body with two kinds of failure: an error is discarded like any other body's;
+  // a returned TxError (CHALLENGE_REJECTED: the bond is forfeited) keeps its effects.
+  // nullopt on success.
+  TxResult<std::optional<TxError>> challenge(const CheckedTx& tx, const pb::Challenge& c);
+  TxResult<void> evidence(const CheckedTx& tx, const pb::Evidence& e);
 
-  // jobs (ledger_jobs.cpp)
-  pb::Job open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
-                   uint64_t deadline);
-  void check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
+  // jobs (jobs.cpp)
+  TxResult<pb::Job> open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
+                             uint64_t deadline);
+  TxResult<void> check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
   void answered(pb::Job& j);
-  void settle(const Hash32& job_id);
-  void expire(const Hash32& job_id);
-  // end of block (ledger_epoch.cpp)
-  void complete_unbonding(const std::string& stake_key);
-  void distribute_rewards();
+  TxResult<void> settle(const Hash32& job_id);
+  TxResult<void> expire(const Hash32& job_id);
+  // end of block (epoch.cpp)
+  TxResult<void> complete_unbonding(const std::string& stake_key);
+  TxResult<void> distribute_rewards();
   pb::ValidatorSet compute_validator_set() const;
 
   BlockState& st_;

@@ -6,9 +6,10 @@
 
 namespace ghost::ledger {
 
-void Exec::genesis(const pb::Genesis& g) {
+TxResult<void> Exec::genesis(const pb::Genesis& g) {
   supply_.set_genesis(*genesis_supply(g));
-  for (const auto& a : g.accounts()) credit(*Address::from_bytes(as_bytes(a.address())), a.balance());
+  for (const auto& a : g.accounts())
+    if (auto r = credit(*Address::from_bytes(as_bytes(a.address())), a.balance()); !r) return r;
   for (const auto& m : g.models()) add_model(*check_ghost_file(m), m);
   auto add_stake = [&](const std::string& op_pubkey, pb::StakeRole role, uint64_t amount) {
     Address op = Address::of(*PublicKey::from_bytes(as_bytes(op_pubkey)));
@@ -36,8 +37,10 @@ void Exec::genesis(const pb::Genesis& g) {
     }
     put_stake(s);
   }
-  end_block();  // height 0 is an epoch boundary: the first validator set
+  // height 0 is an epoch boundary: the first validator set
+  if (auto set = end_block(); !set) return std::unexpected(set.error());
   flush();
+  return {};
 }
 
 }  // namespace ghost::ledger

@@ -16,13 +16,14 @@ Hash32 hash_of(const std::string& s) { return Hash32::from_span(as_bytes(s)); }
 
 }  // namespace
 
-pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
-                       uint64_t deadline) {
+TxResult<pb::Job> Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
+                                 uint64_t deadline) {
   const uint64_t h = block_.height;
-  require(max_fee >= model.ghost_file().price_floor(), TxCode::FEE_BELOW_PRICE, "max_fee is below the model's price floor");
+  if (max_fee < model.ghost_file().price_floor())
+    return tx_fail(TxCode::FEE_BELOW_PRICE, "max_fee is below the model's price floor");
   if (deadline == 0) deadline = h + params_.job_deadline_blocks();
-  require(deadline > h && deadline <= h + params_.job_deadline_blocks(), TxCode::BAD_DEADLINE,
-          "deadline must be after this block and at most job_deadline_blocks ahead");
+  if (deadline <= h || deadline > h + params_.job_deadline_blocks())
+    return tx_fail(TxCode::BAD_DEADLINE, "deadline must be after this block and at most job_deadline_blocks ahead");
 
   // Eligible: serving the model, bonded at least the minimum, not jailed, price <= max_fee.
   std::vector<std::pair<std::string, pb::StakeInfo>> eligible;
@@ -34,7 +35,7 @@ pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInf
     total += w->bonded();
     eligible.emplace_back(op, std::move(*w));
   }
-  require(total > 0, TxCode::NO_WORKER, "no eligible worker serves this model at or below max_fee");
+  if (total == 0) return tx_fail(TxCode::NO_WORKER, "no eligible worker serves this model at or below max_fee");
   Sha256 seed;
   Hash32 s = seed.update(as_bytes("ghostchain/assign/v1")).update(tx.id.span()).update(block_.prev_block_hash.span()).final();
   unsigned __int128 r = 0;
@@ -43,7 +44,7 @@ pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInf
   size_t pick = 0;
   while (r >= eligible[pick].second.bonded()) r -= eligible[pick++].second.bonded();
 
-  debit(tx.sender_address, max_fee, "the job's max_fee");
+  if (auto d = debit(tx.sender_address, max_fee, "the job's max_fee"); !d) return std::unexpected(d.error());
   pb::Job j;
   j.set_job_id(bytes_of(tx.id));
   j.set_kind(kind);
@@ -59,11 +60,12 @@ pb::Job Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInf
   return j;
 }
 
-void Exec::check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const {
-  require(j.kind() == kind, TxCode::UNKNOWN_JOB, "the job is of the other kind");
-  require(j.status() == pb::ASSIGNED, TxCode::JOB_NOT_OPEN, "the job is not waiting for an answer");
-  require(j.worker() == std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()),
-          TxCode::NOT_ASSIGNED_WORKER, "the sender is not the job's worker");
+TxResult<void> Exec::check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const {
+  if (j.kind() != kind) return tx_fail(TxCode::UNKNOWN_JOB, "the job is of the other kind");
+  if (j.status() != pb::ASSIGNED) return tx_fail(TxCode::JOB_NOT_OPEN, "the job is not waiting for an answer");
+  if (j.worker() != std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()))
+    return tx_fail(TxCode::NOT_ASSIGNED_WORKER, "the sender is not the job's worker");
+  return {};
 }
 
 void Exec::answered(pb::Job& j) {
@@ -73,72 +75,79 @@ void Exec::answered(pb::Job& j) {
   put_job(j);
 }
 
-void Exec::inference_request(const CheckedTx& tx, const pb::InferenceRequest& r) {
+TxResult<void> Exec::inference_request(const CheckedTx& tx, const pb::InferenceRequest& r) {
   auto m = model(hash_of(r.model_id()));
-  require(m.has_value(), TxCode::UNKNOWN_MODEL, "no such model");
-  if (auto ok = check_job_input(m->ghost_file(), r.input()); !ok) reject(TxCode::BAD_INPUT, ok.error().message);
-  pb::Job j = open_job(tx, pb::INFERENCE, *m, r.max_fee(), r.deadline());
-  j.set_input(r.input());
-  j.set_version(m->version());
+  if (!m) return tx_fail(TxCode::UNKNOWN_MODEL, "no such model");
+  if (auto ok = check_job_input(m->ghost_file(), r.input()); !ok) return tx_fail(TxCode::BAD_INPUT, ok.error().message);
+  auto j = open_job(tx, pb::INFERENCE, *m, r.max_fee(), r.deadline());
+  if (!j) return std::unexpected(j.error());
+  j->set_input(r.input());
+  j->set_version(m->version());
   pin(hash_of(m->model_id()), m->version());
-  put_job(j);
+  put_job(*j);
+  return {};
 }
 
-void Exec::inference_result(const CheckedTx& tx, const pb::InferenceResult& r) {
+TxResult<void> Exec::inference_result(const CheckedTx& tx, const pb::InferenceResult& r) {
   auto found = job(hash_of(r.job_id()));
-  require(found.has_value(), TxCode::UNKNOWN_JOB, "no such job");
+  if (!found) return tx_fail(TxCode::UNKNOWN_JOB, "no such job");
   pb::Job& j = *found;
-  check_answerable(j, tx, pb::INFERENCE);
+  if (auto ok = check_answerable(j, tx, pb::INFERENCE); !ok) return ok;
   const pb::GhostProof& p = r.proof();
-  require(p.model_id() == j.model_id() && p.version() == j.version(), TxCode::VERSION_MISMATCH,
-          "the proof is not for the job's model version");
-  require(p.input() == j.input(), TxCode::BAD_PROOF, "the proof is for another input");
-  require(p.layers_size() > 0 && p.layers(p.layers_size() - 1).output() == r.output(), TxCode::BAD_PROOF,
-          "the output is not the proof's output");
+  if (p.model_id() != j.model_id() || p.version() != j.version())
+    return tx_fail(TxCode::VERSION_MISMATCH, "the proof is not for the job's model version");
+  if (p.input() != j.input()) return tx_fail(TxCode::BAD_PROOF, "the proof is for another input");
+  if (p.layers_size() == 0 || p.layers(p.layers_size() - 1).output() != r.output())
+    return tx_fail(TxCode::BAD_PROOF, "the output is not the proof's output");
   auto m = model(hash_of(j.model_id()));
   if (auto ok = verify_inference(*m, j.version(), model_version(hash_of(j.model_id()), j.version()), p); !ok)
-    reject(TxCode::BAD_PROOF, ok.error().message);
+    return tx_fail(TxCode::BAD_PROOF, ok.error().message);
   j.set_output(r.output());
   *j.mutable_proof() = p;
   answered(j);
+  return {};
 }
 
-void Exec::train_request(const CheckedTx& tx, const pb::TrainRequest& r) {
+TxResult<void> Exec::train_request(const CheckedTx& tx, const pb::TrainRequest& r) {
   auto m = model(hash_of(r.model_id()));
-  require(m.has_value(), TxCode::UNKNOWN_MODEL, "no such model");
+  if (!m) return tx_fail(TxCode::UNKNOWN_MODEL, "no such model");
   const pb::GhostFile& file = m->ghost_file();
   std::string sender(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end());
   switch (file.update_policy()) {
-    case pb::OWNER_ONLY: require(file.owner() == sender, TxCode::NOT_TRAINABLE, "only the owner may train this model"); break;
-    case pb::LISTED_TRAINERS:
-      require(std::find(file.trainers().begin(), file.trainers().end(), sender) != file.trainers().end(),
-              TxCode::NOT_TRAINABLE, "the sender is not a listed trainer");
+    case pb::OWNER_ONLY:
+      if (file.owner() != sender) return tx_fail(TxCode::NOT_TRAINABLE, "only the owner may train this model");
       break;
-    default: reject(TxCode::NOT_TRAINABLE, "the model is frozen");
+    case pb::LISTED_TRAINERS:
+      if (std::find(file.trainers().begin(), file.trainers().end(), sender) == file.trainers().end())
+        return tx_fail(TxCode::NOT_TRAINABLE, "the sender is not a listed trainer");
+      break;
+    default: return tx_fail(TxCode::NOT_TRAINABLE, "the model is frozen");
   }
-  if (auto ok = check_job_input(file, r.input()); !ok) reject(TxCode::BAD_INPUT, ok.error().message);
-  if (auto ok = check_train_target(file, r.target(), r.lr()); !ok) reject(TxCode::BAD_INPUT, ok.error().message);
-  pb::Job j = open_job(tx, pb::TRAINING, *m, r.max_fee(), r.deadline());
-  j.set_input(r.input());
-  j.set_target(r.target());
-  j.set_lr(r.lr());
-  put_job(j);  // the version is fixed when answered: training moves the current one
+  if (auto ok = check_job_input(file, r.input()); !ok) return tx_fail(TxCode::BAD_INPUT, ok.error().message);
+  if (auto ok = check_train_target(file, r.target(), r.lr()); !ok) return tx_fail(TxCode::BAD_INPUT, ok.error().message);
+  auto j = open_job(tx, pb::TRAINING, *m, r.max_fee(), r.deadline());
+  if (!j) return std::unexpected(j.error());
+  j->set_input(r.input());
+  j->set_target(r.target());
+  j->set_lr(r.lr());
+  put_job(*j);  // the version is fixed when answered: training moves the current one
+  return {};
 }
 
-void Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r) {
+TxResult<void> Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r) {
   auto found = job(hash_of(r.job_id()));
-  require(found.has_value(), TxCode::UNKNOWN_JOB, "no such job");
+  if (!found) return tx_fail(TxCode::UNKNOWN_JOB, "no such job");
   pb::Job& j = *found;
-  check_answerable(j, tx, pb::TRAINING);
+  if (auto ok = check_answerable(j, tx, pb::TRAINING); !ok) return ok;
   const Hash32 model_id = hash_of(j.model_id());
   pb::ModelInfo m = *model(model_id);
   const pb::GhostProof& fw = r.proof().forward();
-  require(fw.model_id() == j.model_id() && fw.version() == m.version(), TxCode::VERSION_MISMATCH,
-          "a training step must start from the model's current version");
-  require(fw.input() == j.input() && r.proof().target() == j.target() && r.proof().lr() == j.lr(), TxCode::BAD_PROOF,
-          "the proof is for another input, target or learning rate");
+  if (fw.model_id() != j.model_id() || fw.version() != m.version())
+    return tx_fail(TxCode::VERSION_MISMATCH, "a training step must start from the model's current version");
+  if (fw.input() != j.input() || r.proof().target() != j.target() || r.proof().lr() != j.lr())
+    return tx_fail(TxCode::BAD_PROOF, "the proof is for another input, target or learning rate");
   auto roots = verify_training(m, m.version(), model_version(model_id, m.version()), r.proof());
-  if (!roots) reject(TxCode::BAD_PROOF, roots.error().message);
+  if (!roots) return tx_fail(TxCode::BAD_PROOF, roots.error().message);
 
   j.set_version(m.version());
   pin(model_id, m.version());  // the old roots stay while the step can be challenged
@@ -150,16 +159,17 @@ void Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r) {
   j.set_output(fw.layers(fw.layers_size() - 1).output());
   *j.mutable_proof() = fw;
   answered(j);
+  return {};
 }
 
-void Exec::settle(const Hash32& job_id) {
+TxResult<void> Exec::settle(const Hash32& job_id) {
   auto j = job(job_id);
-  if (!j || j->status() != pb::ANSWERED) return;  // challenged in the meantime
+  if (!j || j->status() != pb::ANSWERED) return {};  // challenged in the meantime
   Address worker = *Address::from_bytes(as_bytes(j->worker()));
   uint64_t share = apply_ppm(j->price(), params_.protocol_fee_share_ppm());
-  credit(worker, j->price() - share);
-  to_reward_pool(share);
-  credit(*Address::from_bytes(as_bytes(j->client())), j->max_fee() - j->price());
+  if (auto r = credit(worker, j->price() - share); !r) return r;
+  if (auto r = to_reward_pool(share); !r) return r;
+  if (auto r = credit(*Address::from_bytes(as_bytes(j->client())), j->max_fee() - j->price()); !r) return r;
   if (auto w = stake(pb::WORKER, worker)) {
     w->set_served(w->served() + 1);
     put_stake(*w);
@@ -169,12 +179,13 @@ void Exec::settle(const Hash32& job_id) {
   j->clear_proof();
   unpin(hash_of(j->model_id()), j->version());
   put_job(*j);
+  return {};
 }
 
-void Exec::expire(const Hash32& job_id) {
+TxResult<void> Exec::expire(const Hash32& job_id) {
   auto j = job(job_id);
-  if (!j || j->status() != pb::ASSIGNED) return;  // answered in time
-  credit(*Address::from_bytes(as_bytes(j->client())), j->max_fee());
+  if (!j || j->status() != pb::ASSIGNED) return {};  // answered in time
+  if (auto r = credit(*Address::from_bytes(as_bytes(j->client())), j->max_fee()); !r) return r;
   if (auto w = stake(pb::WORKER, *Address::from_bytes(as_bytes(j->worker())))) {
     w->set_misses(w->misses() + 1);
     put_stake(*w);
@@ -183,6 +194,7 @@ void Exec::expire(const Hash32& job_id) {
   j->set_status(pb::REFUNDED);
   j->set_closed_height(block_.height);
   put_job(*j);
+  return {};
 }
 
 }  // namespace ghost::ledger

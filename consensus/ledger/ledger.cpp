@@ -26,11 +26,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::G
   }
   BlockState st(*ledger->store_);
   Exec ex(st, ledger->params_, ledger->chain_id_, BlockInfo{0, Hash32{}});
-  try {
-    ex.genesis(genesis);
-  } catch (const TxFailure& f) {
-    return fail("genesis: " + f.reason);
-  }
+  if (auto g = ex.genesis(genesis); !g) return fail("genesis: " + g.error().reason);
   st.put(keys::genesis_hash(), std::string(gh.bytes.begin(), gh.bytes.end()));
   if (auto c = ledger->store_->commit(0, st.writes()); !c) return std::unexpected(c.error());
   return ledger;
@@ -64,7 +60,9 @@ Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const 
       }
       out.receipts.push_back(std::move(r));
     }
-    out.validator_set = ex.end_block();
+    auto set = ex.end_block();
+    if (!set) return fail("executing block " + std::to_string(block.height) + ": " + set.error().reason);
+    out.validator_set = std::move(*set);
     ex.flush();
   } catch (const std::exception& e) {
     return fail("executing block " + std::to_string(block.height) + ": " + e.what());

@@ -21,14 +21,15 @@ std::vector<std::string> ghost_file_roots(const pb::GhostFile& file) {
   return roots;
 }
 
-void Exec::register_model(const CheckedTx& tx, const pb::RegisterModel& r) {
+TxResult<void> Exec::register_model(const CheckedTx& tx, const pb::RegisterModel& r) {
   const pb::GhostFile& file = r.ghost_file();
   auto id = check_ghost_file(file);
-  if (!id) reject(TxCode::BAD_GHOST_FILE, id.error().message);
-  require(file.owner() == std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()),
-          TxCode::BAD_GHOST_FILE, "the ghost file's owner must be the sender");
-  require(!model(*id).has_value(), TxCode::MODEL_EXISTS, "this ghost file is already registered");
+  if (!id) return tx_fail(TxCode::BAD_GHOST_FILE, id.error().message);
+  if (file.owner() != std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()))
+    return tx_fail(TxCode::BAD_GHOST_FILE, "the ghost file's owner must be the sender");
+  if (model(*id)) return tx_fail(TxCode::MODEL_EXISTS, "this ghost file is already registered");
   add_model(*id, file);
+  return {};
 }
 
 void Exec::add_model(const Hash32& id, const pb::GhostFile& file) {

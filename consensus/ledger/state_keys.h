@@ -50,7 +50,9 @@ std::string genesis_hash();
 namespace ghost::ledger {
 
 // Records are written by this node only, so a record that does not parse means the
-// database is corrupt: that is an exception, not a tx failure.
+// database is corrupt: that is an exception, not a tx failure. No tx can cause it, so it
+// must not become a receipt (a receipt is hashed into the app hash, and nodes with a sound
+// database would disagree); Ledger::apply_block turns it into a failed block instead.
 template <class M, class Reader>
 std::optional<M> load(const Reader& r, const std::string& key) {
   auto v = r.get(key);

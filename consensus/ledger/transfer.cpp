@@ -3,9 +3,9 @@
 
 namespace ghost::ledger {
 
-void Exec::transfer(const CheckedTx& tx, const pb::Transfer& t) {
-  debit(tx.sender_address, t.amount(), "the transfer");
-  credit(*Address::from_bytes(as_bytes(t.to())), t.amount());
+TxResult<void> Exec::transfer(const CheckedTx& tx, const pb::Transfer& t) {
+  if (auto d = debit(tx.sender_address, t.amount(), "the transfer"); !d) return d;
+  return credit(*Address::from_bytes(as_bytes(t.to())), t.amount());
 }
 
 }  // namespace ghost::ledger
