@@ -31,7 +31,6 @@ bool register_suite(const std::string& name, const std::string& about, SuiteFn f
 }
 
 void Context::report(const Figure& f) {
-  figures_.push_back(f);
   if (json_) {
     boost::json::object o{{"suite", suite_}, {"name", f.name},         {"value", f.value},
                           {"unit", f.unit},  {"baseline", f.baseline}, {"note", f.note}};

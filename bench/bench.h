@@ -29,12 +29,10 @@ class Context {
   void report(const Figure& f);
   // Progress for long phases; goes to stderr so --json output stays clean.
   void progress(const std::string& what) const;
-  const std::vector<Figure>& figures() const { return figures_; }
 
  private:
   std::string suite_;
   bool quick_, json_;
-  std::vector<Figure> figures_;
 };
 
 using SuiteFn = std::function<void(Context&)>;

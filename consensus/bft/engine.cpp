@@ -227,7 +227,6 @@ bool Engine::try_prevote_on_proposal(Out& out) {
     if (pol == rounds_.end() || !valset_.is_quorum(pol->second.prevotes.power_for(v))) return false;
     unlocked = locked_round_ <= vr || locked_value_ == v;
   }
-  if (config_.unsafe_disable_locking_for_checker_test) unlocked = true;
   cast(pb::PREVOTE, valid == Validity::kValid && unlocked ? VoteValue{v} : std::nullopt, out);
   step_ = Step::kPrevote;
   return true;
@@ -243,17 +242,13 @@ bool Engine::try_polka_for_value(Out& out) {
   if (validity(v) != Validity::kValid || !valset_.is_quorum(rs.prevotes.power_for(v))) return false;
   rs.polka_seen = true;
   if (step_ == Step::kPrevote) {
-    if (!config_.unsafe_disable_locking_for_checker_test) {
-      locked_value_ = v;
-      locked_round_ = round_;
-    }
+    locked_value_ = v;
+    locked_round_ = round_;
     cast(pb::PRECOMMIT, v, out);
     step_ = Step::kPrecommit;
   }
-  if (!config_.unsafe_disable_locking_for_checker_test) {
-    valid_value_ = v;
-    valid_round_ = round_;
-  }
+  valid_value_ = v;
+  valid_round_ = round_;
   return true;
 }
 

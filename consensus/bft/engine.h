@@ -42,9 +42,6 @@ struct EngineConfig {
   uint32_t max_rounds_ahead = 100;      // messages for rounds further ahead are dropped
   size_t max_future_messages = 4096;    // next-height messages kept until that height starts
   uint64_t max_synced_ahead = 16;       // synced blocks kept this many heights ahead
-  // Breaks safety on purpose: ignores locks and never re-proposes the valid value. Used ONLY
-  // by the test proving the simulator's checker catches a safety violation.
-  bool unsafe_disable_locking_for_checker_test = false;
 };
 
 // What the engine needs from the ledger. All answers must be deterministic functions of

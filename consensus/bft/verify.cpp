@@ -20,8 +20,6 @@ Result<VoteValue> vote_value(const pb::Vote& vote) {
   return VoteValue{Hash32::from_span(as_bytes(vote.block_hash()))};
 }
 
-Bytes vote_value_bytes(const VoteValue& v) { return v ? Bytes(v->bytes.begin(), v->bytes.end()) : Bytes{}; }
-
 Result<size_t> verify_vote(const pb::SignedVote& sv, const ValidatorSet& set, std::string_view chain_id,
                            SigCache* cache) {
   if (!sv.has_vote()) return fail("signed vote without a vote");

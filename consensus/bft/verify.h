@@ -21,7 +21,6 @@ inline bool same_bytes(ByteSpan a, const std::string& b) { return a.size() == b.
 using VoteValue = std::optional<Hash32>;
 
 Result<VoteValue> vote_value(const pb::Vote& vote);
-Bytes vote_value_bytes(const VoteValue& v);
 
 // Checks shape (type, hash length), membership and signature; returns the validator's index.
 Result<size_t> verify_vote(const pb::SignedVote& sv, const ValidatorSet& set, std::string_view chain_id,

@@ -27,7 +27,9 @@ printf 'not a ghost file' >bad.ghost
 run 1 "cannot show bad.ghost" model show bad.ghost
 run 1 "No such file" model show missing.ghost
 
-python3 -c "import struct; open('x.bin','wb').write(struct.pack('<32f', *[((i * 7919) % 13 - 6) / 3.0 for i in range(32)]))"
+# 32 little-endian float32s, ((i * 7919) % 13 - 6) / 3 for i = 0..31 (printf: no python here).
+printf '\x00\x00\x00\xc0\xab\xaa\xaa\xbf\xab\xaa\x2a\xbf\x00\x00\x00\x00\xab\xaa\x2a\x3f\xab\xaa\xaa\x3f\x00\x00\x00\x40\x55\x55\xd5\xbf\x00\x00\x80\xbf\xab\xaa\xaa\xbe\xab\xaa\xaa\x3e\x00\x00\x80\x3f\x55\x55\xd5\x3f\x00\x00\x00\xc0\xab\xaa\xaa\xbf\xab\xaa\x2a\xbf\x00\x00\x00\x00\xab\xaa\x2a\x3f\xab\xaa\xaa\x3f\x00\x00\x00\x40\x55\x55\xd5\xbf\x00\x00\x80\xbf\xab\xaa\xaa\xbe\xab\xaa\xaa\x3e\x00\x00\x80\x3f\x55\x55\xd5\x3f\x00\x00\x00\xc0\xab\xaa\xaa\xbf\xab\xaa\x2a\xbf\x00\x00\x00\x00\xab\xaa\x2a\x3f\xab\xaa\xaa\x3f' >x.bin
+[[ $(stat -c %s x.bin) == 128 ]] || { echo "FAIL: x.bin is not 32 floats"; failures=$((failures + 1)); }
 head -c 100 x.bin >short.bin
 run 0 "verified:  ok" model infer syn-a --input x.bin
 run 0 '"verified":true' model infer syn-a --input x.bin --json --exact --proof-out proof.bin
@@ -39,17 +41,39 @@ run 1 "need a fashion-mnist model" model infer syn-a --fashion-test 0
 run 1 "need a fashion-mnist model" model eval syn-a --fashion-test-all
 run 1 "cannot open model" model infer no-such-dir --input x.bin
 
-# A small fashion-mnist model (the first 3,000 training images).
-if [[ -d ${GHOST_FASHION_DIR:-/usr/share/datasets/fashion-mnist} ]]; then
+# A small fashion-mnist model (the first 3,000 training images). scripts/setup installs the
+# dataset (dataset-fashion-mnist), so its absence is a failure, not a reason to skip.
+FASHION_DIR=${GHOST_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+if [[ ! -d $FASHION_DIR ]]; then
+  echo "FAIL: fashion-mnist not found at $FASHION_DIR (install dataset-fashion-mnist with scripts/setup, or set GHOST_FASHION_DIR)"
+  failures=$((failures + 1))
+else
   run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=150 min_recall=0.75 input=U8" \
     model build fashion-mnist --out fm --n 3000 --threads 2
+  # The model's answer, not the dataset's label: the printed argmax must be the index of the
+  # largest output (recomputed here from the output vector), and for test image 0 (an ankle
+  # boot, label 9) the model answers 9.
+  argmax_of() { sed -n 's/.*"output":\[\([^]]*\)\].*/\1/p' <<<"$1" | tr ',' '\n' | nl -v0 -ba | sort -k2,2gr -k1,1n | head -1 | tr -s ' \t' ' ' | cut -d' ' -f2; }
   run 0 '"label":9' model infer fm --fashion-test 0 --json
+  [[ $LAST == *'"argmax":9,'* ]] || { echo "FAIL: the model does not answer 9 for test image 0: $LAST"; failures=$((failures + 1)); }
+  [[ -n $(argmax_of "$LAST") && $(argmax_of "$LAST") == 9 ]] ||
+    { echo "FAIL: the largest output of test image 0 is at $(argmax_of "$LAST"), not 9"; failures=$((failures + 1)); }
   run 1 "image index must be below 10000" model infer fm --fashion-test 10000
-  run 0 '"images":50' model eval fm --fashion-test-all --limit 50 --json
+  # eval's accuracy over the first 10 images is the share of them that infer, one by one,
+  # answers with their label.
+  right=0
+  for i in 0 1 2 3 4 5 6 7 8 9; do
+    run 0 '"verified":true' model infer fm --fashion-test $i --json
+    a=$(sed -n 's/.*"argmax":\([0-9]*\),.*/\1/p' <<<"$LAST") l=$(sed -n 's/.*"label":\([0-9]*\),.*/\1/p' <<<"$LAST")
+    [[ -n $a && -n $l ]] || { echo "FAIL: no argmax or label in: $LAST"; failures=$((failures + 1)); }
+    [[ -n $a && $a == "$l" ]] && right=$((right + 1))
+  done
+  want_accuracy=$( ((right == 10)) && echo 1 || { ((right == 0)) && echo 0 || echo "0.$right"; })
+  run 0 "accuracy:  $want_accuracy"$'\n' model eval fm --fashion-test-all --limit 10
+  [[ $LAST == *"images:    10"$'\n'* ]] || { echo "FAIL: eval --limit 10 did not evaluate 10 images"; failures=$((failures + 1)); }
+  run 0 '"images":50,' model eval fm --fashion-test-all --limit 50 --json
   run 0 "challengeable: 0 answers miss 5 or more" model eval fm --fashion-test-all --limit 50 --ef 200
   run 1 "--fashion-test-all is required" model eval fm
-else
-  echo "fashion-mnist not installed: skipping its checks"
 fi
 
 finish "ghost model"

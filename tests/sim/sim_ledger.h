@@ -21,6 +21,7 @@ struct ChainSpec {
   std::vector<PublicKey> keys;      // every key that may ever validate
   std::vector<uint64_t> stakes;     // genesis stake per key (0 = not a validator)
   std::vector<bool> byzantine;      // per key; the sim keeps their power below 1/3
+  bool byzantine_bound = true;      // false only for the checker's self-test (SimConfig::byzantine)
 };
 
 class SimLedger : public bft::BftApp {

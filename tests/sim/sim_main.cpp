@@ -1,9 +1,12 @@
 // ghost_sim: runs the consensus simulator over a range of seeds and reports violations.
 //   ghost_sim --validators 7 --first 1 --seeds 200     a sweep (exit 1 on any violation)
 //   ghost_sim --validators 7 --seed 42 --verbose        replay one seed
-// GHOST_SIM_SEEDS=<n> overrides --seeds (long runs from ctest).
+//   ghost_sim --validators 4 --byzantine 2 --expect-violation   the checker's self-test
+// GHOST_SIM_SEEDS=<n> overrides --seeds (long runs from ctest); anything but a decimal
+// count >= 1 is an error, never a sweep of zero seeds.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,12 +27,21 @@ int main(int argc, char** argv) {
   app.add_option("--fault-ms", cfg.fault_ms, "virtual time with faults");
   app.add_option("--liveness-ms", cfg.liveness_ms, "bound for deciding again after faults stop");
   app.add_flag("--no-faults", no_faults, "no faults at all");
-  app.add_flag("--unsafe-disable-locking", cfg.unsafe_disable_locking,
-               "checker self-test: run a deliberately unsafe engine");
+  app.add_option("--byzantine", cfg.byzantine,
+                 "checker self-test: exactly this many byzantine validators, even f + 1 or more");
   app.add_flag("--expect-violation", expect_violation, "succeed only if some seed breaks an invariant");
   app.add_flag("--verbose", cfg.verbose, "print each seed's outcome");
   CLI11_PARSE(app, argc, argv);
-  if (const char* env = std::getenv("GHOST_SIM_SEEDS")) seeds = std::strtoull(env, nullptr, 10);
+  if (const char* env = std::getenv("GHOST_SIM_SEEDS")) {
+    const std::string_view text(env);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || text[0] < '0' || text[0] > '9' || ec != std::errc{} || end != text.data() + text.size() || n == 0) {
+      std::fprintf(stderr, "ghost_sim: GHOST_SIM_SEEDS='%s' is not a decimal seed count >= 1\n", env);
+      return 2;
+    }
+    seeds = n;
+  }
   if (seed) first = *seed, seeds = 1;
   cfg.faults = !no_faults;
 
@@ -51,7 +63,8 @@ int main(int argc, char** argv) {
       ++failures;
       if (!expect_violation)
         std::printf("  replay: ghost_sim --validators %zu --seed %llu%s --verbose\n", cfg.validators,
-                    (unsigned long long)s, cfg.unsafe_disable_locking ? " --unsafe-disable-locking" : "");
+                    (unsigned long long)s,
+                    cfg.byzantine ? (" --byzantine " + std::to_string(*cfg.byzantine)).c_str() : "");
       else
         break;
     }

@@ -1,5 +1,6 @@
 #include "tests/sim/sim_world.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <queue>
 
@@ -72,8 +73,12 @@ void World::build_network() {
   }
   chain_.max_validators = cfg_.validators;
   std::vector<Role> roles(keys, Role::kHonest);
-  if (cfg_.faults) {
-    size_t f = (cfg_.validators - 1) / 3, byz = rng_() % (f + 1);
+  if (cfg_.faults || cfg_.byzantine) {
+    size_t f = (cfg_.validators - 1) / 3, byz = cfg_.faults ? rng_() % (f + 1) : 0;
+    if (cfg_.byzantine) {
+      byz = std::min(*cfg_.byzantine, cfg_.validators);
+      chain_.byzantine_bound = 3 * byz < cfg_.validators;
+    }
     for (size_t b = 0; b < byz; ++b) {
       size_t k;
       do k = rng_() % cfg_.validators;
@@ -84,7 +89,6 @@ void World::build_network() {
   }
   bft::EngineConfig ec;
   ec.chain_id = chain_.chain_id;
-  ec.unsafe_disable_locking_for_checker_test = cfg_.unsafe_disable_locking;
   for (size_t k = 0; k < keys; ++k) {
     for (int copy = 0; copy < (roles[k] == Role::kTwin ? 2 : 1); ++copy) {
       uint32_t id = uint32_t(nodes_.size());

@@ -1,7 +1,7 @@
 // A deterministic discrete-event simulation of a Ghostchain validator network: virtual
 // time, one seeded random source, a network with delay, loss, duplication, reordering and
 // partitions, crash-restarts that keep only what was made durable, byzantine validators
-// (equivocators and "twins") below 1/3 of the power, and stake changes at epoch boundaries.
+// (equivocators and "twins") below 1/3 of the power (unless SimConfig::byzantine says otherwise), and stake changes at epoch boundaries.
 // Same config and seed, same run: a failure is replayed from its seed.
 #pragma once
 
@@ -19,7 +19,10 @@ struct SimConfig {
   uint64_t fault_ms = 15000;    // faults stop at this virtual time
   uint64_t liveness_ms = 30000; // afterwards every honest node must decide within this bound
   bool stop_when_live = true;   // end the run once every honest node decided after the faults
-  bool unsafe_disable_locking = false;  // the checker's self-test: must produce a violation
+  // Harness only, for the checker's self-test: exactly this many byzantine validators, even
+  // above the f < n/3 the protocol tolerates (with f + 1 of them safety can break, and the
+  // checker must say so). Unset: the default, a random number up to f when faults are on.
+  std::optional<size_t> byzantine;
   // A CometBFT-style WAL crash test: node 0 crashes at its n-th WAL write of this height.
   std::optional<std::pair<uint64_t, uint64_t>> wal_crash;  // (height, n)
   bool verbose = false;

@@ -70,7 +70,13 @@ TEST(BftProposer, RoundsAdvanceTheScheduleAndEqualPowersRotate) {
   for (uint32_t r = 0; r < 4; ++r) seen.insert(proposer_for_round(set, r));
   EXPECT_EQ(seen.size(), 4u);  // four rounds, four different proposers
   EXPECT_EQ(proposer_for_round(set, 0), set.proposer_index());
-  EXPECT_EQ(proposer_for_round(set, 5), proposer_for_round(set, 5));
+  // Round 5 is the round-0 schedule stepped five more times (§5.3), on a copy; with equal
+  // powers that is the round-robin successor of round 0's proposer, five places on.
+  ValidatorSet stepped = set;
+  increment_proposer_priority(stepped, 5);
+  EXPECT_EQ(proposer_for_round(set, 5), stepped.proposer_index());
+  EXPECT_EQ(proposer_for_round(set, 5), (proposer_for_round(set, 0) + 5) % 4);
+  EXPECT_EQ(set.proposer_index(), proposer_for_round(set, 0));  // rounds never change the stored schedule
 }
 
 TEST(BftProposer, NewcomersStartAtTheBackOfTheQueue) {
