@@ -1,5 +1,5 @@
 // Suite "ml", training part: accuracy on the fashion-mnist test set after sparse training
-// steps (DESIGN.md §3) on training images the memory does not hold.
+// steps (docs/protocol.md §3) on training images the memory does not hold.
 //
 // The scheme (issue #3) was chosen on a validation split of the training set only, never on
 // the test set: memory = training images [0, 30000), steps on [30000, 50000), accuracy on

@@ -13,7 +13,7 @@
 namespace ghost {
 
 // What a signature is for. Each kind has its own tag so a signature made for one kind
-// (or one chain) can never be accepted as another (DESIGN.md §2).
+// (or one chain) can never be accepted as another (docs/protocol.md §2).
 enum class SignDomain : uint8_t { kTx, kVote, kProposal, kP2pHandshake };
 
 // The 32-byte message actually signed:

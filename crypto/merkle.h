@@ -1,4 +1,4 @@
-// Merkle trees over indexed leaves and compact multiproofs (DESIGN.md §2).
+// Merkle trees over indexed leaves and compact multiproofs (docs/protocol.md §2).
 //
 // leaf  = H(0x00 || u64le(index) || data)      node = H(0x01 || left || right)
 // root  = H(0x02 || u64le(n) || tree_root)     depth = ceil(log2 n), absent leaves are zero

@@ -1,4 +1,4 @@
-// Canonical float32 arithmetic (DESIGN.md §3): every machine computes the same bits.
+// Canonical float32 arithmetic (docs/protocol.md §3): every machine computes the same bits.
 // float32 round-to-nearest-even, multiply then add (never fused), sums in a fixed order.
 #pragma once
 

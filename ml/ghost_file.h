@@ -1,4 +1,4 @@
-// Ghost files (DESIGN.md §3 "Ghost file"): a model's architecture plus the committed Merkle
+// Ghost files (docs/protocol.md §3.13): a model's architecture plus the committed Merkle
 // root of every weight tensor, as a protobuf (a `.ghost` file is its binary encoding). The
 // pure parts: building, validating, decoding and naming one. A model's own ghost file and
 // .ghost files on disk are in ml/serve/ghost_file_io.h.

@@ -1,4 +1,4 @@
-// The Hopfield lookup layer (DESIGN.md §3): a query attends to its top-k stored patterns.
+// The Hopfield lookup layer (docs/protocol.md §3): a query attends to its top-k stored patterns.
 //   x̂ = normalized input; s_i = <W_K[:, i], x̂>; A = top-k of s (ties to the lower index);
 //   p = softmax(beta * s_A); o_j = sum_{i in A} p_i * W_V[i, j].
 // Everything here is canonical arithmetic, so a verifier holding only the revealed leaves
@@ -94,7 +94,7 @@ struct HopfieldStep {
   Leaves updated;     // the same indices with their new K columns and V rows
 };
 
-// One sparse training step (DESIGN.md §3) from the revealed leaves, L = 0.5 |o - t|^2:
+// One sparse training step (docs/protocol.md §3) from the revealed leaves, L = 0.5 |o - t|^2:
 //   dO_j = o_j - t_j;  g_i = dot(dO, V_i);  c = sum_l p_l * g_l (ascending l);
 //   ds_i = p_i * (g_i - c);  V_i[j] = V_i[j] - lr * (p_i * dO_j);
 //   K_i[j] = K_i[j] - lr * ((beta * ds_i) * x̂_j);  then K_i = normalize(K_i).

@@ -1,4 +1,4 @@
-// Wire encoding of opened leaves (DESIGN.md §3 "Ghost proof"). Hashes are always over the
+// Wire encoding of opened leaves (docs/protocol.md §3.15). Hashes are always over the
 // canonical bytes (little-endian float32); the wire form only changes what travels.
 #pragma once
 

@@ -27,7 +27,7 @@
 
 namespace ghost::bft {
 
-// Round r waits base + r x delta (DESIGN.md §8), so that after GST some round is long enough.
+// Round r waits base + r x delta (docs/protocol.md §8), so that after GST some round is long enough.
 struct Timeouts {
   uint64_t propose_ms = 1000, propose_delta_ms = 500;
   uint64_t prevote_ms = 500, prevote_delta_ms = 500;

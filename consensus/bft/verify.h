@@ -1,6 +1,6 @@
 // Checks of signed consensus messages against the validator set of their height. The sign
 // bytes are pb::encode of the Vote / Proposal under SignDomain::kVote / kProposal and the
-// chain id (DESIGN.md §2), so a vote can never stand in for a proposal or another chain's vote.
+// chain id (docs/protocol.md §2), so a vote can never stand in for a proposal or another chain's vote.
 #pragma once
 
 #include <algorithm>

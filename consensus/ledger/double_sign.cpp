@@ -1,4 +1,4 @@
-// Evidence: two conflicting votes signed by one validator's consensus key (DESIGN.md §4-5).
+// Evidence: two conflicting votes signed by one validator's consensus key (docs/protocol.md §4-5).
 // The validator is found by its key among the stakes, not in one height's set, so a
 // validator that has since unbonded is still reachable while its stake is unbonding.
 #include "consensus/ledger/exec.h"

@@ -1,5 +1,5 @@
 // End of block: due settlements, deadlines and unbonding completions, the block reward,
-// and at epoch boundaries the reward payout and the next validator set (DESIGN.md §5).
+// and at epoch boundaries the reward payout and the next validator set (docs/protocol.md §5).
 #include <algorithm>
 
 #include "consensus/ledger/exec.h"

@@ -1,4 +1,4 @@
-// Genesis (DESIGN.md §8): the chain id, parameters, balances, initial validator and worker
+// Genesis (docs/protocol.md §8): the chain id, parameters, balances, initial validator and worker
 // stakes and registered models that height 0 starts from. Text form: protobuf's JSON
 // mapping of pb::Genesis (bytes as base64), binary form: its protobuf encoding.
 #pragma once

@@ -1,4 +1,4 @@
-// Paid jobs (DESIGN.md §4): requests escrow max_fee and get a worker assigned from
+// Paid jobs (docs/protocol.md §4): requests escrow max_fee and get a worker assigned from
 // (job id, previous block hash) weighted by stake; results are verified on execution;
 // settlement after challenge_blocks; no answer by the deadline refunds the client.
 #include "consensus/ledger/exec.h"

@@ -1,4 +1,4 @@
-// The ledger (DESIGN.md §4): a deterministic function of (state, block) that the consensus
+// The ledger (docs/protocol.md §4): a deterministic function of (state, block) that the consensus
 // layer drives, over a LevelDB state store, plus the queries RPC serves.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Chain parameters (DESIGN.md §8): defaults, validation and integer fraction arithmetic.
+// Chain parameters (docs/protocol.md §8): defaults, validation and integer fraction arithmetic.
 #pragma once
 
 #include <cstdint>

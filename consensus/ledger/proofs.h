@@ -24,7 +24,7 @@ Result<void> verify_inference(const pb::ModelInfo& model, uint64_t version, cons
 Result<std::vector<std::string>> verify_training(const pb::ModelInfo& model, uint64_t version,
                                                  const pb::ModelVersion& roots, const pb::TrainProof& proof);
 // The fraud proof shows the answer's selected set misses more than (1 - min_recall) * k of
-// the true top k (DESIGN.md §4). `answer` already passed verify_inference.
+// the true top k (docs/protocol.md §4). `answer` already passed verify_inference.
 Result<void> verify_recall_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
                                  const pb::GhostProof& answer, const pb::RecallFraudProof& fraud);
 

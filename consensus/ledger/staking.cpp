@@ -1,4 +1,4 @@
-// Stake, Unstake, Unjail: bonding credits as a validator or worker (DESIGN.md §4).
+// Stake, Unstake, Unjail: bonding credits as a validator or worker (docs/protocol.md §4).
 #include <set>
 
 #include "consensus/ledger/exec.h"

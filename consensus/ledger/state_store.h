@@ -28,7 +28,7 @@ using WriteSet = std::map<std::string, std::optional<std::string>>;
 // or 0x01 u64le(|value|) value.
 Hash32 write_set_hash(const WriteSet& writes);
 // app_hash(h) = SHA-256("ghostchain/app/v1" || app_hash(h-1) || u64le(h) || write_set_hash),
-// with app_hash(-1) = zero for the genesis write set at height 0 (DESIGN.md §4).
+// with app_hash(-1) = zero for the genesis write set at height 0 (docs/protocol.md §4).
 Hash32 chain_app_hash(const Hash32& prev, uint64_t height, const Hash32& writes_hash);
 
 class StateStore {

@@ -1,4 +1,4 @@
-// The transaction envelope (DESIGN.md §4): id, signed bytes, fee floor, and building a
+// The transaction envelope (docs/protocol.md §4): id, signed bytes, fee floor, and building a
 // signed tx (wallets, tests, benchmarks).
 #pragma once
 

@@ -1,5 +1,5 @@
 // The fashion-mnist data set (Debian package dataset-fashion-mnist: gzip'd IDX files) and
-// the default model built from it (DESIGN.md §3 "The default model").
+// the default model built from it (docs/protocol.md §3.20).
 #pragma once
 
 #include <cstdint>

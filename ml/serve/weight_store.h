@@ -1,4 +1,4 @@
-// Tensors on disk (LevelDB) with a Merkle root per tensor (DESIGN.md §2, §3).
+// Tensors on disk (LevelDB) with a Merkle root per tensor (docs/protocol.md §2, §3).
 //
 // Keys: 'L' || u32be(tensor) || u64be(index) -> canonical leaf bytes (little-endian float32);
 //       'R' || u32be(tensor) -> 32-byte committed root;  'S' -> the tensor shapes.

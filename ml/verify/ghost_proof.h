@@ -1,4 +1,4 @@
-// Ghost proofs (CGP, DESIGN.md §3): for one forward pass through every layer of a model,
+// Ghost proofs (CGP, docs/protocol.md §3): for one forward pass through every layer of a model,
 // the selected indices, the opened leaves with their multiproofs and each layer's output.
 // Anyone holding a model version's roots recomputes the output bit for bit from it: checking
 // needs no weights (the prover is ml/serve/prove.h).

@@ -1,4 +1,4 @@
-// Recall fraud proofs (DESIGN.md §4). For a layer with returned scores a_1 <= ... <= a_k and
+// Recall fraud proofs (docs/protocol.md §4). For a layer with returned scores a_1 <= ... <= a_k and
 // m = floor((1 - min_recall) * k) + 1, a set S of m columns outside the returned set whose
 // lowest score is strictly above a_m shows that at least m returned columns are not in the
 // true top-k, so recall < min_recall. An answer with recall >= min_recall has no such S.

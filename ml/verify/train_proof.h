@@ -1,4 +1,4 @@
-// Training proofs (DESIGN.md §3 "Sparse training step"): a forward ghost proof, the target
+// Training proofs (docs/protocol.md §3.18): a forward ghost proof, the target
 // and learning rate, and the roots after the step. A verifier recomputes the updated leaves
 // of the last layer from the opened ones and the new roots from the OLD multiproofs, with
 // O(k d + k log n) work and no weights (the prover is ml/serve/prove.h).

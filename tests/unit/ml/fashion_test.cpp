@@ -103,7 +103,7 @@ TEST(Fashion, GzipReaderRejectsMissingCorruptAndTruncatedFiles) {
 }
 
 // The default model's answer to test image 0, from W_K = all 60,000 training images
-// (DESIGN.md §3) held in memory. Pinned: changing these is a protocol change.
+// (docs/protocol.md §3) held in memory. Pinned: changing these is a protocol change.
 TEST(Fashion, GoldenAnswerToTestImageZero) {
   const MemoryLayer layer = fashion_memory_layer(train(), 0, train().count);
   auto x = query_from_input(test_set().image(0), layer.spec());
@@ -119,7 +119,7 @@ TEST(Fashion, GoldenAnswerToTestImageZero) {
   EXPECT_EQ(std::max_element(pass->output.begin(), pass->output.end()) - pass->output.begin(), 9);
   EXPECT_EQ(selected, "2688 8776 10119 10740 15081 18094 18339 18352 21346 21894 29768 36419 45365 52275 52468 53939 ");
   EXPECT_EQ(sha256(encode_floats(pass->output)).hex(), "ecd3d452c1f242dd53dec8cf5e8e459040d27d9f0d3db21ee47297c2d7abc07f");
-  // The same leaves at DESIGN.md's original beta 20 (before the default moved to 150): the
+  // The same leaves at the first design's beta 20 (before the default moved to 150): the
   // arithmetic itself is unchanged.
   HopfieldSpec beta20 = layer.spec();
   beta20.beta = 20.0f;

@@ -188,7 +188,7 @@ TEST(HopfieldForward, RejectsInconsistentSelections) {
 }
 
 // The protocol's pinned output: a fixed synthetic model and input. Changing these hashes is a
-// protocol change (DESIGN.md §3).
+// protocol change (docs/protocol.md §3).
 TEST(HopfieldGolden, SyntheticModelOutputBytes) {
   MemoryLayer m = synthetic_memory_layer({.n = 5000, .d = 64, .d_out = 8, .k = 16, .beta = 20, .seed = 42});
   auto spec = m.spec();
