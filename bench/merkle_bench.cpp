@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "base/parallel.h"
 #include "bench/bench.h"
 #include "crypto/merkle.h"
 
@@ -26,7 +27,7 @@ void merkle_suite(Context& ctx) {
     for (uint64_t i = 0; i < n; ++i) sink = sha256(leaf(i));
   });
   double one = median_seconds(reps, [&] { sink = merkle::Tree::build(n, leaf, 1).root(); });
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned cores = resolve_threads(0);
   double all = median_seconds(reps, [&] { sink = merkle::Tree::build(n, leaf, cores).root(); });
   std::string size = std::to_string(n) + " leaves x " + std::to_string(leaf_bytes) + " B";
   ctx.report({"merkle.build_vs_sha256", raw / one, "ratio", "raw SHA-256 per leaf, same bytes",

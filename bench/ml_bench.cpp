@@ -244,7 +244,7 @@ void fashion_part(Context& ctx) {
   for (size_t b = 0; b < batch; ++b) xb.insert(xb.end(), xs[b % queries].begin(), xs[b % queries].end());
   // Ours first: OpenBLAS worker threads keep spinning for a while after a call.
   const double ours_batch = median_seconds(int(batches), [&] {
-    parallel(batch, [&](size_t b) { must(model->infer(test.image(b % queries)), "infer"); });
+    parallel_for_each(batch, 0, [&](uint64_t b) { must(model->infer(test.image(b % queries)), "infer"); });
   }) / batch;
   const double dense_batch = median_seconds(int(batches), [&] { (void)dense.forward_batch(xb, batch); }) / batch;
   ctx.report({"ml.fashion.speedup_vs_dense_batch", dense_batch / ours_batch, "ratio", "OpenBLAS sgemm, batch 256",

@@ -74,7 +74,7 @@ Result<PublicKey> PublicKey::from_bytes(ByteSpan b) {
 Result<PublicKey> PublicKey::from_hex(std::string_view hex) {
   if (hex.size() != 64) return fail("a public key is 64 hex digits, got " + std::to_string(hex.size()) + " characters");
   auto b = ghost::from_hex(hex);
-  if (!b) return fail("public key: " + b.error().message);
+  if (!b) return fail(b.error(), "public key: ");
   return from_bytes(*b);
 }
 

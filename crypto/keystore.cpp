@@ -1,16 +1,13 @@
 #include "crypto/keystore.h"
 
-#include <fcntl.h>
+#include "base/file.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
 #include <boost/json.hpp>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <set>
 
@@ -104,7 +101,7 @@ Result<SecretBytes> unseal(ByteSpan key, ByteSpan iv, ByteSpan aad, ByteSpan cip
       EVP_DecryptUpdate(ctx.get(), plain.b.data(), &len, ciphertext.data(), static_cast<int>(ciphertext.size())) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag_copy.data()) != 1 ||
       EVP_DecryptFinal_ex(ctx.get(), plain.b.data() + len, &len) != 1)
-    return fail(kWrongPassphrase);
+    return fail(Errc::kDenied, kWrongPassphrase);
   return plain;
 }
 
@@ -136,7 +133,7 @@ Result<Bytes> hex_field(const json::object& o, std::string_view name, size_t min
   auto s = string_field(o, name);
   if (!s) return std::unexpected(s.error());
   auto b = from_hex(*s);
-  if (!b) return fail("keystore field \"" + std::string(name) + "\": " + b.error().message);
+  if (!b) return fail(b.error(), "keystore field \"" + std::string(name) + "\": ");
   if (b->size() < min_bytes || b->size() > max_bytes) {
     std::string want = min_bytes == max_bytes ? std::to_string(min_bytes)
                                               : std::to_string(min_bytes) + " to " + std::to_string(max_bytes);
@@ -232,43 +229,22 @@ Result<ParsedKeystore> parse_keystore(std::string_view text) {
 
 Result<PrivateKey> key_matching(ByteSpan secret, const KeystoreInfo& info) {
   auto key = PrivateKey::from_bytes(secret);
-  if (!key) return fail("keystore secret is not a valid key: " + key.error().message);
+  if (!key) return fail(key.error(), "keystore secret is not a valid key: ");
   if (key->public_key() != info.pubkey) return fail("keystore secret does not match its pubkey");
   return key;
 }
 
-Result<std::string> read_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail("cannot open keystore " + path.string() + ": " + std::strerror(errno));
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return fail("cannot read keystore " + path.string() + ": " + std::strerror(err));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxKeystoreBytes) {
-      ::close(fd);
-      return fail(path.string() + " is larger than " + std::to_string(kMaxKeystoreBytes) + " bytes: not a keystore");
-    }
+// The keystore's text, wiped from memory by the caller once decoded.
+Result<std::string> read_keystore_text(const std::filesystem::path& path) {
+  auto bytes = read_file(path, kMaxKeystoreBytes);
+  if (!bytes) {
+    if (bytes.error().code == Errc::kTooLarge)
+      return fail(Errc::kTooLarge, path.string() + " is larger than " + std::to_string(kMaxKeystoreBytes) + " bytes: not a keystore");
+    return fail(bytes.error(), "keystore: ");
   }
-  ::close(fd);
-  return out;
-}
-
-Result<void> write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(std::strerror(errno));
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
+  std::string text(bytes->begin(), bytes->end());
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  return text;
 }
 
 }  // namespace
@@ -313,11 +289,11 @@ Result<PrivateKey> decode_keystore(std::string_view json_text, std::string_view 
   GHOST_TRY(k, parse_keystore(json_text));
   if (!k.info.encrypted) {
     if (!options.allow_unencrypted)
-      return fail("keystore holds an UNENCRYPTED key; loading it needs an explicit allow-unencrypted (testnets only)");
+      return fail(Errc::kDenied, "keystore holds an UNENCRYPTED key; loading it needs an explicit allow-unencrypted (testnets only)");
     return key_matching(k.secret.b, k.info);
   }
   if (scrypt_bytes(k.scrypt) > options.max_scrypt_bytes)
-    return fail("keystore scrypt parameters need " + std::to_string(scrypt_bytes(k.scrypt)) + " bytes of work, over the limit of " +
+    return fail(Errc::kTooLarge, "keystore scrypt parameters need " + std::to_string(scrypt_bytes(k.scrypt)) + " bytes of work, over the limit of " +
                 std::to_string(options.max_scrypt_bytes));
   GHOST_TRY(aes_key, derive_key(passphrase, k.salt, k.scrypt));
   GHOST_TRY(secret, unseal(aes_key.b, k.iv, aad_of(k.info), k.ciphertext, k.tag));
@@ -327,52 +303,42 @@ Result<PrivateKey> decode_keystore(std::string_view json_text, std::string_view 
 Result<void> save_keystore(const std::filesystem::path& path, const PrivateKey& key, const KeyProtection& protection) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) || std::filesystem::is_symlink(path, ec))
-    return fail(path.string() + " already exists; refusing to overwrite a key file (move it away first)");
+    return fail(Errc::kExists, path.string() + " already exists; refusing to overwrite a key file (move it away first)");
   GHOST_TRY(text, encode_keystore(key, protection));
-
-  std::string tmp = path.string() + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data());  // creates the file with mode 0600
-  if (fd < 0) return fail("cannot create keystore " + path.string() + ": " + std::strerror(errno));
-  auto abandon = [&](std::string why) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return fail("cannot write keystore " + path.string() + ": " + why);
-  };
-  if (::fchmod(fd, 0600) != 0) return abandon(std::strerror(errno));
-  if (auto w = write_all(fd, text); !w) return abandon(w.error().message);
-  if (::fsync(fd) != 0) return abandon(std::strerror(errno));
-  ::close(fd);
-  // link() fails with EEXIST instead of replacing, so a concurrent writer cannot be clobbered.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    if (err == EEXIST) return fail(path.string() + " already exists; refusing to overwrite a key file (move it away first)");
-    return fail("cannot write keystore " + path.string() + ": " + std::strerror(err));
-  }
-  ::unlink(tmp.c_str());
-  std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-    ::fsync(dfd);  // make the new name durable
-    ::close(dfd);
-  }
+  auto w = write_file_atomic(path, as_bytes(text), {.mode = 0600, .replace = false});
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!w && w.error().code == Errc::kExists)
+    return fail(Errc::kExists, path.string() + " already exists; refusing to overwrite a key file (move it away first)");
+  if (!w) return fail(w.error(), "cannot write keystore " + path.string() + ": ");
   return {};
 }
 
 Result<PrivateKey> load_keystore(const std::filesystem::path& path, std::string_view passphrase,
                                  const KeystoreOptions& options) {
-  GHOST_TRY(text, read_file(path));
+  GHOST_TRY(text, read_keystore_text(path));
   auto key = decode_keystore(text, passphrase, options);
   OPENSSL_cleanse(text.data(), text.size());
-  if (!key) return fail(path.string() + ": " + key.error().message);
+  if (!key) return fail(key.error(), path.string() + ": ");
   return key;
 }
 
 Result<KeystoreInfo> inspect_keystore_file(const std::filesystem::path& path) {
-  GHOST_TRY(text, read_file(path));
+  GHOST_TRY(text, read_keystore_text(path));
   auto info = inspect_keystore(text);
   OPENSSL_cleanse(text.data(), text.size());
-  if (!info) return fail(path.string() + ": " + info.error().message);
+  if (!info) return fail(info.error(), path.string() + ": ");
   return info;
+}
+
+Result<std::string> read_passphrase_file(const std::filesystem::path& path) {
+  auto bytes = read_file(path, kMaxKeystoreBytes);
+  if (!bytes) return fail(bytes.error(), "cannot read passphrase file: ");
+  std::string text(bytes->begin(), bytes->end());
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  text.resize(std::min(text.find('\n'), text.size()));
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.empty()) return fail(path.string() + " is empty: put the passphrase on its first line");
+  return text;
 }
 
 #undef GHOST_TRY

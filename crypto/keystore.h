@@ -61,4 +61,7 @@ Result<PrivateKey> load_keystore(const std::filesystem::path& path, std::string_
                                  const KeystoreOptions& options = {});
 Result<KeystoreInfo> inspect_keystore_file(const std::filesystem::path& path);
 
+// A passphrase file's first line (a trailing \r dropped); an empty one is an error.
+Result<std::string> read_passphrase_file(const std::filesystem::path& path);
+
 }  // namespace ghost

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
-#include <thread>
+
+#include "base/parallel.h"
 
 namespace ghost::merkle {
 
@@ -47,22 +48,8 @@ const Hash32& zero_hash(unsigned level) {
 
 namespace {
 
-// Runs fn(begin, end) over [0, count) split into contiguous chunks, one per thread.
-template <class Fn>
-void parallel_chunks(uint64_t count, unsigned threads, Fn&& fn) {
-  threads = std::max(1u, threads);
-  if (threads == 1 || count < 4096) {
-    fn(uint64_t{0}, count);
-    return;
-  }
-  std::vector<std::thread> pool;
-  uint64_t chunk = (count + threads - 1) / threads;
-  for (unsigned t = 0; t < threads; ++t) {
-    uint64_t b = t * chunk, e = std::min(count, b + chunk);
-    if (b < e) pool.emplace_back([&fn, b, e] { fn(b, e); });
-  }
-  for (auto& th : pool) th.join();
-}
+// Threads pay off only for levels of a few thousand hashes.
+unsigned threads_for(uint64_t count, unsigned threads) { return count < 4096 ? 1 : std::max(1u, threads); }
 
 uint64_t level_size(uint64_t n, unsigned level) {
   return level >= 64 ? (n ? 1 : 0) : ((n + (uint64_t{1} << level) - 1) >> level);
@@ -72,7 +59,7 @@ uint64_t level_size(uint64_t n, unsigned level) {
 
 Tree Tree::build(uint64_t n, const std::function<ByteSpan(uint64_t)>& leaf, unsigned threads) {
   std::vector<Hash32> hashes(n);
-  parallel_chunks(n, threads, [&](uint64_t b, uint64_t e) {
+  parallel_chunks(n, threads_for(n, threads), [&](unsigned, uint64_t b, uint64_t e) {
     for (uint64_t i = b; i < e; ++i) hashes[i] = leaf_hash(i, leaf(i));
   });
   return from_leaf_hashes(std::move(hashes), threads);
@@ -92,7 +79,7 @@ void Tree::build_levels(unsigned threads) {
   for (unsigned l = 1; l <= depth_; ++l) {
     const auto& below = levels_[l - 1];
     std::vector<Hash32> level(level_size(n_, l));
-    parallel_chunks(level.size(), threads, [&](uint64_t b, uint64_t e) {
+    parallel_chunks(level.size(), threads_for(level.size(), threads), [&](unsigned, uint64_t b, uint64_t e) {
       for (uint64_t p = b; p < e; ++p) {
         const Hash32& right = 2 * p + 1 < below.size() ? below[2 * p + 1] : zero_hash(l - 1);
         level[p] = node_hash(below[2 * p], right);
@@ -202,7 +189,7 @@ Result<Hash32> multiproof_root(const Multiproof& p, std::span<const ByteSpan> le
 Result<void> verify_multiproof(const Multiproof& p, std::span<const ByteSpan> leaves, const Hash32& root) {
   auto r = multiproof_root(p, leaves);
   if (!r) return std::unexpected(r.error());
-  if (*r != root) return fail("multiproof does not match the root (tampered leaf, helper or count)");
+  if (*r != root) return fail(Errc::kMismatch, "multiproof does not match the root (tampered leaf, helper or count)");
   return {};
 }
 

@@ -82,7 +82,7 @@ Result<std::vector<LayerSpec>> layers_of(const pb::GhostFile& file) {
   std::vector<LayerSpec> layers;
   for (int l = 0; l < file.layers_size(); ++l) {
     auto s = layer_from_pb(file.layers(l));
-    if (!s) return fail("layer " + num(l) + ": " + s.error().message);
+    if (!s) return fail(s.error(), "layer " + num(l) + ": ");
     layers.push_back(*s);
   }
   if (auto v = validate_layers(layers); !v) return std::unexpected(v.error());
@@ -168,7 +168,7 @@ Result<ModelVersion> model_version(const pb::GhostFile& file) {
 Result<pb::GhostFile> decode_ghost_file(ByteSpan data) {
   auto g = pb::decode_as<pb::GhostFile>(data, kMaxGhostFileBytes);
   if (!g) return std::unexpected(g.error());
-  if (auto v = validate_ghost_file(*g); !v) return fail("invalid ghost file: " + v.error().message);
+  if (auto v = validate_ghost_file(*g); !v) return fail(v.error(), "invalid ghost file: ");
   return g;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "base/parallel.h"
 #include "ml/canonical.h"
 
 namespace ghost::ml {
@@ -72,7 +73,7 @@ Result<std::vector<float>> decode_input(ByteSpan input, uint32_t d, InputEncodin
 Result<std::vector<float>> query_from_input(ByteSpan input, const HopfieldSpec& spec) {
   auto x = decode_input(input, spec.d, spec.encoding);
   if (!x) return x;
-  if (auto r = normalize(*x); !r) return fail("input: " + r.error().message);
+  if (auto r = normalize(*x); !r) return fail(r.error(), "input: ");
   return x;
 }
 
@@ -87,14 +88,12 @@ std::vector<Scored> best_of(std::vector<Scored> candidates, size_t count) {
 std::vector<std::vector<Scored>> exact_top_k_batch(const ColumnMatrix& keys,
                                                    std::span<const std::vector<float>> x_hats, size_t k,
                                                    unsigned threads) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   const uint64_t n = keys.count;
-  threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(1, n / 4096)));
+  threads = unsigned(std::min<uint64_t>(resolve_threads(threads), std::max<uint64_t>(1, n / 4096)));
   const size_t q = x_hats.size();
   // heaps[t * q + j]: thread t's best k for query j, the worst of the kept ones on top.
   std::vector<std::vector<Scored>> heaps(threads * q);
-  auto scan = [&](unsigned t) {
-    const uint64_t lo = n * t / threads, hi = n * (t + 1) / threads;
+  parallel_chunks(n, threads, [&](unsigned t, uint64_t lo, uint64_t hi) {
     constexpr uint64_t kBlock = 64;  // columns scored by every query while they sit in cache
     float scores[kBlock];
     for (uint64_t b = lo; b < hi; b += kBlock) {
@@ -115,13 +114,7 @@ std::vector<std::vector<Scored>> exact_top_k_batch(const ColumnMatrix& keys,
         }
       }
     }
-  };
-  if (threads == 1) {
-    scan(0);
-  } else {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(scan, t);
-  }
+  });
   std::vector<std::vector<Scored>> out(q);
   for (size_t j = 0; j < q; ++j) {
     std::vector<Scored> all;
@@ -185,7 +178,7 @@ Result<HopfieldStep> train_from_leaves(const HopfieldSpec& spec, std::span<const
     std::span<float> key(step.updated.keys.data() + r * d, d);
     for (uint32_t j = 0; j < d; ++j) key[j] = key[j] - lr * (coef * x_hat[j]);
     if (auto n = normalize(key); !n)
-      return fail("column " + num(leaves.indices[r]) + " cannot be renormalized: " + n.error().message);
+      return fail(n.error(), "column " + num(leaves.indices[r]) + " cannot be renormalized: ");
     for (uint32_t j = 0; j < d_out; ++j)
       if (!std::isfinite(v[j])) return fail("training step made row " + num(leaves.indices[r]) + " non-finite");
   }

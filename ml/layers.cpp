@@ -19,11 +19,11 @@ Result<void> validate_layers(std::span<const LayerSpec> layers) {
     const std::string at = "layer " + std::to_string(l) + ": ";
     if (s.type == LayerType::embedding) {
       if (l != 0) return fail(at + "only the first layer can be an embedding");
-      if (auto v = validate(s.embedding()); !v) return fail(at + v.error().message);
+      if (auto v = validate(s.embedding()); !v) return fail(v.error(), at);
       if (s.d != 0 || s.k != 1 || s.beta != 0 || s.min_recall != 1 || s.encoding != InputEncoding::f32)
         return fail(at + "an embedding has d = 0, k = 1, beta = 0, min_recall = 1");
     } else if (s.type == LayerType::hopfield) {
-      if (auto v = validate(s.hopfield()); !v) return fail(at + v.error().message);
+      if (auto v = validate(s.hopfield()); !v) return fail(v.error(), at);
       if (l > 0 && (s.encoding != InputEncoding::f32 || s.d != layers[l - 1].d_out))
         return fail(at + "must read the previous layer's output: f32 with d = previous d_out");
     } else {

@@ -52,7 +52,7 @@ EncodedLeaves encode_leaves(ByteSpan canonical, size_t leaf_bytes, LeafWire wire
 
 Result<Bytes> decode_leaves(ByteSpan wire, pb::LeafEncoding encoding, size_t count, size_t leaf_bytes) {
   if (leaf_bytes != 0 && count > kMaxOpenedBytes / leaf_bytes)
-    return fail("opening of " + std::to_string(count) + " leaves of " + std::to_string(leaf_bytes) +
+    return fail(Errc::kTooLarge, "opening of " + std::to_string(count) + " leaves of " + std::to_string(leaf_bytes) +
                 " bytes is over the " + std::to_string(kMaxOpenedBytes) + "-byte limit");
   const size_t expect = count * leaf_bytes;
   switch (encoding) {

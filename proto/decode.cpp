@@ -21,7 +21,7 @@ const bool kQuietParseLogs = [] {
 
 Result<void> decode(ByteSpan data, google::protobuf::MessageLite& out, size_t max_bytes) {
   if (data.size() > max_bytes)
-    return fail(out.GetTypeName() + " is " + std::to_string(data.size()) + " bytes, over the limit of " +
+    return fail(Errc::kTooLarge, out.GetTypeName() + " is " + std::to_string(data.size()) + " bytes, over the limit of " +
                 std::to_string(max_bytes));
   google::protobuf::io::CodedInputStream in(data.data(), static_cast<int>(data.size()));
   in.SetRecursionLimit(32);

@@ -24,7 +24,7 @@ Result<void> verify_commit(const pb::Commit& commit, const ValidatorSet& set, st
     if (v.height() != commit.height() || v.round() != commit.round() || v.block_hash() != commit.block_hash())
       return fail("a commit entry is for another height, round or block");
     auto idx = verify_vote(sv, set, chain_id, cache);
-    if (!idx) return fail("commit entry: " + idx.error().message);
+    if (!idx) return fail(idx.error(), "commit entry: ");
     if (seen[*idx]) return fail("a validator appears twice in a commit");
     seen[*idx] = true;
     power += set.validators()[*idx].power;

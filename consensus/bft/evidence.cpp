@@ -22,9 +22,9 @@ Result<size_t> verify_evidence(const pb::Evidence& ev, const ValidatorSet& set, 
   if (a.block_hash() == b.block_hash()) return fail("evidence votes are for the same block");
   if (!(pb::encode(a) < pb::encode(b))) return fail("evidence votes are not in canonical order");
   auto ia = verify_vote(ev.vote_a(), set, chain_id, cache);
-  if (!ia) return fail("evidence vote a: " + ia.error().message);
+  if (!ia) return fail(ia.error(), "evidence vote a: ");
   auto ib = verify_vote(ev.vote_b(), set, chain_id, cache);
-  if (!ib) return fail("evidence vote b: " + ib.error().message);
+  if (!ib) return fail(ib.error(), "evidence vote b: ");
   return *ia;
 }
 

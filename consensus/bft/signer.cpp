@@ -39,14 +39,14 @@ Bytes Signer::encode_state(const SignState& s) {
 
 Result<SignState> Signer::decode_state(ByteSpan d) {
   constexpr size_t kFixed = 4 + 8 + kEntryBytes + 4 + 32;
-  if (d.size() < kFixed) return fail("signer state is too short");
-  if (std::memcmp(d.data(), kMagic, 4) != 0) return fail("signer state has a wrong magic");
+  if (d.size() < kFixed) return fail(Errc::kCorrupt, "signer state is too short");
+  if (std::memcmp(d.data(), kMagic, 4) != 0) return fail(Errc::kCorrupt, "signer state has a wrong magic");
   uint32_t n = get_u32(d.data() + 12 + kEntryBytes);
-  if (n > kMaxEarlier || d.size() != kFixed + size_t(n) * kEntryBytes) return fail("signer state has a wrong length");
-  if (sha256(d.first(d.size() - 32)) != Hash32::from_span(d.last(32))) return fail("signer state checksum mismatch");
+  if (n > kMaxEarlier || d.size() != kFixed + size_t(n) * kEntryBytes) return fail(Errc::kCorrupt, "signer state has a wrong length");
+  if (sha256(d.first(d.size() - 32)) != Hash32::from_span(d.last(32))) return fail(Errc::kCorrupt, "signer state checksum mismatch");
   auto entry = [&](size_t at, uint32_t& round, Step& step, Hash32& digest, Signature& sig) -> Result<void> {
     round = get_u32(d.data() + at);
-    if (d[at + 4] < 1 || d[at + 4] > 3) return fail("signer state has an unknown step");
+    if (d[at + 4] < 1 || d[at + 4] > 3) return fail(Errc::kCorrupt, "signer state has an unknown step");
     step = Step(d[at + 4]);
     digest = Hash32::from_span(d.subspan(at + 5, 32));
     std::memcpy(sig.bytes.data(), d.data() + at + 37, 64);
@@ -66,11 +66,11 @@ Result<SignState> Signer::decode_state(ByteSpan d) {
 
 Result<Signer> Signer::open(PrivateKey key, std::string chain_id, DurableStore& store, std::string file) {
   auto data = store.read(file);
-  if (!data) return fail("reading signer state: " + data.error().message);
+  if (!data) return fail(data.error(), "reading signer state: ");
   SignState last;
   if (*data) {
     auto s = decode_state(**data);
-    if (!s) return fail("signer state " + file + ": " + s.error().message);
+    if (!s) return fail(s.error(), "signer state " + file + ": ");
     last = *s;
   }
   return Signer(std::move(key), std::move(chain_id), store, std::move(file), last);
@@ -82,18 +82,18 @@ Result<Signature> Signer::sign(SignDomain domain, uint64_t h, uint32_t r, Step s
     auto at = std::tuple(h, r, s), prev = std::tuple(last_.height, last_.round, last_.step);
     if (at == prev) {
       if (digest == last_.digest) return last_.signature;
-      return fail("refusing to sign a conflicting message at " + position(h, r, s));
+      return fail(Errc::kDenied, "refusing to sign a conflicting message at " + position(h, r, s));
     }
     if (at < prev) {
       if (h == last_.height)
         for (const auto& e : last_.earlier)
           if (e.round == r && e.step == s && e.digest == digest) return e.signature;
-      return fail("refusing to sign at " + position(h, r, s) + ", already signed at " +
+      return fail(Errc::kDenied, "refusing to sign at " + position(h, r, s) + ", already signed at " +
                   position(last_.height, last_.round, last_.step));
     }
   }
   if (before_sign_)
-    if (auto b = before_sign_(); !b) return fail("not signing: " + b.error().message);
+    if (auto b = before_sign_(); !b) return fail(b.error(), "not signing: ");
   // Zero auxiliary randomness keeps signatures deterministic (BIP-340 allows it): a replayed
   // run signs byte-identical messages.
   SignState next{h, r, s, digest, key_.sign_hash(digest, std::array<uint8_t, 32>{}), {}};
@@ -103,7 +103,7 @@ Result<Signature> Signer::sign(SignDomain domain, uint64_t h, uint32_t r, Step s
     if (next.earlier.size() > kMaxEarlier) next.earlier.erase(next.earlier.begin());
   }
   if (auto w = store_->write_atomic(file_, encode_state(next)); !w)
-    return fail("persisting signer state: " + w.error().message);
+    return fail(w.error(), "persisting signer state: ");
   last_ = next;
   return next.signature;
 }

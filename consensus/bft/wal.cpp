@@ -118,18 +118,18 @@ Result<WalScan> scan_wal(ByteSpan data) {
     if (checksum(ByteSpan(h, 4)) != get_u32(h + 4)) {
       // A zero-filled tail is what some filesystems leave after a crash mid-append.
       if (std::all_of(h, data.data() + data.size(), [](uint8_t b) { return b == 0; })) break;
-      return fail("WAL record header damaged" + where());
+      return fail(Errc::kCorrupt, "WAL record header damaged" + where());
     }
     uint32_t len = get_u32(h);
-    if (len > kMaxWalRecordBytes) return fail("WAL record over the size limit" + where());
+    if (len > kMaxWalRecordBytes) return fail(Errc::kCorrupt, "WAL record over the size limit" + where());
     if (len > left - kHeader) break;  // torn payload
     ByteSpan payload = data.subspan(at + kHeader, len);
     if (checksum(payload) != get_u32(h + 8)) {
       if (at + kHeader + len == data.size()) break;  // the last record, partly written
-      return fail("WAL checksum mismatch with records after it" + where());
+      return fail(Errc::kCorrupt, "WAL checksum mismatch with records after it" + where());
     }
     auto e = decode_payload(payload);
-    if (!e) return fail("WAL record" + where() + ": " + e.error().message);
+    if (!e) return fail(Errc::kCorrupt, "WAL record" + where() + ": " + e.error().message);
     scan.entries.push_back(std::move(*e));
     at += kHeader + len;
   }
@@ -140,12 +140,12 @@ Result<WalScan> scan_wal(ByteSpan data) {
 
 Result<Wal> Wal::open(DurableStore& store, std::string name, WalReplay* replay, size_t compact_after_bytes) {
   auto data = store.read(name);
-  if (!data) return fail("reading WAL: " + data.error().message);
+  if (!data) return fail(data.error(), "reading WAL: ");
   Bytes bytes = data->value_or(Bytes{});
   auto scan = scan_wal(bytes);
-  if (!scan) return fail("WAL " + name + ": " + scan.error().message);
+  if (!scan) return fail(scan.error(), "WAL " + name + ": ");
   if (scan->torn_tail)
-    if (auto t = store.truncate(name, scan->valid_bytes); !t) return fail("dropping torn WAL tail: " + t.error().message);
+    if (auto t = store.truncate(name, scan->valid_bytes); !t) return fail(t.error(), "dropping torn WAL tail: ");
   WalReplay r;
   r.dropped_torn_tail = scan->torn_tail;
   for (auto& e : scan->entries) {
@@ -166,7 +166,7 @@ Result<Wal> Wal::open(DurableStore& store, std::string name, WalReplay* replay, 
 
 Result<void> Wal::append(const WalEntry& e) {
   Bytes rec = encode_wal_record(e);
-  if (auto a = store_->append(name_, rec); !a) return fail("WAL append: " + a.error().message);
+  if (auto a = store_->append(name_, rec); !a) return fail(a.error(), "WAL append: ");
   size_ += rec.size();
   return {};
 }
@@ -189,7 +189,7 @@ Result<void> Wal::sync() { return store_->sync(name_); }
 Result<void> Wal::end_height(uint64_t height) {
   if (size_ >= compact_after_) {
     Bytes rec = encode_wal_record(EndHeight{height});
-    if (auto w = store_->write_atomic(name_, rec); !w) return fail("WAL compaction: " + w.error().message);
+    if (auto w = store_->write_atomic(name_, rec); !w) return fail(w.error(), "WAL compaction: ");
     size_ = rec.size();
     return {};
   }

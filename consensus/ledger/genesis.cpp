@@ -96,7 +96,7 @@ Result<void> validate_genesis(const pb::Genesis& g) {
   std::set<std::string> model_ids;
   for (int i = 0; i < g.models_size(); ++i) {
     auto id = check_ghost_file(g.models(i));
-    if (!id) return fail("models[" + std::to_string(i) + "]: " + id.error().message);
+    if (!id) return fail(id.error(), "models[" + std::to_string(i) + "]: ");
     if (!model_ids.insert(std::string(id->bytes.begin(), id->bytes.end())).second)
       return fail("models[" + std::to_string(i) + "]: model listed twice");
   }
@@ -107,9 +107,9 @@ Result<void> validate_genesis(const pb::Genesis& g) {
     const auto& v = g.validators(i);
     std::string where = "validators[" + std::to_string(i) + "]";
     if (auto k = PublicKey::from_bytes(as_bytes(v.operator_pubkey())); !k)
-      return fail(where + ".operator_pubkey: " + k.error().message);
+      return fail(k.error(), where + ".operator_pubkey: ");
     if (auto k = PublicKey::from_bytes(as_bytes(v.consensus_pubkey())); !k)
-      return fail(where + ".consensus_pubkey: " + k.error().message);
+      return fail(k.error(), where + ".consensus_pubkey: ");
     if (!operators.insert(v.operator_pubkey()).second) return fail(where + ": operator listed twice");
     if (!consensus_keys.insert(v.consensus_pubkey()).second) return fail(where + ": consensus key listed twice");
     if (v.stake() < p.min_stake_validator()) return fail(where + ": stake below min_stake_validator");
@@ -120,7 +120,7 @@ Result<void> validate_genesis(const pb::Genesis& g) {
     const auto& w = g.workers(i);
     std::string where = "workers[" + std::to_string(i) + "]";
     if (auto k = PublicKey::from_bytes(as_bytes(w.operator_pubkey())); !k)
-      return fail(where + ".operator_pubkey: " + k.error().message);
+      return fail(k.error(), where + ".operator_pubkey: ");
     if (!workers.insert(w.operator_pubkey()).second) return fail(where + ": operator listed twice");
     if (w.stake() < p.min_stake_worker()) return fail(where + ": stake below min_stake_worker");
     std::set<std::string> served;

@@ -20,14 +20,14 @@ ml::HopfieldSpec spec_of(const pb::Layer& l) {
 
 Result<void> check_job_input(const pb::GhostFile& file, const std::string& input) {
   auto x = ml::query_from_input(as_bytes(input), spec_of(file.layers(0)));
-  if (!x) return fail("input: " + x.error().message);
+  if (!x) return fail(x.error(), "input: ");
   return {};
 }
 
 Result<void> check_train_target(const pb::GhostFile& file, const std::string& target, float lr) {
   const pb::Layer& last = file.layers(file.layers_size() - 1);
   auto t = ml::decode_floats(as_bytes(target), last.d_out());
-  if (!t) return fail("target: " + t.error().message);
+  if (!t) return fail(t.error(), "target: ");
   for (float v : *t)
     if (!std::isfinite(v)) return fail("target: a value is not finite");
   if (!std::isfinite(lr) || !(lr > 0)) return fail("lr must be finite and positive");

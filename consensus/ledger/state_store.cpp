@@ -62,10 +62,10 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& dir) {
   options.write_buffer_size = 16u << 20;
   leveldb::DB* raw = nullptr;
   leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
-  if (!s.ok()) return fail("cannot open state store at " + dir + ": " + s.ToString());
+  if (!s.ok()) return fail(Errc::kIo, "cannot open state store at " + dir + ": " + s.ToString());
   store->db_.reset(raw);
   if (auto head = store->get(kHeadKey)) {
-    if (head->size() != 40) return fail("state store at " + dir + " has a corrupt head record");
+    if (head->size() != 40) return fail(Errc::kCorrupt, "state store at " + dir + " has a corrupt head record");
     store->initialized_ = true;
     store->height_ = get_u64le(reinterpret_cast<const uint8_t*>(head->data()));
     store->app_hash_ = Hash32::from_span(as_bytes(std::string_view(*head).substr(8)));
@@ -109,7 +109,7 @@ Result<Hash32> StateStore::commit(uint64_t height, const WriteSet& writes) {
   leveldb::WriteOptions options;
   options.sync = true;
   leveldb::Status s = db_->Write(options, &batch);
-  if (!s.ok()) return fail("state store commit failed: " + s.ToString());
+  if (!s.ok()) return fail(Errc::kIo, "state store commit failed: " + s.ToString());
   initialized_ = true;
   height_ = height;
   app_hash_ = next;

@@ -3,10 +3,9 @@
 #include <zlib.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 
+#include "base/file.h"
 #include "ml/canonical.h"
 
 namespace ghost::ml {
@@ -19,11 +18,11 @@ Result<FashionSet> load(const std::filesystem::path& dir, const char* images, co
   auto img_gz = read_gzip_file(dir / images);
   if (!img_gz) return std::unexpected(img_gz.error());
   auto set = parse_idx_images(*img_gz);
-  if (!set) return fail(std::string(images) + ": " + set.error().message);
+  if (!set) return fail(set.error(), std::string(images) + ": ");
   auto lab_gz = read_gzip_file(dir / labels);
   if (!lab_gz) return std::unexpected(lab_gz.error());
   auto lab = parse_idx_labels(*lab_gz);
-  if (!lab) return fail(std::string(labels) + ": " + lab.error().message);
+  if (!lab) return fail(lab.error(), std::string(labels) + ": ");
   if (lab->count != set->count) return fail("image and label counts differ");
   set->labels = std::move(lab->labels);
   return set;
@@ -37,9 +36,9 @@ std::filesystem::path fashion_dir() {
 }
 
 Result<Bytes> read_gzip_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot open " + path.string());
-  Bytes packed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto file = read_file(path);
+  if (!file) return std::unexpected(file.error());
+  Bytes& packed = *file;
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return fail("zlib init failed");
   Bytes out(packed.size() * 4 + 1024);
@@ -102,7 +101,7 @@ Result<void> build_fashion_model(const std::filesystem::path& dir, const Fashion
   // Every column must normalize, so check them before anything is written.
   for (uint64_t i = 0; i < n; ++i) {
     auto x = query_from_input(train.image(i), layer.hopfield());
-    if (!x) return fail("training image " + std::to_string(i) + ": " + x.error().message);
+    if (!x) return fail(x.error(), "training image " + std::to_string(i) + ": ");
   }
   auto fill = [&](uint32_t tensor, uint64_t i, std::span<float> out) {
     if (tensor == 0) {

@@ -1,9 +1,8 @@
 #include "ml/serve/ghost_file_io.h"
 
-#include <fstream>
-#include <iterator>
 #include <string>
 
+#include "base/file.h"
 #include "proto/decode.h"
 
 namespace ghost::ml {
@@ -18,31 +17,18 @@ pb::GhostFile ghost_file_of(const Model& model, const GhostFileMeta& meta) {
 }
 
 Result<void> save_ghost_file(const std::filesystem::path& path, const pb::GhostFile& file) {
-  if (auto v = validate_ghost_file(file); !v) return fail("refusing to save an invalid ghost file: " + v.error().message);
-  const Bytes bytes = pb::encode(file);
-  const auto tmp = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    if (!out.flush()) return fail("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail("cannot write " + path.string() + ": " + ec.message());
+  if (auto v = validate_ghost_file(file); !v) return fail(v.error(), "refusing to save an invalid ghost file: ");
+  if (auto w = write_file_atomic(path, pb::encode(file)); !w) return fail(w.error(), "cannot save ghost file: ");
   return {};
 }
 
 Result<pb::GhostFile> load_ghost_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) return fail("cannot read " + path.string() + ": " + ec.message());
-  if (size > kMaxGhostFileBytes)
-    return fail(path.string() + " is " + num(size) + " bytes, larger than any ghost file (" + num(kMaxGhostFileBytes) + ")");
-  std::ifstream in(path, std::ios::binary);
-  Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.eof() && in.fail()) return fail("cannot read " + path.string());
-  auto g = decode_ghost_file(bytes);
-  if (!g) return fail(path.string() + ": " + g.error().message);
+  auto bytes = read_file(path, kMaxGhostFileBytes);
+  if (!bytes && bytes.error().code == Errc::kTooLarge)
+    return fail(Errc::kTooLarge, path.string() + " is larger than any ghost file (" + num(kMaxGhostFileBytes) + " bytes)");
+  if (!bytes) return std::unexpected(bytes.error());
+  auto g = decode_ghost_file(*bytes);
+  if (!g) return fail(g.error(), path.string() + ": ");
   return g;
 }
 

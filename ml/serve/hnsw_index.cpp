@@ -1,13 +1,10 @@
 #include "ml/serve/hnsw_index.h"
 
-#include <fcntl.h>
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "base/file.h"
+#include "base/parallel.h"
 #include "ml/serve/column_codes.h"
 
 namespace ghost::ml {
@@ -22,19 +21,6 @@ namespace ghost::ml {
 namespace {
 
 std::filesystem::path meta_path(const std::filesystem::path& p) { return p.string() + ".meta"; }
-
-// fsync of a file or a directory by path.
-Result<void> sync_path(const std::filesystem::path& p, int flags) {
-  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return fail("cannot open " + p.string() + ": " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return fail("cannot sync " + p.string() + ": " + std::strerror(err));
-  return {};
-}
-Result<void> sync_file(const std::filesystem::path& p) { return sync_path(p, O_RDONLY); }
-Result<void> sync_dir(const std::filesystem::path& p) { return sync_path(p, O_RDONLY | O_DIRECTORY); }
 
 void draw_progress(uint64_t done, uint64_t total) {
   const int width = 40;
@@ -114,22 +100,14 @@ std::unique_ptr<HnswIndex> HnswIndex::build(const ColumnMatrix& keys, const Hnsw
   ix->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(ix->space_.get(), std::max<uint64_t>(keys.count, 1),
                                                                  params.M, params.ef_construction, params.seed);
   use_huge_pages(*ix->graph_);
-  unsigned threads = params.threads ? params.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<uint64_t> next{0}, done{0};
-  auto work = [&](bool reporter) {
-    std::vector<uint8_t> element;
-    for (uint64_t i; (i = next.fetch_add(1)) < keys.count;) {
-      ix->space_->element(keys.column(i), element);
-      ix->graph_->addPoint(element.data(), i);
-      const uint64_t d = done.fetch_add(1) + 1;
-      if (reporter && params.progress && (d % 1000 == 0)) draw_progress(d, keys.count);
-    }
-  };
-  {
-    std::vector<std::jthread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, false);
-    work(true);
-  }
+  std::atomic<uint64_t> done{0};
+  parallel_for_each(keys.count, params.threads, [&](uint64_t i) {
+    thread_local std::vector<uint8_t> element;
+    ix->space_->element(keys.column(i), element);
+    ix->graph_->addPoint(element.data(), i);
+    const uint64_t d = done.fetch_add(1) + 1;
+    if (params.progress && d % 1000 == 0) draw_progress(d, keys.count);
+  });
   if (params.progress) draw_progress(keys.count, keys.count);
   ix->set_ef(params.ef);
   return ix;
@@ -138,27 +116,27 @@ std::unique_ptr<HnswIndex> HnswIndex::build(const ColumnMatrix& keys, const Hnsw
 Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& path, uint32_t dim, uint64_t count,
                                                    std::span<const Hash32> roots, const HnswParams& params) {
   std::ifstream meta(meta_path(path));
-  if (!meta) return fail("no index metadata at " + meta_path(path).string());
+  if (!meta) return fail(Errc::kNotFound, "no index metadata at " + meta_path(path).string());
   std::string magic;
   uint64_t m_dim = 0, m_count = 0, m_roots = 0;
   meta >> magic >> m_dim >> m_count >> m_roots;
-  if (!meta || !magic.starts_with("ghost-hnsw-")) return fail("index metadata is malformed");
-  if (magic != meta_magic(params.distance)) return fail("index was built in another format (" + magic + ")");
-  if (m_dim != dim || m_count != count) return fail("index was built for another shape");
-  if (m_roots != roots.size()) return fail("index was built for other weights");
+  if (!meta || !magic.starts_with("ghost-hnsw-")) return fail(Errc::kCorrupt, "index metadata is malformed");
+  if (magic != meta_magic(params.distance)) return fail(Errc::kMismatch, "index was built in another format (" + magic + ")");
+  if (m_dim != dim || m_count != count) return fail(Errc::kMismatch, "index was built for another shape");
+  if (m_roots != roots.size()) return fail(Errc::kMismatch, "index was built for other weights");
   for (auto& r : roots) {
     std::string hex;
     meta >> hex;
-    if (hex != r.hex()) return fail("index was built for other weights (roots differ)");
+    if (hex != r.hex()) return fail(Errc::kMismatch, "index was built for other weights (roots differ)");
   }
   std::unique_ptr<HnswIndex> ix(new HnswIndex(dim, count, params.distance));
   try {
     ix->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(ix->space_.get(), path.string(), false, count);
   } catch (const std::exception& e) {
-    return fail("cannot load index " + path.string() + ": " + e.what());
+    return fail(Errc::kCorrupt, "cannot load index " + path.string() + ": " + e.what());
   }
   if (ix->graph_->cur_element_count != count || ix->graph_->label_lookup_.size() != count)
-    return fail("index file does not hold every column");
+    return fail(Errc::kCorrupt, "index file does not hold every column");
   for (uint64_t i = 0; i < count; ++i)
     if (!ix->graph_->label_lookup_.contains(i)) return fail("index file lacks column " + std::to_string(i));
   use_huge_pages(*ix->graph_);
@@ -167,31 +145,22 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::load(const std::filesystem::path& 
 }
 
 Result<void> HnswIndex::save(const std::filesystem::path& path, std::span<const Hash32> roots) const {
-  // The index to a temporary file, synced, renamed over the old one; then the metadata the
-  // same way, last: metadata never vouches for a half-written index or another one. The
-  // directory is synced at the end so both renames survive a crash.
+  // The index first, then the metadata that vouches for it: removing the old metadata
+  // first means a crash in between leaves an index nobody trusts, never a mismatched pair.
   std::error_code ec;
   std::filesystem::remove(meta_path(path), ec);
   const std::filesystem::path tmp = path.string() + ".tmp";
   try {
     graph_->saveIndex(tmp.string());
   } catch (const std::exception& e) {
-    return fail("cannot save index: " + std::string(e.what()));
+    return fail(Errc::kIo, "cannot save index: " + std::string(e.what()));
   }
-  if (auto s = sync_file(tmp); !s) return s;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return fail("cannot save index " + path.string() + ": " + ec.message());
-  const std::filesystem::path meta_tmp = meta_path(path).string() + ".tmp";
-  {
-    std::ofstream meta(meta_tmp, std::ios::trunc);
-    meta << meta_magic(distance_) << "\n" << dim_ << " " << count_ << " " << roots.size() << "\n";
-    for (auto& r : roots) meta << r.hex() << "\n";
-    if (!meta.flush()) return fail("cannot write index metadata");
-  }
-  if (auto s = sync_file(meta_tmp); !s) return s;
-  std::filesystem::rename(meta_tmp, meta_path(path), ec);
-  if (ec) return fail("cannot write index metadata: " + ec.message());
-  return sync_dir(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+  if (auto s = publish_file(tmp, path); !s) return fail(s.error(), "cannot save index: ");
+  std::ostringstream meta;
+  meta << meta_magic(distance_) << "\n" << dim_ << " " << count_ << " " << roots.size() << "\n";
+  for (auto& r : roots) meta << r.hex() << "\n";
+  if (auto w = write_file_atomic(meta_path(path), as_bytes(meta.str())); !w) return fail(w.error(), "cannot write index metadata: ");
+  return {};
 }
 
 void HnswIndex::set_ef(size_t ef) {

@@ -3,10 +3,10 @@
 #include <boost/json.hpp>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "base/file.h"
+#include "base/parallel.h"
 #include "ml/canonical.h"
 
 namespace ghost::ml {
@@ -76,7 +76,7 @@ Result<void> Model::create(const std::filesystem::path& dir, const std::string& 
                            const LeafFiller& fill, unsigned threads) {
   if (auto v = validate_layers(layers); !v) return v;
   std::error_code ec;
-  if (std::filesystem::exists(dir / kManifest, ec)) return fail(dir.string() + " already holds a model");
+  if (std::filesystem::exists(dir / kManifest, ec)) return fail(Errc::kExists, dir.string() + " already holds a model");
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
   auto store = WeightStore::create(dir / "weights", all_tensors(layers), fill, threads);
@@ -88,27 +88,21 @@ Result<void> Model::create(const std::filesystem::path& dir, const std::string& 
   json::array arr;
   for (auto& l : layers) arr.push_back(layer_to_json(l));
   m["layers"] = std::move(arr);
-  const auto tmp = dir / (std::string(kManifest) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << json::serialize(m) << "\n";
-    if (!out.flush()) return fail("cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, dir / kManifest, ec);
-  if (ec) return fail("cannot write model manifest: " + ec.message());
+  if (auto w = write_file_atomic(dir / kManifest, as_bytes(json::serialize(m) + "\n")); !w)
+    return fail(w.error(), "cannot write model manifest: ");
   return {};
 }
 
 Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, const ModelOptions& options) {
-  std::ifstream in(dir / kManifest);
-  if (!in) return fail("no model at " + dir.string() + " (missing " + kManifest + ")");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto manifest = read_file(dir / kManifest, 1u << 20);
+  if (!manifest && manifest.error().code == Errc::kNotFound)
+    return fail(Errc::kNotFound, "no model at " + dir.string() + " (missing " + kManifest + ")");
+  if (!manifest) return std::unexpected(manifest.error());
   std::unique_ptr<Model> m(new Model());
   m->dir_ = dir;
   m->options_ = options;
   try {
-    auto doc = json::parse(ss.str()).as_object();
+    auto doc = json::parse(std::string_view(reinterpret_cast<const char*>(manifest->data()), manifest->size())).as_object();
     if (doc.at("format").to_number<int>() != kModelFormat) return fail("unsupported model format");
     m->name_ = std::string(doc.at("name").as_string());
     for (auto& l : doc.at("layers").as_array()) {
@@ -164,17 +158,13 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
 bool Model::index_holds_committed_columns(size_t layer, const HnswIndex& index) const {
   const merkle::Tree& tree = store_->tree(first_tensor(layer));
   const uint64_t n = layers_[layer].n;
-  const unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   std::atomic<bool> ok{true};
-  std::vector<std::jthread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (uint64_t i = n * t / threads; i < n * (t + 1) / threads && ok; ++i) {
-        auto c = index.column(i);
-        if (merkle::leaf_hash(i, {reinterpret_cast<const uint8_t*>(c.data()), c.size() * 4}) != tree.leaf(i)) ok = false;
-      }
-    });
-  pool.clear();
+  parallel_chunks(n, options_.threads, [&](unsigned, uint64_t b, uint64_t e) {
+    for (uint64_t i = b; i < e && ok; ++i) {
+      auto c = index.column(i);
+      if (merkle::leaf_hash(i, {reinterpret_cast<const uint8_t*>(c.data()), c.size() * 4}) != tree.leaf(i)) ok = false;
+    }
+  });
   return ok;
 }
 
@@ -262,7 +252,7 @@ Result<Inference> Model::infer(ByteSpan input, Search search) const {
       trace.leaves = std::move(*leaves);
     } else {
       auto x = query_from_input(in, s.hopfield());
-      if (!x) return fail("layer " + std::to_string(l) + ": " + x.error().message);
+      if (!x) return fail(x.error(), "layer " + std::to_string(l) + ": ");
       auto sel = select(l, *x, search);
       if (!sel) return std::unexpected(sel.error());
       std::vector<uint64_t> idx;
@@ -270,7 +260,7 @@ Result<Inference> Model::infer(ByteSpan input, Search search) const {
       auto leaves = read_leaves(l, std::move(idx));
       if (!leaves) return std::unexpected(leaves.error());
       auto pass = forward_from_leaves(s.hopfield(), *x, *leaves);
-      if (!pass) return fail("layer " + std::to_string(l) + ": " + pass.error().message);
+      if (!pass) return fail(pass.error(), "layer " + std::to_string(l) + ": ");
       trace.pass = std::move(*pass);
       trace.leaves = std::move(*leaves);
     }

@@ -65,13 +65,13 @@ Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model
                                                               LeafWire wire) {
   if (model.layers() != version.layers) return fail("the model's layers are not those of this model version");
   auto verified = verify_ghost_proof(result, version);
-  if (!verified) return fail("result does not verify: " + verified.error().message);
+  if (!verified) return fail(verified.error(), "result does not verify: ");
   for (size_t l = 0; l < version.layers.size(); ++l) {
     const LayerSpec& spec = version.layers[l];
     if (spec.type != LayerType::hopfield) continue;
     const uint32_t keys_tensor = model.first_tensor(l);
     if (model.store().root(keys_tensor) != version.roots[version.first_tensor(l)])
-      return fail("the model's weights of layer " + num(l) + " are not this version's (roots differ)");
+      return fail(Errc::kMismatch, "the model's weights of layer " + num(l) + " are not this version's (roots differ)");
     const VerifiedLayer& layer = verified->layers[l];
     const uint32_t k = uint32_t(layer.pass.selected.size());
     const uint32_t m = challenge_size(k, spec.min_recall);

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <set>
 #include <string>
-#include <thread>
 
+#include "base/parallel.h"
 #include "ml/canonical.h"
 
 namespace ghost::ml {
@@ -16,8 +16,6 @@ namespace ghost::ml {
 namespace {
 
 constexpr uint64_t kChunk = 4096;  // leaves generated / hashed per parallel round
-
-unsigned resolve_threads(unsigned t) { return t ? t : std::max(1u, std::thread::hardware_concurrency()); }
 
 void put_be(std::string& s, uint64_t v, int bytes) {
   for (int b = bytes - 1; b >= 0; --b) s.push_back(char(uint8_t(v >> (8 * b))));
@@ -65,33 +63,27 @@ Result<std::vector<TensorShape>> decode_shapes(const std::string& v) {
     return true;
   };
   uint64_t count;
-  if (!u64(count) || count > 1024) return fail("corrupt tensor table");
+  if (!u64(count) || count > 1024) return fail(Errc::kCorrupt, "corrupt tensor table");
   std::vector<TensorShape> shapes(count);
   for (auto& s : shapes) {
     uint64_t len, floats;
-    if (!u64(len) || len > v.size() - at) return fail("corrupt tensor table");
+    if (!u64(len) || len > v.size() - at) return fail(Errc::kCorrupt, "corrupt tensor table");
     s.name = v.substr(at, len);
     at += len;
     if (!u64(s.leaf_count) || !u64(floats) || floats == 0 || floats > (1u << 24) || s.leaf_count == 0)
-      return fail("corrupt tensor table");
+      return fail(Errc::kCorrupt, "corrupt tensor table");
     s.leaf_floats = uint32_t(floats);
   }
-  if (at != v.size()) return fail("corrupt tensor table");
+  if (at != v.size()) return fail(Errc::kCorrupt, "corrupt tensor table");
   return shapes;
 }
 
+// f(i) for i in [0, n) in one contiguous chunk per thread.
 template <class F>
 void parallel_for(uint64_t n, unsigned threads, F&& f) {
-  threads = unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(n, 1)));
-  if (threads <= 1) {
-    for (uint64_t i = 0; i < n; ++i) f(i);
-    return;
-  }
-  std::vector<std::jthread> pool;
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] {
-      for (uint64_t i = n * t / threads; i < n * (t + 1) / threads; ++i) f(i);
-    });
+  parallel_chunks(n, unsigned(std::min<uint64_t>(threads, std::max<uint64_t>(n, 1))), [&](unsigned, uint64_t b, uint64_t e) {
+    for (uint64_t i = b; i < e; ++i) f(i);
+  });
 }
 
 leveldb::Options db_options(bool create) {
@@ -123,7 +115,7 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
   if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
   leveldb::DB* raw = nullptr;
   auto st = leveldb::DB::Open(db_options(true), dir.string(), &raw);
-  if (!st.ok()) return fail("cannot create weight store at " + dir.string() + ": " + st.ToString());
+  if (!st.ok()) return fail(Errc::kIo, "cannot create weight store at " + dir.string() + ": " + st.ToString());
   std::unique_ptr<WeightStore> ws(new WeightStore());
   ws->db_.reset(raw);
   ws->shapes_ = std::move(shapes);
@@ -146,7 +138,7 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
       for (uint64_t i = lo; i < hi; ++i)
         batch.Put(leaf_key(t, i),
                   leveldb::Slice(reinterpret_cast<const char*>(floats.data() + (i - lo) * s.leaf_floats), s.leaf_bytes()));
-      if (st = ws->db_->Write(leveldb::WriteOptions(), &batch); !st.ok()) return fail("weight store write: " + st.ToString());
+      if (st = ws->db_->Write(leveldb::WriteOptions(), &batch); !st.ok()) return fail(Errc::kIo, "weight store write: " + st.ToString());
     }
     ws->trees_.push_back(merkle::Tree::from_leaf_hashes(std::move(hashes), threads));
     Hash32 root = ws->trees_.back().root();
@@ -155,7 +147,7 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
   final_batch.Put(kShapesKey, encode_shapes(ws->shapes_));
   leveldb::WriteOptions sync;
   sync.sync = true;
-  if (st = ws->db_->Write(sync, &final_batch); !st.ok()) return fail("weight store write: " + st.ToString());
+  if (st = ws->db_->Write(sync, &final_batch); !st.ok()) return fail(Errc::kIo, "weight store write: " + st.ToString());
   return ws;
 }
 
@@ -163,12 +155,12 @@ Result<std::unique_ptr<WeightStore>> WeightStore::open(const std::filesystem::pa
   threads = resolve_threads(threads);
   leveldb::DB* raw = nullptr;
   auto st = leveldb::DB::Open(db_options(false), dir.string(), &raw);
-  if (!st.ok()) return fail("cannot open weight store at " + dir.string() + ": " + st.ToString());
+  if (!st.ok()) return fail(Errc::kIo, "cannot open weight store at " + dir.string() + ": " + st.ToString());
   std::unique_ptr<WeightStore> ws(new WeightStore());
   ws->db_.reset(raw);
   std::string table;
   if (!ws->db_->Get(leveldb::ReadOptions(), kShapesKey, &table).ok())
-    return fail("weight store at " + dir.string() + " is incomplete (no tensor table)");
+    return fail(Errc::kCorrupt, "weight store at " + dir.string() + " is incomplete (no tensor table)");
   auto shapes = decode_shapes(table);
   if (!shapes) return std::unexpected(shapes.error());
   ws->shapes_ = std::move(*shapes);
@@ -187,19 +179,19 @@ Result<std::unique_ptr<WeightStore>> WeightStore::open(const std::filesystem::pa
       chunk.clear();
       for (uint64_t i = lo; i < hi; ++i, it->Next()) {
         if (!it->Valid() || it->key().ToString() != leaf_key(t, i))
-          return fail("tensor " + s.name + ": leaf " + std::to_string(i) + " missing");
-        if (it->value().size() != s.leaf_bytes()) return fail("tensor " + s.name + ": leaf " + std::to_string(i) + " has the wrong size");
+          return fail(Errc::kCorrupt, "tensor " + s.name + ": leaf " + std::to_string(i) + " missing");
+        if (it->value().size() != s.leaf_bytes()) return fail(Errc::kCorrupt, "tensor " + s.name + ": leaf " + std::to_string(i) + " has the wrong size");
         chunk.push_back(it->value().ToString());
       }
       parallel_for(hi - lo, threads, [&](uint64_t r) { hashes[lo + r] = merkle::leaf_hash(lo + r, as_bytes(chunk[r])); });
     }
-    if (it->Valid() && it->key().starts_with(prefix)) return fail("tensor " + s.name + " has leaves beyond its count");
+    if (it->Valid() && it->key().starts_with(prefix)) return fail(Errc::kCorrupt, "tensor " + s.name + " has leaves beyond its count");
     ws->trees_.push_back(merkle::Tree::from_leaf_hashes(std::move(hashes), threads));
     std::string stored;
     if (!ws->db_->Get(leveldb::ReadOptions(), root_key(t), &stored).ok() || stored.size() != 32)
-      return fail("tensor " + s.name + ": no stored root");
+      return fail(Errc::kCorrupt, "tensor " + s.name + ": no stored root");
     if (Hash32::from_span(as_bytes(stored)) != ws->trees_.back().root())
-      return fail("tensor " + s.name + ": leaves do not match the stored root (corrupt store)");
+      return fail(Errc::kCorrupt, "tensor " + s.name + ": leaves do not match the stored root (corrupt store)");
   }
   return ws;
 }
@@ -207,7 +199,7 @@ Result<std::unique_ptr<WeightStore>> WeightStore::open(const std::filesystem::pa
 Result<uint32_t> WeightStore::find(const std::string& name) const {
   for (uint32_t t = 0; t < shapes_.size(); ++t)
     if (shapes_[t].name == name) return t;
-  return fail("no tensor named " + name);
+  return fail(Errc::kNotFound, "no tensor named " + name);
 }
 
 std::vector<Hash32> WeightStore::roots() const {
@@ -222,7 +214,7 @@ Result<Bytes> WeightStore::leaf_bytes(uint32_t tensor, uint64_t index) const {
     return fail("leaf " + std::to_string(index) + " out of range for " + shapes_[tensor].name);
   std::string v;
   auto st = db_->Get(leveldb::ReadOptions(), leaf_key(tensor, index), &v);
-  if (!st.ok()) return fail("reading leaf: " + st.ToString());
+  if (!st.ok()) return fail(Errc::kIo, "reading leaf: " + st.ToString());
   if (v.size() != shapes_[tensor].leaf_bytes()) return fail("stored leaf has the wrong size");
   return Bytes(v.begin(), v.end());
 }
@@ -291,7 +283,7 @@ Result<void> WeightStore::update(std::span<const LeafWrite> writes) {
   sync.sync = true;
   if (auto st = db_->Write(sync, &batch); !st.ok()) {
     for (auto o = old.rbegin(); o != old.rend(); ++o) trees_[o->tensor].set_leaf_hash(o->index, o->hash);
-    return fail("weight store write failed, nothing changed: " + st.ToString());
+    return fail(Errc::kIo, "weight store write failed, nothing changed: " + st.ToString());
   }
   return {};
 }

@@ -35,7 +35,7 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
   for (size_t t = 0; t < shapes.size(); ++t) {
     const TensorCommitment tensor{shapes[t].leaf_count, shapes[t].leaf_bytes(), version.roots.at(t0 + t)};
     auto opened = check_opening(lp.openings(int(t)), tensor, selected);
-    if (!opened) return fail("tensor " + shapes[t].name + ": " + opened.error().message);
+    if (!opened) return fail(opened.error(), "tensor " + shapes[t].name + ": ");
     auto floats = decode_floats(opened->leaves, selected.size() * shapes[t].leaf_floats);
     if (!floats) return std::unexpected(floats.error());
     tensor_floats(spec, out.leaves, t) = std::move(*floats);
@@ -51,7 +51,7 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
     out.pass.output = std::move(*row);
   } else {
     auto x = query_from_input(input, spec.hopfield());
-    if (!x) return fail("input: " + x.error().message);
+    if (!x) return fail(x.error(), "input: ");
     out.x_hat = std::move(*x);
     auto pass = forward_from_leaves(spec.hopfield(), out.x_hat, out.leaves);
     if (!pass) return std::unexpected(pass.error());
@@ -59,7 +59,7 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
   }
   const Bytes output = encode_floats(out.pass.output);
   if (!std::ranges::equal(as_bytes(lp.output()), output))
-    return fail("output differs from the one recomputed from the opened leaves");
+    return fail(Errc::kMismatch, "output differs from the one recomputed from the opened leaves");
   return out;
 }
 
@@ -67,9 +67,9 @@ Result<VerifiedLayer> verify_layer(const pb::LayerProof& lp, const LayerSpec& sp
 
 Result<VerifiedInference> verify_ghost_proof(const pb::GhostProof& proof, const ModelVersion& version) {
   if (!std::ranges::equal(as_bytes(proof.model_id()), version.model_id.bytes))
-    return fail("proof is for model " + to_hex(as_bytes(proof.model_id())) + ", expected " + version.model_id.hex());
+    return fail(Errc::kMismatch, "proof is for model " + to_hex(as_bytes(proof.model_id())) + ", expected " + version.model_id.hex());
   if (proof.version() != version.version)
-    return fail("proof is for version " + num(proof.version()) + ", expected " + num(version.version));
+    return fail(Errc::kMismatch, "proof is for version " + num(proof.version()) + ", expected " + num(version.version));
   if (size_t(proof.layers_size()) != version.layers.size())
     return fail("proof has " + num(proof.layers_size()) + " layer proofs, the model has " + num(version.layers.size()) +
                 " layers");
@@ -81,7 +81,7 @@ Result<VerifiedInference> verify_ghost_proof(const pb::GhostProof& proof, const 
   for (size_t l = 0; l < version.layers.size(); ++l) {
     const ByteSpan input = l == 0 ? as_bytes(proof.input()) : ByteSpan(carried);
     auto layer = verify_layer(proof.layers(int(l)), version.layers[l], l, input, version);
-    if (!layer) return fail("layer " + num(l) + ": " + layer.error().message);
+    if (!layer) return fail(layer.error(), "layer " + num(l) + ": ");
     carried = encode_floats(layer->pass.output);
     out.layers.push_back(std::move(*layer));
   }

@@ -55,7 +55,7 @@ Result<void> verify_recall_fraud(const pb::RecallFraudProof& fraud, const Verifi
   const auto shape = layer_tensors(spec, l)[0];
   auto opened = check_opening(fraud.keys(), {shape.leaf_count, shape.leaf_bytes(), version.roots.at(version.first_tensor(l))},
                               columns);
-  if (!opened) return fail("columns: " + opened.error().message);
+  if (!opened) return fail(opened.error(), "columns: ");
   auto keys = decode_floats(opened->leaves, columns.size() * spec.d);
   if (!keys) return std::unexpected(keys.error());
   const float a_m = challenge_threshold(layer.pass, m);
@@ -71,7 +71,7 @@ Result<void> verify_recall_fraud(const pb::RecallFraudProof& fraud, const Verifi
 Result<void> verify_recall_fraud(const pb::RecallFraudProof& fraud, const pb::GhostProof& result,
                                  const ModelVersion& version) {
   auto verified = verify_ghost_proof(result, version);
-  if (!verified) return fail("challenged result does not verify: " + verified.error().message);
+  if (!verified) return fail(verified.error(), "challenged result does not verify: ");
   return verify_recall_fraud(fraud, *verified, version);
 }
 

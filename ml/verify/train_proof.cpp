@@ -47,15 +47,15 @@ Result<std::vector<Hash32>> roots_after_step(const ModelVersion& version, size_t
 
 Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const ModelVersion& version) {
   auto forward = verify_ghost_proof(proof.forward(), version);
-  if (!forward) return fail("forward pass: " + forward.error().message);
+  if (!forward) return fail(forward.error(), "forward pass: ");
   const size_t last = version.layers.size() - 1;
   const LayerSpec& spec = version.layers[last];
   auto target = decode_floats(as_bytes(proof.target()), spec.d_out);
-  if (!target) return fail("target: " + target.error().message);
+  if (!target) return fail(target.error(), "target: ");
   if (!std::isfinite(proof.lr())) return fail("learning rate must be finite");
   const VerifiedLayer& layer = forward->layers[last];
   auto updated = step_leaves(spec, layer, *target, proof.lr());
-  if (!updated) return fail("training step: " + updated.error().message);
+  if (!updated) return fail(updated.error(), "training step: ");
   auto roots = roots_after_step(version, last, layer.proofs, *updated);
   if (!roots) return std::unexpected(roots.error());
   if (size_t(proof.new_roots_size()) != roots->size())
@@ -63,7 +63,7 @@ Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const M
                 " tensors");
   for (size_t t = 0; t < roots->size(); ++t)
     if (!std::ranges::equal(as_bytes(proof.new_roots(int(t))), (*roots)[t].bytes))
-      return fail("new root of tensor " + num(t) + " differs from the one the step produces");
+      return fail(Errc::kMismatch, "new root of tensor " + num(t) + " differs from the one the step produces");
   VerifiedTraining out{std::move(*roots), {}};
   const auto shapes = layer_tensors(spec, last);
   const uint32_t t0 = uint32_t(version.first_tensor(last));

@@ -27,7 +27,6 @@ class DurableDir : public bft::DurableStore {
  private:
   explicit DurableDir(std::filesystem::path dir) : dir_(std::move(dir)) {}
   Result<std::filesystem::path> path_of(const std::string& name) const;
-  Result<void> sync_dir();
   void close_append(const std::string& name);
 
   std::filesystem::path dir_;

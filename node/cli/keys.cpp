@@ -17,14 +17,13 @@ std::string read_passphrase(const std::string& file) {
   std::string text;
   if (file == "-") {
     std::getline(std::cin, text);
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read passphrase file " + file);
-    std::getline(in, text);
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty()) throw std::runtime_error("no passphrase on stdin");
+    return text;
   }
-  if (!text.empty() && text.back() == '\r') text.pop_back();
-  if (text.empty()) throw std::runtime_error("passphrase file " + file + " is empty: put the passphrase on its first line");
-  return text;
+  auto r = read_passphrase_file(file);
+  if (!r) throw std::runtime_error(r.error().message);
+  return *r;
 }
 
 void warn_unencrypted(const std::string& file) {

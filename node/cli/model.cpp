@@ -3,12 +3,11 @@
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 
+#include "base/file.h"
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
 #include "ml/serve/fashion_mnist.h"
@@ -151,17 +150,6 @@ void add_show(CLI::App& model) {
   });
 }
 
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read input file " + path);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_file(const std::string& path, ByteSpan b) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
-  if (!out.flush()) throw std::runtime_error("cannot write " + path);
-}
 
 size_t argmax(const std::vector<float>& v) {
   size_t best = 0;
@@ -218,7 +206,7 @@ void add_infer(CLI::App& model) {
       input.assign(img.begin(), img.end());
       label = test.labels[uint64_t(a->fashion)];
     } else {
-      input = read_file(a->input);
+      input = need(read_file(a->input), "cannot read input file");
     }
     auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::hnsw), "inference failed");
     const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m)), "model");
@@ -228,7 +216,7 @@ void add_infer(CLI::App& model) {
     auto verified = ml::verify_ghost_proof_bytes(wire, version);
     const double verify_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     if (!verified) throw std::runtime_error("the ghost proof did not verify (a bug): " + verified.error().message);
-    if (!a->proof_out.empty()) write_file(a->proof_out, wire);
+    if (!a->proof_out.empty()) need(write_file_atomic(a->proof_out, wire), "cannot write the proof");
     const auto& out = inf.output();
     json::object o;
     o["model_id"] = version.model_id.hex();

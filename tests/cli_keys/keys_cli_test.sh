@@ -37,7 +37,7 @@ run 1 "cannot read passphrase file" keys new --out b.json --passphrase-file miss
 run 0 "WARNING: c.json holds an UNENCRYPTED private key" keys new --out c.json --unencrypted-testnet-key
 run 0 "WARNING: c.json holds an UNENCRYPTED private key" keys show c.json
 
-run 1 "cannot open keystore missing.json" keys show missing.json
+run 1 "keystore: cannot open missing.json" keys show missing.json
 printf '{"version":2}' >v2.json
 run 1 "unsupported keystore version 2" keys show v2.json
 run 1 "64 hex digits" keys address 1234

@@ -40,10 +40,11 @@ TEST_F(SignerTest, SameRequestSameSignatureConflictRefused) {
   ASSERT_TRUE(a && again);
   EXPECT_EQ(a->signature(), again->signature());
   Bytes before = store.files.at("signer");
-  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 5, 2, 0)));  // nil instead of the block
-  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 5, 2, 2)));  // another block
-  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 5, 1, 1)));  // an earlier round
-  EXPECT_FALSE(s.sign_vote(vote(pb::PREVOTE, 4, 9, 1)));  // an earlier height
+  auto refused = [&](Result<pb::SignedVote> r) { return !r && r.error().code == Errc::kDenied; };
+  EXPECT_TRUE(refused(s.sign_vote(vote(pb::PREVOTE, 5, 2, 0))));  // nil instead of the block
+  EXPECT_TRUE(refused(s.sign_vote(vote(pb::PREVOTE, 5, 2, 2))));  // another block
+  EXPECT_TRUE(refused(s.sign_vote(vote(pb::PREVOTE, 5, 1, 1))));  // an earlier round
+  EXPECT_TRUE(refused(s.sign_vote(vote(pb::PREVOTE, 4, 9, 1))));  // an earlier height
   pb::Proposal p;
   p.set_height(5), p.set_round(2), p.set_pol_round(-1), p.set_block_hash(std::string(32, 'x'));
   EXPECT_FALSE(s.sign_proposal(p));  // propose comes before prevote in a round
@@ -96,7 +97,9 @@ TEST_F(SignerTest, CorruptStateRefusesToStart) {
   for (size_t i = 0; i < good.size(); ++i) {
     store.files["signer"] = good;
     store.files["signer"][i] ^= 0x20;
-    EXPECT_FALSE(Signer::open(key, kChain, store, "signer")) << "flipped byte " << i;
+    auto s = Signer::open(key, kChain, store, "signer");
+    ASSERT_FALSE(s) << "flipped byte " << i;
+    EXPECT_EQ(s.error().code, Errc::kCorrupt) << s.error().message;
   }
   store.files["signer"] = Bytes(good.begin(), good.end() - 1);
   EXPECT_FALSE(Signer::open(key, kChain, store, "signer"));

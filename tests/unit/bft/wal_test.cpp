@@ -100,7 +100,9 @@ TEST(BftWal, DamageBeforeTheLastRecordIsAnErrorAndChangesNothing) {
     Bytes bad = full;
     bad[at] ^= uint8_t(1 + rng() % 255);
     store.files["wal"] = bad;
-    EXPECT_FALSE(Wal::open(store, "wal", nullptr)) << "flip at byte " << at;
+    auto w = Wal::open(store, "wal", nullptr);
+    ASSERT_FALSE(w) << "flip at byte " << at;
+    EXPECT_EQ(w.error().code, Errc::kCorrupt) << w.error().message;
     EXPECT_EQ(store.files["wal"], bad) << "a refused WAL must be left as it was";
   }
 }

@@ -351,7 +351,7 @@ TEST_F(KeystoreFile, NeverOverwritesAnExistingFile) {
   std::getline(std::ifstream(path), before);
   auto again = save_keystore(path, PrivateKey::from_seed("second"), pass("pw"));
   ASSERT_FALSE(again.has_value());
-  EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
+  EXPECT_EQ(again.error().code, Errc::kExists) << again.error().message;
   std::string after;
   std::getline(std::ifstream(path), after);
   EXPECT_EQ(before, after);
@@ -362,7 +362,7 @@ TEST_F(KeystoreFile, ErrorsNameTheFile) {
   auto missing = load_keystore(dir_ / "nope.json", "pw");
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("nope.json"), std::string::npos);
-  EXPECT_NE(missing.error().message.find("cannot open"), std::string::npos);
+  EXPECT_EQ(missing.error().code, Errc::kNotFound);
 
   expect_error(load_keystore(dir_, "pw"), "cannot read");
 
@@ -375,10 +375,12 @@ TEST_F(KeystoreFile, ErrorsNameTheFile) {
   auto wrong = load_keystore(path, "nope");
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().message, path.string() + ": " + kWrong);
+  EXPECT_EQ(wrong.error().code, Errc::kDenied);
 
   auto no_dir = save_keystore(dir_ / "no" / "such" / "k.json", PrivateKey::from_seed("n"), pass("pw"));
   ASSERT_FALSE(no_dir.has_value());
-  EXPECT_NE(no_dir.error().message.find("cannot create"), std::string::npos);
+  EXPECT_EQ(no_dir.error().code, Errc::kNotFound) << no_dir.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "no"));
 }
 
 TEST_F(KeystoreFile, TruncatedFileIsRejected) {

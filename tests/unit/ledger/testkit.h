@@ -17,6 +17,7 @@
 #include "consensus/ledger/tx.h"
 #include "crypto/keys.h"
 #include "proto/decode.h"
+#include "tests/temp_dir.h"
 
 namespace ghost::ledger::testkit {
 
@@ -29,17 +30,7 @@ inline std::string str(const PublicKey& k) { return str(k.bytes); }
 inline std::string str(const Hash32& h) { return str(h.bytes); }
 inline Address addr(const PrivateKey& k) { return Address::of(k.public_key()); }
 
-inline std::filesystem::path temp_dir(const std::string& tag) {
-  static std::mt19937_64 rng(std::random_device{}());
-  auto p = std::filesystem::temp_directory_path() / ("ghost-" + tag + "-" + std::to_string(rng()));
-  std::filesystem::create_directories(p);
-  return p;
-}
-
-struct TempDir {
-  std::filesystem::path path = temp_dir("ledger");
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using ghost::test::TempDir;
 
 inline pb::Params test_params() {
   pb::Params p = default_params();
@@ -121,12 +112,10 @@ inline pb::TxBody unjail(pb::StakeRole role) {
 class Chain {
  public:
   explicit Chain(pb::Genesis genesis = test_genesis(), std::filesystem::path dir = {})
-      : genesis_(std::move(genesis)), dir_(dir.empty() ? temp_dir("ledger") : dir), owns_dir_(dir.empty()) {
+      : genesis_(std::move(genesis)),
+        owned_(dir.empty() ? std::make_unique<TempDir>("ledger") : nullptr),
+        dir_(owned_ ? owned_->path : dir) {
     reopen();
-  }
-  ~Chain() {
-    ledger_.reset();
-    if (owns_dir_) std::filesystem::remove_all(dir_);
   }
 
   void reopen() {
@@ -164,8 +153,8 @@ class Chain {
 
  private:
   pb::Genesis genesis_;
+  std::unique_ptr<TempDir> owned_;  // removed after the ledger is closed
   std::filesystem::path dir_;
-  bool owns_dir_;
   std::unique_ptr<Ledger> ledger_;
   std::map<Address, uint64_t> pending_;
 };

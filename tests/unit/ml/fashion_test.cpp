@@ -7,12 +7,12 @@
 
 #include "crypto/hash.h"
 #include "ml/canonical.h"
-#include "temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace ghost::ml {
 namespace {
 
-using testing::TempDir;
+using ghost::test::TempDir;
 
 // The data sets are read once for the whole binary.
 const FashionSet& train() {

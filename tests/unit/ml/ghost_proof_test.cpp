@@ -220,6 +220,7 @@ TEST(GhostProof, AnotherVersionsRootsRejectTheProof) {
     other.roots[t].bytes[t] ^= 1;
     auto v = verify_ghost_proof(valid, other);
     ASSERT_FALSE(v) << "root " << t;
+    EXPECT_EQ(v.error().code, Errc::kMismatch) << v.error().message;
     EXPECT_NE(v.error().message.find("root"), std::string::npos) << v.error().message;
   }
   ModelVersion short_roots = f.version;

@@ -7,12 +7,12 @@
 #include "crypto/merkle.h"
 #include "ml/canonical.h"
 #include "ml/serve/synthetic.h"
-#include "temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace ghost::ml {
 namespace {
 
-using testing::TempDir;
+using ghost::test::TempDir;
 namespace fs = std::filesystem;
 
 SyntheticParams small() { return {.n = 3000, .d = 24, .d_out = 5, .k = 8, .beta = 12, .seed = 21}; }

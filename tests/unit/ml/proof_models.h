@@ -10,9 +10,11 @@
 #include "crypto/hash.h"
 #include "ml/canonical.h"
 #include "ml/serve/model.h"
-#include "temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace ghost::ml::testing {
+
+using ghost::test::TempDir;
 
 inline LayerSpec hopfield_layer(uint32_t d, uint32_t d_out, uint64_t n, uint32_t k,
                                 InputEncoding enc = InputEncoding::f32, float min_recall = 0.75f) {

@@ -9,14 +9,14 @@
 #include <random>
 
 #include "ml/canonical.h"
-#include "temp_dir.h"
+#include "tests/temp_dir.h"
 
 namespace ghost::ml {
 namespace {
 
 namespace fs = std::filesystem;
 
-using testing::TempDir;
+using ghost::test::TempDir;
 
 // A deterministic leaf value for (seed, tensor, index, j).
 float value(uint64_t seed, uint32_t t, uint64_t i, uint32_t j) {
