@@ -13,7 +13,7 @@ Ledger::Ledger(std::unique_ptr<StateStore> store, const pb::Genesis& genesis, st
 
 Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::Genesis& genesis,
                                              std::shared_ptr<SigCache> cache) {
-  if (auto ok = validate_genesis(genesis); !ok) return fail("genesis: " + ok.error().message);
+  if (auto ok = validate_genesis(genesis); !ok) return fail(ok.error(), "genesis: ");
   auto store = StateStore::open(dir);
   if (!store) return std::unexpected(store.error());
   const Hash32 gh = genesis_hash(genesis);
@@ -21,7 +21,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::G
   if (ledger->store_->initialized()) {
     auto stored = ledger->store_->get(keys::genesis_hash());
     if (!stored || *stored != std::string(gh.bytes.begin(), gh.bytes.end()))
-      return fail("the state store at " + dir + " was made from another genesis");
+      return fail(Errc::kMismatch, "the state store at " + dir + " was made from another genesis");
     return ledger;
   }
   BlockState st(*ledger->store_);
@@ -32,7 +32,7 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::G
   return ledger;
 }
 
-Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const Bytes> txs) {
+Result<ExecutedBlock> Ledger::execute(const BlockInfo& block, std::span<const Bytes> txs) const {
   if (block.height != height() + 1)
     return fail("block " + std::to_string(block.height) + " does not follow height " + std::to_string(height()));
   size_t bytes = 0;
@@ -40,7 +40,8 @@ Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const 
   if (bytes > params_.max_block_bytes())
     return fail("block " + std::to_string(block.height) + " carries " + std::to_string(bytes) +
                 " bytes of txs, over max_block_bytes");
-  BlockResult out;
+  ExecutedBlock out;
+  out.height = block.height;
   BlockState st(*store_);
   try {
     Exec ex(st, params_, chain_id_, block);
@@ -58,19 +59,31 @@ Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const 
         r = ex.apply(*checked, static_cast<uint32_t>(i));
         if (r.fee_paid() > 0 || r.status() == pb::OK) st.put(keys::receipt(checked->id), dump(r));
       }
-      out.receipts.push_back(std::move(r));
+      out.result.receipts.push_back(std::move(r));
     }
     auto set = ex.end_block();
     if (!set) return fail("executing block " + std::to_string(block.height) + ": " + set.error().reason);
-    out.validator_set = std::move(*set);
+    out.result.validator_set = std::move(*set);
     ex.flush();
   } catch (const std::exception& e) {
     return fail("executing block " + std::to_string(block.height) + ": " + e.what());
   }
-  auto hash = store_->commit(block.height, st.writes());
-  if (!hash) return std::unexpected(hash.error());
-  out.app_hash = *hash;
+  out.writes = st.writes();
+  out.result.app_hash = chain_app_hash(app_hash(), block.height, write_set_hash(out.writes));
   return out;
+}
+
+Result<void> Ledger::commit(const ExecutedBlock& executed) {
+  auto hash = store_->commit(executed.height, executed.writes);  // refuses any height but the next
+  if (!hash) return std::unexpected(hash.error());
+  return {};
+}
+
+Result<BlockResult> Ledger::apply_block(const BlockInfo& block, std::span<const Bytes> txs) {
+  auto executed = execute(block, txs);
+  if (!executed) return std::unexpected(executed.error());
+  if (auto c = commit(*executed); !c) return std::unexpected(c.error());
+  return std::move(executed->result);
 }
 
 template <class M>

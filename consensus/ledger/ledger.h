@@ -28,6 +28,12 @@ struct BlockResult {
   std::optional<pb::ValidatorSet> validator_set;  // the next set, when it changed
 };
 
+struct ExecutedBlock {
+  uint64_t height = 0;
+  BlockResult result;
+  WriteSet writes;
+};
+
 class Ledger {
  public:
   // Opens the state in `dir`, writing the genesis state (height 0) into an empty store.
@@ -41,10 +47,16 @@ class Ledger {
   const pb::Params& params() const { return params_; }
   const TxChecker& checker() const { return checker_; }
 
-  // Executes and commits block `block.height`, which must be height() + 1 and carry at most
-  // max_block_bytes of txs (otherwise nothing changes). Txs failing the
-  // stateless checks or the nonce / fee-balance checks get a receipt and change nothing;
-  // only receipts of txs that paid their fee are stored. Commits one synced batch.
+  // Executes block `block.height`, which must be height() + 1 and carry at most
+  // max_block_bytes of txs, without changing the state: the result and the writes that
+  // commit() makes durable. Txs failing the stateless checks or the nonce / fee-balance
+  // checks get a receipt and change nothing; only receipts of txs that paid their fee are
+  // written. The node stores the result with the block before committing the state, so a
+  // crash in between is repaired by executing the block again.
+  Result<ExecutedBlock> execute(const BlockInfo& block, std::span<const Bytes> txs) const;
+  // Commits an executed block in one synced batch; it must be the next height.
+  Result<void> commit(const ExecutedBlock& executed);
+  // execute() then commit().
   Result<BlockResult> apply_block(const BlockInfo& block, std::span<const Bytes> txs);
 
   // --- queries on the committed state ---

@@ -1,0 +1,84 @@
+// Pending transactions waiting for a block. Only txs that passed the stateless checks
+// (ledger::TxChecker, signature included, done off the core thread) are offered; the pool
+// adds the cheap stateful ones (nonce, fee balance), stays bounded by count and bytes,
+// orders by fee per byte, evicts the cheapest, limits each sender, and reaps nonce-ordered
+// txs for a block. After each block it drops what was included or can no longer apply,
+// without verifying any signature again.
+//
+// Not thread-safe: the node calls it from its core thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "consensus/ledger/tx_check.h"
+#include "node/metrics/metrics.h"
+
+namespace ghost::mempool {
+
+struct Config {
+  uint64_t max_txs = 50000;
+  uint64_t max_bytes = 64u << 20;
+  uint64_t max_per_sender = 256;  // pending txs of one sender (its nonces ahead of the account)
+};
+
+// What the pool needs of the committed state.
+struct AccountState {
+  uint64_t nonce = 0;    // the nonce the sender's next tx must carry
+  uint64_t balance = 0;
+};
+using StateView = std::function<AccountState(const Address&)>;
+
+enum class Verdict : uint8_t {
+  kAdded,
+  kDuplicate,        // already pending
+  kNonceTooLow,      // below the account's nonce: already used
+  kNonceTooHigh,     // more than max_per_sender ahead of the account's nonce
+  kCannotPayFee,     // the balance does not cover this fee after the sender's pending fees
+  kSenderLimit,      // the sender already has max_per_sender pending
+  kFull,             // full, and this tx pays no more per byte than the cheapest pending one
+  kReplaced,         // same sender and nonce as a pending tx: replaced it (fee at least 10% higher)
+};
+std::string_view verdict_name(Verdict v);
+
+struct AddResult {
+  Verdict verdict = Verdict::kAdded;
+  std::string reason;                 // for people, empty when added
+  std::vector<Hash32> evicted;        // cheaper txs dropped to make room
+  bool accepted() const { return verdict == Verdict::kAdded || verdict == Verdict::kReplaced; }
+};
+
+class Mempool {
+ public:
+  Mempool(Config config, metrics::Registry& metrics);
+  ~Mempool();
+  Mempool(const Mempool&) = delete;
+  Mempool& operator=(const Mempool&) = delete;
+
+  // `tx` passed TxChecker::check on `raw`.
+  AddResult add(ledger::CheckedTx tx, Bytes raw, const StateView& state);
+
+  // Txs for a block, at most max_bytes in total: each sender's txs in nonce order starting
+  // at its account nonce with no gap; across senders the highest fee per byte first.
+  std::vector<Bytes> reap(uint64_t max_bytes, const StateView& state) const;
+
+  // After a block: drops the included txs, txs whose nonce the account has passed, and txs
+  // whose fee the balance no longer covers. Returns the ids dropped (included ones too).
+  std::vector<Hash32> update(std::span<const Hash32> included, const StateView& state);
+
+  bool contains(const Hash32& id) const;
+  std::optional<Bytes> get(const Hash32& id) const;
+  uint64_t size() const;
+  uint64_t bytes() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ghost::mempool
