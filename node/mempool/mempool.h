@@ -40,16 +40,20 @@ enum class Verdict : uint8_t {
   kNonceTooLow,      // below the account's nonce: already used
   kNonceTooHigh,     // more than max_per_sender ahead of the account's nonce
   kCannotPayFee,     // the balance does not cover this fee after the sender's pending fees
-  kSenderLimit,      // the sender already has max_per_sender pending
+  kSenderLimit,      // the sender already has max_per_sender pending (until update() drops
+                     // the ones a block executed, they count too)
   kFull,             // full, and this tx pays no more per byte than the cheapest pending one
   kReplaced,         // same sender and nonce as a pending tx: replaced it (fee at least 10% higher)
+  kUnderpriced,      // same sender and nonce as a pending tx, but not 10% more per byte: refused
 };
 std::string_view verdict_name(Verdict v);
 
 struct AddResult {
   Verdict verdict = Verdict::kAdded;
   std::string reason;                 // for people, empty when added
-  std::vector<Hash32> evicted;        // cheaper txs dropped to make room
+  // Pending txs this add dropped: the replaced one, cheaper ones evicted to make room (each
+  // with its sender's higher nonces), and the sender's later txs its fee left unpaid.
+  std::vector<Hash32> evicted;
   bool accepted() const { return verdict == Verdict::kAdded || verdict == Verdict::kReplaced; }
 };
 
@@ -64,11 +68,14 @@ class Mempool {
   AddResult add(ledger::CheckedTx tx, Bytes raw, const StateView& state);
 
   // Txs for a block, at most max_bytes in total: each sender's txs in nonce order starting
-  // at its account nonce with no gap; across senders the highest fee per byte first.
+  // at its account nonce with no gap, as long as its balance pays their fees; across
+  // senders the highest fee per byte first (equal rates: lower tx id first).
   std::vector<Bytes> reap(uint64_t max_bytes, const StateView& state) const;
 
   // After a block: drops the included txs, txs whose nonce the account has passed, and txs
-  // whose fee the balance no longer covers. Returns the ids dropped (included ones too).
+  // whose fee the balance no longer covers. Every sender is looked up once in `state` (a
+  // block may carry a sender's tx this pool never saw). Returns the ids dropped (included
+  // ones too).
   std::vector<Hash32> update(std::span<const Hash32> included, const StateView& state);
 
   bool contains(const Hash32& id) const;

@@ -47,7 +47,8 @@ struct Response {
   std::string body;
 };
 
-// Called exactly once per request, from any thread.
+// Called exactly once per request, from any thread, while the io_context exists (a second
+// call, or a reply to a connection that has closed, is dropped).
 using Reply = std::function<void(Response)>;
 // `param` is the rest of the path after a prefix route ("/blocks/" + "12" -> "12").
 using Handler = std::function<void(const Request& request, const std::string& param, Reply reply)>;

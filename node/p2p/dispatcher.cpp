@@ -1,0 +1,21 @@
+#include "node/p2p/dispatcher.h"
+
+namespace ghost::p2p {
+
+Dispatcher::Dispatcher(uint64_t max_frame_bytes, size_t seen_capacity, Sink sink)
+    : max_frame_bytes_(max_frame_bytes), seen_(seen_capacity), sink_(std::move(sink)) {}
+
+Checked<Dispatcher::Outcome> Dispatcher::receive(const PeerId& from, ByteSpan frame, bool text) {
+  auto in = open_frame(frame, text, max_frame_bytes_);
+  if (!in) return std::unexpected(std::move(in.error()));
+  if (in->env.has_handshake()) return violation(Offence::kBadHandshake, "a handshake after the handshake completed");
+  // Before the dedup: equal statuses from different peers share an id, yet each tells
+  // that peer's height.
+  if (in->env.has_status()) sink_.on_height(from, in->env.status().height());
+  if (seen_.contains(in->id)) return Outcome::kDuplicate;
+  if (!sink_.on_message(from, in->env)) return Outcome::kDeclined;
+  seen_.insert(in->id);
+  return Outcome::kAccepted;
+}
+
+}  // namespace ghost::p2p

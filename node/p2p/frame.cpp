@@ -1,0 +1,48 @@
+#include "node/p2p/frame.h"
+
+#include <algorithm>
+
+#include "proto/decode.h"
+
+namespace ghost::p2p {
+namespace {
+
+// The id of an envelope whose message_id field is empty: its encoding is then the
+// payload field alone.
+Hash32 id_without_field(const pb::Envelope& env) { return sha256(pb::encode(env)); }
+
+}  // namespace
+
+Hash32 message_id(const pb::Envelope& env) {
+  if (env.message_id().empty()) return id_without_field(env);
+  pb::Envelope copy = env;
+  copy.clear_message_id();
+  return id_without_field(copy);
+}
+
+OutFrame seal(pb::Envelope env) {
+  env.clear_message_id();
+  const Hash32 id = id_without_field(env);
+  env.set_message_id(id.bytes.data(), id.size());
+  return {std::make_shared<const Bytes>(pb::encode(env)), id};
+}
+
+Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes) {
+  if (text) return violation(Offence::kUndecodable, "a text frame (envelopes travel in binary frames)");
+  if (bytes.size() > max_bytes)
+    return violation(Offence::kOversize, "a frame of " + std::to_string(bytes.size()) + " bytes, over " +
+                                             std::to_string(max_bytes));
+  auto env = pb::decode_as<pb::Envelope>(bytes, max_bytes);
+  if (!env) return violation(Offence::kUndecodable, env.error().message);
+  if (env->payload_case() == pb::Envelope::PAYLOAD_NOT_SET)
+    return violation(Offence::kProtocol, "an envelope without a payload");
+  const std::string claimed = std::move(*env->mutable_message_id());
+  env->clear_message_id();
+  const Hash32 id = id_without_field(*env);
+  if (!claimed.empty() && !std::ranges::equal(as_bytes(claimed), id.bytes))
+    return violation(Offence::kProtocol, "message_id is not the hash of the payload");
+  env->set_message_id(id.bytes.data(), id.size());
+  return InFrame{std::move(*env), id};
+}
+
+}  // namespace ghost::p2p

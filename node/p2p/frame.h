@@ -1,0 +1,27 @@
+// Frames on the wire: one pb::Envelope per binary WebSocket frame (docs/protocol.md §6.1).
+#pragma once
+
+#include <memory>
+
+#include "crypto/hash.h"
+#include "node/p2p/offence.h"
+#include "proto/p2p.pb.h"
+
+namespace ghost::p2p {
+
+// An envelope ready for any number of peers: encoded once, its message_id field set.
+struct OutFrame {
+  std::shared_ptr<const Bytes> bytes;
+  Hash32 id;
+};
+OutFrame seal(pb::Envelope env);
+
+struct InFrame {
+  pb::Envelope env;  // its message_id field holds `id`
+  Hash32 id;
+};
+// A received frame: binary, at most max_bytes, an Envelope with a payload, and a message_id
+// field that is empty or the envelope's id.
+Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes);
+
+}  // namespace ghost::p2p

@@ -1,0 +1,64 @@
+// Frames and message ids (node/p2p/frame.h): what a receiver accepts, and which offence
+// everything else is.
+#include <gtest/gtest.h>
+
+#include "node/p2p/frame.h"
+#include "proto/decode.h"
+
+namespace ghost::p2p {
+namespace {
+
+pb::Envelope status(uint64_t height) {
+  pb::Envelope env;
+  env.mutable_status()->set_height(height);
+  return env;
+}
+
+TEST(MessageId, IsTheHashOfThePayloadFieldAlone) {
+  pb::Envelope env = status(5);
+  // Field 9, length-delimited: tag 0x4a, length 2, then NodeStatus{height = 5}.
+  const Bytes payload_field = {0x4a, 0x02, 0x08, 0x05};
+  EXPECT_EQ(message_id(env), sha256(payload_field));
+  env.set_message_id("anything");
+  EXPECT_EQ(message_id(env), sha256(payload_field)) << "the message_id field is not hashed";
+  EXPECT_NE(message_id(status(6)), message_id(status(5)));
+}
+
+TEST(Seal, SetsTheMessageIdField) {
+  pb::Envelope env = status(5);
+  env.set_message_id("a wrong id");
+  const OutFrame f = seal(env);
+  EXPECT_EQ(f.id, message_id(env));
+  auto back = pb::decode_as<pb::Envelope>(*f.bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->message_id(), std::string(f.id.bytes.begin(), f.id.bytes.end()));
+}
+
+TEST(OpenFrame, AcceptsSealedAndIdlessEnvelopes) {
+  const OutFrame f = seal(status(5));
+  auto in = open_frame(*f.bytes, false, 1024);
+  ASSERT_TRUE(in) << in.error().reason;
+  EXPECT_EQ(in->id, f.id);
+  EXPECT_EQ(in->env.status().height(), 5u);
+  const Bytes idless = pb::encode(status(5));
+  auto in2 = open_frame(idless, false, 1024);
+  ASSERT_TRUE(in2) << in2.error().reason;
+  EXPECT_EQ(in2->id, f.id);
+  EXPECT_EQ(in2->env.message_id(), in->env.message_id()) << "the node always sees the id";
+}
+
+TEST(OpenFrame, NamesTheOffence) {
+  const Bytes good = *seal(status(5)).bytes;
+  auto offence = [](const Checked<InFrame>& r) { return r ? std::optional<Offence>() : r.error().offence; };
+  EXPECT_EQ(offence(open_frame(good, true, 1024)), Offence::kUndecodable) << "a text frame";
+  EXPECT_EQ(offence(open_frame(good, false, good.size() - 1)), Offence::kOversize);
+  EXPECT_EQ(offence(open_frame(Bytes{0xff, 0xff, 0xff}, false, 1024)), Offence::kUndecodable);
+  EXPECT_EQ(offence(open_frame(Bytes{}, false, 1024)), Offence::kProtocol) << "no payload";
+  pb::Envelope wrong = status(5);
+  wrong.set_message_id(std::string(32, 'x'));
+  EXPECT_EQ(offence(open_frame(pb::encode(wrong), false, 1024)), Offence::kProtocol) << "a wrong message id";
+  EXPECT_EQ(offence(open_frame(good, false, good.size())), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ghost::p2p
