@@ -1,6 +1,6 @@
 // Durable storage as the consensus layer needs it: the signer's last-signed state and the
 // write-ahead log. consensus/ does no I/O itself; the node passes a file-backed store
-// (node/durable_file.h), the simulator an in-memory one that loses unsynced bytes on a crash.
+// (node/chain/durable_dir.h), the simulator an in-memory one that loses unsynced bytes on a crash.
 #pragma once
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace ghost::node {
+namespace ghost::chain {
 
 namespace {
 std::unexpected<Error> os_error(const std::string& what, const std::filesystem::path& p) {
@@ -94,4 +94,4 @@ Result<void> DurableDir::truncate(const std::string& name, uint64_t size) {
   return {};
 }
 
-}  // namespace ghost::node
+}  // namespace ghost::chain

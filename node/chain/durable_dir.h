@@ -8,7 +8,7 @@
 
 #include "consensus/bft/durable_store.h"
 
-namespace ghost::node {
+namespace ghost::chain {
 
 class DurableDir : public bft::DurableStore {
  public:
@@ -33,4 +33,4 @@ class DurableDir : public bft::DurableStore {
   std::map<std::string, int> append_fds_;
 };
 
-}  // namespace ghost::node
+}  // namespace ghost::chain

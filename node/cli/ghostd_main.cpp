@@ -1,8 +1,125 @@
-// ghostd: the Ghostchain node.
+// ghostd: the Ghostchain node. `ghostd init` writes a home folder, `ghostd start` runs it.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+#include <map>
+
+#include "crypto/keystore.h"
+#include "node/daemon/home.h"
+#include "node/daemon/node.h"
+
+namespace {
+
+using namespace ghost;
+using namespace ghost::daemon;
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 bad command line or configuration, "
+    "2 the node could not start (the message says why and what to do), 3 stopped on a fatal error.";
+
+// Every config field as --section.name; values given are applied over config.toml.
+void add_config_flags(CLI::App& cmd, std::map<std::string, std::string>& given) {
+  NodeConfig defaults;
+  for (const auto& f : fields_of(defaults)) {
+    if (f.name == "chain_id" || f.name == "moniker") continue;  // init has its own flags for these
+    std::string* slot = &given[f.name];
+    cmd.add_option_function<std::string>("--" + f.name, [slot](const std::string& v) { *slot = v; }, f.help)
+        ->group("Settings (override config.toml)");
+  }
+}
+
+Result<void> apply_flags(NodeConfig& config, const std::map<std::string, std::string>& given, const CLI::App& cmd) {
+  for (const auto& [name, value] : given)
+    if (cmd.count("--" + name) > 0)
+      if (auto r = set_field(config, name, value); !r) return r;
+  return validate_config(config);
+}
+
+int fail_with(const Error& e, int code) {
+  std::cerr << "ghostd: " << e.message << "\n";
+  return code;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"ghostd: the Ghostchain node (full node; --validator signs blocks, --worker serves models)"};
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  CLI::App app{"ghostd: the Ghostchain node: a full node; with --validator it also signs blocks"};
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+
+  std::string home_dir;
+  std::map<std::string, std::string> given;
+
+  auto* init = app.add_subcommand("init", "Write a new home folder: config.toml, genesis.json, node and validator keys");
+  std::string chain_id, moniker = "ghost-node", genesis_file, passphrase_file;
+  bool unencrypted = false, as_json = false;
+  init->add_option("--home", home_dir, "Home folder to create")->required();
+  init->add_option("--chain-id", chain_id, "Chain id (1-50 of a-z 0-9 - _ .)")->required();
+  init->add_option("--moniker", moniker, "A name for this node");
+  init->add_option("--genesis", genesis_file, "Use this genesis.json (default: a one-validator chain of this node)");
+  auto* pass = init->add_option("--passphrase-file", passphrase_file,
+                                "File whose first line encrypts the keys (start then reads it from keys.passphrase_file)");
+  auto* insecure = init->add_flag("--insecure-unencrypted-keys", unencrypted,
+                                  "Store the keys unencrypted (test networks only)");
+  pass->excludes(insecure);
+  init->add_flag("--json", as_json, "Print what was created as JSON");
+  add_config_flags(*init, given);
+
+  auto* start = app.add_subcommand("start", "Run the node until SIGINT or SIGTERM");
+  bool validator = false;
+  start->add_option("--home", home_dir, "Home folder written by `ghostd init`")->required();
+  start->add_flag("--validator", validator, "Sign votes and proposals with the home's validator key");
+  add_config_flags(*start, given);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "ghostd: " << e.what() << " (see ghostd --help)\n";
+    return 1;
+  }
+
+  Home home{home_dir};
+  if (*init) {
+    InitOptions o;
+    o.chain_id = chain_id;
+    o.moniker = moniker;
+    if (!genesis_file.empty()) o.genesis = genesis_file;
+    o.insecure_unencrypted_keys = unencrypted;
+    if (!passphrase_file.empty()) {
+      auto p = read_passphrase_file(passphrase_file);
+      if (!p) return fail_with(p.error(), 1);
+      o.passphrase = *p;
+      o.config.keys.passphrase_file = std::filesystem::absolute(passphrase_file).string();
+    }
+    o.config.chain_id = chain_id;
+    if (auto r = apply_flags(o.config, given, *init); !r) return fail_with(r.error(), 1);
+    auto made = init_home(home, o);
+    if (!made) return fail_with(made.error(), made.error().code == Errc::kInvalid ? 1 : 2);
+    if (unencrypted) std::cerr << "WARNING: the keys in " << home_dir << "/keys are UNENCRYPTED: use this node on test networks only\n";
+    if (as_json)
+      std::cout << "{\"home\":\"" << home_dir << "\",\"node_key\":\"" << made->node_key.hex() << "\",\"validator_key\":\""
+                << made->validator_key.hex() << "\",\"validator_address\":\"" << made->validator_address.str() << "\"}\n";
+    else
+      std::cout << "initialised " << home_dir << "\n  node key       " << made->node_key.hex() << "\n  validator key  "
+                << made->validator_key.hex() << "\n  validator addr " << made->validator_address.str() << "\n";
+    return 0;
+  }
+
+  auto config = load_config(home.config());
+  if (!config) {
+    if (config.error().code == Errc::kNotFound)
+      std::cerr << "ghostd: " << home.config().string() << " not found: run `ghostd init --home " << home_dir
+                << " --chain-id ID` first\n";
+    else
+      std::cerr << "ghostd: " << config.error().message << " (fix the file, or move it away and run `ghostd init`)\n";
+    return 1;
+  }
+  if (auto r = apply_flags(*config, given, *start); !r) return fail_with(r.error(), 1);
+  auto node = Node::open(home, std::move(*config), StartOptions{validator});
+  if (!node) return fail_with(node.error(), 2);
+  return (*node)->run() == 0 ? 0 : 3;
 }

@@ -53,6 +53,9 @@ std::vector<Field> fields_of(NodeConfig& c) {
       {"consensus.status_ms", "This node's height is told to peers this often", &c.consensus.status_ms},
       {"consensus.max_clock_drift_ms", "A proposed block's time may be this far ahead of the local clock",
        &c.consensus.max_clock_drift_ms},
+      {"consensus.max_proposal_bytes",
+       "Bytes of txs this node puts in a block it proposes (bounds the time to check and execute it)",
+       &c.consensus.max_proposal_bytes},
       {"consensus.sync_batch", "Blocks asked for per block-sync request", &c.consensus.sync_batch},
       {"consensus.sync_timeout_ms", "A block-sync request unanswered by then is asked of another peer",
        &c.consensus.sync_timeout_ms},
@@ -243,6 +246,7 @@ Result<void> validate_config(const NodeConfig& c) {
   if (!(c.rpc.requests_per_second > 0) || !(c.rpc.burst >= 1)) return fail("rpc.requests_per_second and rpc.burst must be positive");
   if (c.mempool.max_txs == 0 || c.mempool.max_bytes == 0 || c.mempool.max_per_sender == 0)
     return fail("mempool limits must be positive");
+  if (c.consensus.max_proposal_bytes == 0) return fail("consensus.max_proposal_bytes must be positive");
   if (c.consensus.resend_ms == 0 || c.consensus.status_ms == 0 || c.consensus.sync_batch == 0)
     return fail("consensus.resend_ms, status_ms and sync_batch must be positive");
   return {};

@@ -104,22 +104,25 @@ Result<InitResult> init_home(const Home& home, const InitOptions& options) {
       return fail(Errc::kExists, p.string() + " already exists: " + home.root.string() +
                                      " is an initialised home (use another --home, or remove it first)");
 
-  const PrivateKey node_key = PrivateKey::generate();
-  const PrivateKey validator_key = PrivateKey::generate();
+  const PrivateKey node_key = options.node_key.value_or(PrivateKey::generate());
+  const PrivateKey validator_key = options.validator_key.value_or(PrivateKey::generate());
   pb::Genesis genesis;
-  if (options.genesis) {
+  if (options.genesis_doc) {
+    genesis = *options.genesis_doc;
+    if (auto v = ledger::validate_genesis(genesis); !v) return fail(v.error(), "genesis: ");
+  } else if (options.genesis) {
     auto bytes = read_file(*options.genesis, ledger::kMaxGenesisBytes);
     if (!bytes) return fail(bytes.error(), "genesis: ");
     auto g = ledger::parse_genesis_json(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
     if (!g) return fail(g.error(), options.genesis->string() + ": ");
-    if (g->chain_id() != options.chain_id)
-      return fail(Errc::kMismatch, options.genesis->string() + " is for chain " + g->chain_id() + ", not " + options.chain_id);
     genesis = std::move(*g);
   } else {
     genesis = solo_genesis(options.chain_id, validator_key.public_key());
     if (auto v = ledger::validate_genesis(genesis); !v) return fail(v.error(), "genesis: ");
   }
 
+  if (genesis.chain_id() != options.chain_id)
+    return fail(Errc::kMismatch, "the genesis is for chain " + genesis.chain_id() + ", not " + options.chain_id);
   KeyProtection protection = UnencryptedTestnetKey{};
   if (options.passphrase) protection = Passphrase{*options.passphrase};
   std::vector<std::filesystem::path> written;

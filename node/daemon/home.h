@@ -48,7 +48,10 @@ class HomeLock {
 struct InitOptions {
   std::string chain_id;
   std::string moniker = "ghost-node";
-  std::optional<std::filesystem::path> genesis;  // else a one-validator genesis of this node
+  std::optional<std::filesystem::path> genesis;  // a genesis.json to use, or ...
+  std::optional<pb::Genesis> genesis_doc;        // ... this one, else a one-validator genesis of this node
+  std::optional<PrivateKey> node_key;            // generated when absent
+  std::optional<PrivateKey> validator_key;       // generated when absent
   std::optional<std::string> passphrase;         // encrypts both keys ...
   bool insecure_unencrypted_keys = false;        // ... or neither is encrypted (testnets only)
   NodeConfig config;                             // written to config.toml (chain_id set from above)

@@ -32,4 +32,16 @@ inline Bytes edited(const Bytes& base, const uint8_t* data, size_t size) {
   return out;
 }
 
+// A text input (for parsers of text): three in four are edits of the seed the first byte
+// picks, the rest are the bytes after it as they are.
+inline std::string seeded_text(const std::vector<std::string>& seeds, const uint8_t* data, size_t size) {
+  if (size == 0) return {};
+  const uint8_t mode = data[0];
+  ++data, --size;
+  if (mode % 4 == 0) return std::string(reinterpret_cast<const char*>(data), size);
+  const std::string& seed = seeds[mode / 4 % seeds.size()];
+  const Bytes out = edited(Bytes(seed.begin(), seed.end()), data, size);
+  return std::string(out.begin(), out.end());
+}
+
 }  // namespace ghost::fuzz

@@ -9,7 +9,7 @@
 #include "consensus/bft/wal.h"
 #include "node/chain/durable_dir.h"
 
-namespace ghost::node {
+namespace ghost::chain {
 namespace {
 
 struct DurableDirTest : ::testing::Test {
@@ -86,4 +86,4 @@ TEST_F(DurableDirTest, SignerAndWalSurviveReopening) {
 }
 
 }  // namespace
-}  // namespace ghost::node
+}  // namespace ghost::chain

@@ -1,0 +1,307 @@
+#include "node/daemon/api.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "consensus/ledger/genesis.h"
+#include "proto/decode.h"
+
+namespace ghost::daemon {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using boost::beast::http::verb;
+
+namespace {
+
+json::value proto_json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  o.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return json::parse(out);
+}
+
+rpc::Response ok(const json::value& v) { return rpc::json(json::serialize(v)); }
+rpc::Response not_found(std::string what) { return rpc::error(404, "not_found", what); }
+rpc::Response bad(std::string what) { return rpc::error(400, "bad_request", what); }
+
+std::optional<Hash32> parse_hash(const std::string& hex) {
+  auto b = from_hex(hex);
+  if (!b || b->size() != 32) return std::nullopt;
+  return Hash32::from_span(*b);
+}
+
+// The tx envelope with its body decoded, for people.
+json::value tx_json(const std::string& raw) {
+  auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(raw));
+  if (!env) return json::object{{"undecodable", to_hex(as_bytes(raw))}};
+  json::object o = proto_json(*env).as_object();
+  auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()));
+  if (body) o["body"] = proto_json(*body);
+  if (auto k = PublicKey::from_bytes(as_bytes(env->sender()))) o["sender_address"] = Address::of(*k).str();
+  return o;
+}
+
+json::object block_json(const pb::Block& block, const std::optional<pb::BlockResults>& results) {
+  json::object o;
+  o["height"] = block.header().height();
+  o["hash"] = chain::header_hash(block.header()).hex();
+  o["time_ms"] = block.header().time_ms();
+  o["header"] = proto_json(block.header());
+  json::array txs;
+  for (int i = 0; i < block.txs_size(); ++i) {
+    json::object t;
+    t["id"] = ledger::tx_id(as_bytes(block.txs(i))).hex();
+    t["tx"] = tx_json(block.txs(i));
+    if (results && i < results->receipts_size()) t["receipt"] = proto_json(results->receipts(i));
+    txs.push_back(std::move(t));
+  }
+  o["txs"] = std::move(txs);
+  o["last_commit"] = proto_json(block.last_commit());
+  if (results) o["app_hash"] = to_hex(as_bytes(results->app_hash()));
+  return o;
+}
+
+}  // namespace
+
+Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempool::Mempool& mempool, TxService& txs,
+         metrics::Registry& metrics, NodeFacts facts)
+    : core_(core), server_(server), chain_(chain), mempool_(mempool), txs_(txs), metrics_(metrics), facts_(std::move(facts)) {
+  server.route(verb::get, "/status", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
+      json::object o;
+      o["chain_id"] = chain_.genesis().chain_id();
+      o["genesis_hash"] = ledger::genesis_hash(chain_.genesis()).hex();
+      o["moniker"] = facts_.moniker;
+      o["node_key"] = facts_.node_key;
+      o["height"] = chain_.height();
+      if (auto b = chain_.store().block(chain_.height())) {
+        o["latest_block_hash"] = chain::header_hash(b->header()).hex();
+        o["latest_block_time_ms"] = b->header().time_ms();
+      }
+      o["app_hash"] = chain_.ledger().app_hash().hex();
+      o["params"] = proto_json(chain_.ledger().params());
+      o["peers"] = facts_.peers();
+      const uint64_t best = facts_.best_peer_height();
+      o["best_peer_height"] = best;
+      o["catching_up"] = best > chain_.height() + 1;
+      o["mempool_txs"] = mempool_.size();
+      o["mempool_bytes"] = mempool_.bytes();
+      if (facts_.validator) {
+        o["validator_key"] = facts_.validator->hex();
+        o["validator_address"] = Address::of(*facts_.validator).str();
+      }
+      return ok(o);
+    });
+  });
+  server.route(verb::get, "/blocks/", [this](const rpc::Request& req, const std::string& param, rpc::Reply reply) {
+    const bool summary = req.query.contains("summary");
+    on_core(std::move(reply), [this, param, summary] {
+      uint64_t h = 0;
+      if (param == "latest") h = chain_.height();
+      else if (param.empty() || param.size() > 19 || param.find_first_not_of("0123456789") != std::string::npos)
+        return bad("a block is named by its height or \"latest\"");
+      else h = std::stoull(param);
+      auto b = chain_.store().block(h);
+      if (!b) return not_found("no block at height " + param + " (the chain is at " + std::to_string(chain_.height()) + ")");
+      if (summary)
+        return ok(json::object{{"height", h}, {"hash", chain::header_hash(b->header()).hex()},
+                               {"time_ms", b->header().time_ms()}, {"txs", b->txs_size()}});
+      return ok(block_json(*b, chain_.store().results(h)));
+    });
+  });
+  server.route(verb::get, "/txs/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
+    on_core(std::move(reply), [this, param] {
+      auto id = parse_hash(param);
+      if (!id) return bad("a tx id is 64 hex digits");
+      json::object o;
+      o["tx_id"] = id->hex();
+      if (auto loc = chain_.store().find_tx(*id)) {
+        auto b = chain_.store().block(loc->height);
+        auto r = chain_.store().results(loc->height);
+        o["status"] = "committed";
+        o["height"] = loc->height;
+        o["index"] = loc->index;
+        o["tx"] = tx_json(b->txs(int(loc->index)));
+        if (r && int(loc->index) < r->receipts_size()) o["receipt"] = proto_json(r->receipts(int(loc->index)));
+        return ok(o);
+      }
+      if (auto raw = mempool_.get(*id)) {
+        o["status"] = "pending";
+        o["tx"] = tx_json(std::string(raw->begin(), raw->end()));
+        return ok(o);
+      }
+      return not_found("no tx " + id->hex() + " in a block or the mempool");
+    });
+  });
+  server.route(verb::post, "/txs", [this](const rpc::Request& req, const std::string&, rpc::Reply reply) {
+    submit(req, std::move(reply));
+  });
+  server.route(verb::get, "/accounts/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
+    on_core(std::move(reply), [this, param] {
+      auto a = Address::parse(param);
+      if (!a) return bad("bad address: " + a.error().message);
+      json::object o = proto_json(chain_.ledger().account(*a)).as_object();
+      o["address"] = a->str();
+      return ok(o);
+    });
+  });
+  server.route(verb::get, "/validators", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
+      json::array set;
+      const auto& vs = chain_.validators(chain_.height() + 1);
+      for (size_t i = 0; i < vs.size(); ++i) {
+        const auto& v = vs.validators()[i];
+        set.push_back(json::object{{"key", v.key.hex()}, {"power", v.power}, {"priority", v.priority},
+                                   {"proposer_next", i == vs.proposer_index()}});
+      }
+      json::array stakes;
+      for (const auto& s : chain_.ledger().stakes(pb::VALIDATOR)) stakes.push_back(proto_json(s));
+      return ok(json::object{{"height", chain_.height() + 1}, {"total_power", vs.total_power()},
+                             {"validators", std::move(set)}, {"stakes", std::move(stakes)}});
+    });
+  });
+  server.route(verb::get, "/workers", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
+      json::array out;
+      for (const auto& s : chain_.ledger().stakes(pb::WORKER)) out.push_back(proto_json(s));
+      return ok(json::object{{"workers", std::move(out)}});
+    });
+  });
+  auto model_json = [this](const pb::ModelInfo& m) {
+    json::object o = proto_json(m).as_object();
+    o["id"] = to_hex(as_bytes(m.model_id()));
+    json::array roots;
+    if (auto v = chain_.ledger().model_version(Hash32::from_span(as_bytes(m.model_id())), m.version()))
+      for (const auto& r : v->roots()) roots.push_back(json::string(to_hex(as_bytes(r))));
+    o["roots"] = std::move(roots);
+    return o;
+  };
+  server.route(verb::get, "/models", [this, model_json](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this, model_json] {
+      json::array out;
+      for (const auto& m : chain_.ledger().models()) out.push_back(model_json(m));
+      return ok(json::object{{"models", std::move(out)}});
+    });
+  });
+  server.route(verb::get, "/models/", [this, model_json](const rpc::Request&, const std::string& param, rpc::Reply reply) {
+    on_core(std::move(reply), [this, param, model_json] {
+      auto id = parse_hash(param);
+      if (!id) return bad("a model id is 64 hex digits");
+      auto m = chain_.ledger().model(*id);
+      if (!m) return not_found("no model " + id->hex());
+      return ok(model_json(*m));
+    });
+  });
+  server.route(verb::get, "/jobs/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
+    on_core(std::move(reply), [this, param] {
+      auto id = parse_hash(param);
+      if (!id) return bad("a job id is 64 hex digits");
+      auto j = chain_.ledger().job(*id);
+      if (!j) return not_found("no job " + id->hex());
+      json::object o = proto_json(*j).as_object();
+      o["id"] = id->hex();
+      return ok(o);
+    });
+  });
+  server.route(verb::get, "/metrics", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    reply(rpc::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render()});
+  });
+}
+
+void Api::on_core(rpc::Reply reply, std::function<rpc::Response()> query) {
+  asio::post(core_, [reply = std::move(reply), query = std::move(query)] {
+    try {
+      reply(query());
+    } catch (const std::exception& e) {
+      reply(rpc::error(500, "internal", e.what()));
+    }
+  });
+}
+
+Result<Bytes> tx_from_body(std::string_view body) {
+  const auto start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return fail("empty tx");
+  if (body[start] != '{') return Bytes(body.begin(), body.end());  // raw bytes: a TxEnvelope starts 0x0a
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("tx") || !v.at("tx").is_string())
+    return fail("the body must be {\"tx\": \"HEX\"} or the raw tx bytes");
+  const json::string& hex = v.at("tx").as_string();
+  auto b = from_hex(std::string_view(hex.data(), hex.size()));
+  if (!b) return fail(b.error(), "tx: ");
+  if (b->empty()) return fail("empty tx");
+  return b;
+}
+
+void Api::submit(const rpc::Request& req, rpc::Reply reply) {
+  std::string mode = req.query.contains("mode") ? req.query.at("mode") : "sync";
+  if (mode != "async" && mode != "sync" && mode != "commit") return reply(bad("mode must be async, sync or commit"));
+  uint64_t timeout_ms = 30000;
+  if (auto t = req.query.find("timeout_ms"); t != req.query.end()) {
+    if (t->second.empty() || t->second.size() > 7 || t->second.find_first_not_of("0123456789") != std::string::npos)
+      return reply(bad("timeout_ms must be a number of milliseconds below 10^7"));
+    timeout_ms = std::stoull(t->second);
+  }
+  auto parsed = tx_from_body(req.body);
+  if (!parsed) return reply(bad(parsed.error().message));
+  Bytes raw = std::move(*parsed);
+  const Hash32 id = ledger::tx_id(raw);
+  if (mode == "async") {
+    txs_.submit(std::move(raw), std::nullopt);
+    return reply(rpc::json(json::serialize(json::object{{"tx_id", id.hex()}, {"status", "received"}}), 202));
+  }
+  txs_.submit(std::move(raw), std::nullopt, [this, reply, mode, timeout_ms](Submitted s) {
+    if (s.rejected)
+      return reply(rpc::error(400, pb::TxCode_Name(s.rejected->code), s.rejected->reason));
+    if (!s.pool->accepted() && s.pool->verdict != mempool::Verdict::kDuplicate) {
+      unsigned status = s.pool->verdict == mempool::Verdict::kFull ? 503 : 409;
+      return reply(rpc::error(status, mempool::verdict_name(s.pool->verdict), s.pool->reason));
+    }
+    if (mode == "sync")
+      return reply(ok(json::object{{"tx_id", s.id.hex()}, {"status", "pending"},
+                                   {"mempool", std::string(mempool::verdict_name(s.pool->verdict))}}));
+    txs_.wait_for_commit(s.id, timeout_ms, [reply, id = s.id](std::optional<std::pair<pb::Receipt, uint64_t>> r) {
+      if (!r) return reply(rpc::error(504, "timeout", "tx " + id.hex() + " was not committed in time; it may still be"));
+      reply(ok(json::object{{"tx_id", id.hex()}, {"status", "committed"}, {"height", r->second},
+                            {"receipt", proto_json(r->first)}}));
+    });
+  });
+}
+
+void Api::publish_commit(const chain::Applied& a) {
+  json::object b;
+  b["height"] = a.block.header().height();
+  b["hash"] = a.hash.hex();
+  b["time_ms"] = a.block.header().time_ms();
+  b["txs"] = a.block.txs_size();
+  b["proposer"] = to_hex(as_bytes(a.block.header().proposer()));
+  server_.publish("blocks", json::serialize(b));
+  for (int i = 0; i < a.block.txs_size(); ++i) {
+    auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(a.block.txs(i)));
+    if (!env) continue;
+    json::object t{{"tx_id", a.tx_ids[size_t(i)].hex()}, {"height", a.block.header().height()},
+                   {"receipt", proto_json(a.results.receipts(i))}};
+    const std::string data = json::serialize(t);
+    std::set<std::string> accounts;
+    if (auto k = PublicKey::from_bytes(as_bytes(env->sender()))) accounts.insert(Address::of(*k).str());
+    if (auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()))) {
+      if (body->has_transfer())
+        if (auto to = Address::from_bytes(as_bytes(body->transfer().to()))) accounts.insert(to->str());
+      const std::string* job = body->has_inference_result() ? &body->inference_result().job_id()
+                               : body->has_train_result()   ? &body->train_result().job_id()
+                               : body->has_challenge()      ? &body->challenge().job_id()
+                                                            : nullptr;
+      if (job) server_.publish("job:" + to_hex(as_bytes(*job)), data);
+      if (body->has_inference_request() || body->has_train_request())
+        server_.publish("job:" + a.tx_ids[size_t(i)].hex(), data);
+    }
+    for (const auto& acc : accounts) server_.publish("account:" + acc, data);
+  }
+}
+
+}  // namespace ghost::daemon

@@ -1,0 +1,70 @@
+// Transactions coming in (from RPC clients and from peers): the stateless checks on the work
+// pool, then the mempool on the core thread, then gossip to the other peers. Also keeps the
+// clients that wait for their tx to be committed, and signs this node's own txs (evidence of
+// double signing) with its validator key.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "node/chain/chain.h"
+#include "node/metrics/metrics.h"
+#include "node/p2p/network.h"
+
+namespace ghost::daemon {
+
+struct Submitted {
+  Hash32 id;
+  std::optional<ledger::TxError> rejected;  // failed the stateless checks
+  std::optional<mempool::AddResult> pool;   // the mempool's verdict, when it got that far
+  bool ok() const { return !rejected && pool && pool->accepted(); }
+};
+
+class TxService {
+ public:
+  TxService(boost::asio::io_context& core, boost::asio::thread_pool& work, chain::Chain& chain,
+            mempool::Mempool& mempool, p2p::Network& net, std::optional<PrivateKey> own_key,
+            metrics::Registry& metrics);
+
+  // Any thread. `done` runs on the core thread.
+  void submit(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done = {});
+
+  // --- core thread ---
+  // Calls `done` with the receipt when a block includes the tx, or with nullopt when
+  // `timeout_ms` passes first.
+  void wait_for_commit(const Hash32& id, uint64_t timeout_ms,
+                       std::function<void(std::optional<std::pair<pb::Receipt, uint64_t>>)> done);
+  void on_commit(const chain::Applied& applied);
+  // Submits evidence of double signing as this node's own Evidence tx (needs the validator
+  // key and a balance for the fee at its address).
+  void submit_evidence(const pb::Evidence& evidence);
+
+ private:
+  void admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::PeerId> from,
+             std::function<void(Submitted)> done);
+  struct Waiter {
+    uint64_t serial;
+    std::function<void(std::optional<std::pair<pb::Receipt, uint64_t>>)> done;
+  };
+
+  boost::asio::io_context& core_;
+  boost::asio::thread_pool& work_;
+  chain::Chain& chain_;
+  mempool::Mempool& mempool_;
+  p2p::Network& net_;
+  std::optional<PrivateKey> own_key_;
+  std::multimap<Hash32, Waiter> waiters_;
+  uint64_t next_serial_ = 0;
+  std::vector<Hash32> own_pending_;       // own txs not yet committed, for the next nonce
+  std::set<std::string> evidence_sent_;   // evidence already submitted, by encoding
+  metrics::Registry& metrics_;
+  metrics::Counter& m_received_;
+};
+
+}  // namespace ghost::daemon
