@@ -44,14 +44,6 @@ void print_key(const Address& address, const PublicKey& pubkey, bool as_json, bo
   }
 }
 
-template <class T>
-T or_throw(Result<T> r) {
-  if (!r) throw std::runtime_error(r.error().message);
-  return std::move(*r);
-}
-void or_throw(const Result<void>& r) {
-  if (!r) throw std::runtime_error(r.error().message);
-}
 
 void add_new(CLI::App& keys) {
   struct Args {
@@ -73,7 +65,7 @@ void add_new(CLI::App& keys) {
     PrivateKey key = PrivateKey::generate();
     KeyProtection protection = UnencryptedTestnetKey{};
     if (!a->unencrypted) protection = Passphrase{read_passphrase(a->passphrase_file)};
-    or_throw(save_keystore(a->out, key, protection));
+    need(save_keystore(a->out, key, protection), "keystore");
     if (a->unencrypted) warn_unencrypted(a->out);
     print_key(Address::of(key.public_key()), key.public_key(), a->json,
               {{"file", a->out}, {"encrypted", !a->unencrypted}});
@@ -93,14 +85,14 @@ void add_show(CLI::App& keys) {
                   "File whose first line is the passphrase (- for stdin); without it the secret is not checked");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
-    KeystoreInfo info = or_throw(inspect_keystore_file(a->file));
+    KeystoreInfo info = need(inspect_keystore_file(a->file), "keystore");
     bool checked = false;
     if (!info.encrypted) {
       warn_unencrypted(a->file);
-      or_throw(load_keystore(a->file, "", {.allow_unencrypted = true}));
+      need(load_keystore(a->file, "", {.allow_unencrypted = true}), "keystore");
       checked = true;
     } else if (!a->passphrase_file.empty()) {
-      or_throw(load_keystore(a->file, read_passphrase(a->passphrase_file)));
+      need(load_keystore(a->file, read_passphrase(a->passphrase_file)), "keystore");
       checked = true;
     }
     print_key(info.address, info.pubkey, a->json, {{"encrypted", info.encrypted}, {"secret_checked", checked}});

@@ -27,14 +27,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kGhostFileName = "model.ghost";
 
-template <class T>
-T need(Result<T> r, const std::string& context) {
-  if (!r) throw std::runtime_error(context + ": " + r.error().message);
-  return std::move(*r);
-}
-void need(const Result<void>& r, const std::string& context) {
-  if (!r) throw std::runtime_error(context + ": " + r.error().message);
-}
 
 std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, size_t ef, unsigned threads) {
   ml::ModelOptions opt;

@@ -1,0 +1,41 @@
+// The client's side of the node's HTTP API: one request at a time over Boost.Beast, JSON
+// bodies, and failures turned into the exit codes of cli.h (an unreachable node is 3).
+#pragma once
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+
+namespace ghost::cli {
+
+// --node, else $GHOST_NODE, else the local testnet's first node.
+std::string node_url(const std::string& flag);
+
+class NodeClient {
+ public:
+  explicit NodeClient(const std::string& url);  // http://host:port; anything else is a usage error
+
+  struct Reply {
+    unsigned status = 0;
+    boost::json::value body;  // the parsed JSON body (null when it was not JSON)
+  };
+  Reply get(const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  Reply post(const std::string& target, const std::string& json_body,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  // GET that must answer 200; any other answer fails with the API's error message.
+  boost::json::value fetch(const std::string& target) const;
+
+  const std::string& url() const { return url_; }
+
+ private:
+  Reply request(bool post, const std::string& target, const std::string& body, std::chrono::milliseconds timeout) const;
+  std::string url_, host_, port_;
+};
+
+// A u64 of protobuf's JSON mapping (a string) or a plain JSON number.
+uint64_t json_u64(const boost::json::value& v);
+
+// "CODE: message" of an API error body, or the raw body.
+std::string api_error(const NodeClient::Reply& r);
+
+}  // namespace ghost::cli

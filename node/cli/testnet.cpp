@@ -1,0 +1,168 @@
+// `ghost testnet init`: a local network in one folder — a shared genesis, one home per node
+// with its own loopback ports and every other node as a persistent peer, and funded client
+// keys in a keyring.
+#include <google/protobuf/util/json_util.h>
+
+#include <boost/json.hpp>
+#include <iostream>
+
+#include "base/file.h"
+#include "consensus/ledger/genesis.h"
+#include "consensus/ledger/params.h"
+#include "crypto/keystore.h"
+#include "node/cli/cli.h"
+#include "node/daemon/home.h"
+
+namespace ghost::cli {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+constexpr uint64_t kGC = ledger::kMicroPerCredit;
+const char* kClientNames[] = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"};
+
+struct Args {
+  uint32_t validators = 4, workers = 0, clients = 4;
+  std::string out, chain_id = "ghost-local";
+  uint16_t base_port = 26600;
+  std::vector<std::string> params;  // NAME=VALUE over the default params
+  bool test_modes = false, json = false;
+};
+
+// Sets one genesis parameter from "name=value" (protobuf's JSON mapping does the typing).
+void set_param(pb::Params& params, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("--param", "\"" + assignment + "\" is not NAME=VALUE");
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(params, &text, [] {
+    google::protobuf::util::JsonPrintOptions o;
+    o.preserve_proto_field_names = true;
+    o.always_print_primitive_fields = true;
+    return o;
+  }());
+  json::object o = json::parse(text).as_object();
+  const std::string name = assignment.substr(0, eq);
+  if (!o.contains(name)) throw CLI::ValidationError("--param", "no parameter named " + name);
+  o[name] = assignment.substr(eq + 1);
+  pb::Params next;
+  if (!google::protobuf::util::JsonStringToMessage(json::serialize(o), &next).ok())
+    throw CLI::ValidationError("--param", "bad value for " + name + ": " + assignment.substr(eq + 1));
+  params = next;
+}
+
+void init(const Args& a) {
+  if (a.validators == 0 || a.validators > 64) throw CLI::ValidationError("--validators", "must be 1 to 64");
+  if (a.workers > 0) throw CLI::ValidationError("--workers", "workers are not part of the testnet yet (0 for now)");
+  if (a.clients > std::size(kClientNames)) throw CLI::ValidationError("--clients", "at most 8");
+  if (uint32_t(a.base_port) + 2 * a.validators > 65535) throw CLI::ValidationError("--base-port", "ports would pass 65535");
+  std::error_code ec;
+  if (fs::exists(fs::path(a.out) / "genesis.json", ec))
+    throw std::runtime_error(a.out + " already holds a testnet (remove it, or give another --out)");
+
+  std::vector<PrivateKey> node_keys, validator_keys, clients;
+  pb::Genesis g;
+  g.set_chain_id(a.chain_id);
+  g.set_genesis_time_ms(0);
+  *g.mutable_params() = ledger::default_params();
+  for (const auto& p : a.params) set_param(*g.mutable_params(), p);
+  g.set_test_modes(a.test_modes);
+  for (uint32_t i = 0; i < a.validators; ++i) {
+    node_keys.push_back(PrivateKey::generate());
+    validator_keys.push_back(PrivateKey::generate());
+    const PublicKey vk = validator_keys.back().public_key();
+    auto* v = g.add_validators();
+    v->set_operator_pubkey(vk.bytes.data(), 32);
+    v->set_consensus_pubkey(vk.bytes.data(), 32);
+    v->set_stake(g.params().min_stake_validator());
+    auto* acc = g.add_accounts();  // pays for the validator's own evidence txs
+    Address addr = Address::of(vk);
+    acc->set_address(addr.bytes.data(), addr.bytes.size());
+    acc->set_balance(1'000 * kGC);
+  }
+  for (uint32_t j = 0; j < a.clients; ++j) {
+    clients.push_back(PrivateKey::generate());
+    auto* acc = g.add_accounts();
+    Address addr = Address::of(clients.back().public_key());
+    acc->set_address(addr.bytes.data(), addr.bytes.size());
+    acc->set_balance(1'000'000 * kGC);
+  }
+  if (auto v = ledger::validate_genesis(g); !v) throw std::runtime_error("genesis: " + v.error().message);
+
+  auto p2p_port = [&](uint32_t i) { return uint32_t(a.base_port) + 2 * i; };
+  json::object manifest{{"chain_id", a.chain_id}, {"genesis", (fs::path(a.out) / "genesis.json").string()}};
+  json::array nodes;
+  for (uint32_t i = 0; i < a.validators; ++i) {
+    daemon::InitOptions o;
+    o.chain_id = a.chain_id;
+    o.moniker = "node" + std::to_string(i);
+    o.genesis_doc = g;
+    o.node_key = node_keys[i];
+    o.validator_key = validator_keys[i];
+    o.insecure_unencrypted_keys = true;
+    o.config.p2p.listen = "127.0.0.1:" + std::to_string(p2p_port(i));
+    o.config.rpc.listen = "127.0.0.1:" + std::to_string(p2p_port(i) + 1);
+    for (uint32_t j = 0; j < a.validators; ++j)
+      if (j != i)
+        o.config.p2p.persistent_peers.push_back(node_keys[j].public_key().hex() + "@127.0.0.1:" + std::to_string(p2p_port(j)));
+    const fs::path home = fs::path(a.out) / o.moniker;
+    if (auto r = daemon::init_home(daemon::Home{home}, o); !r) throw std::runtime_error(home.string() + ": " + r.error().message);
+    nodes.push_back(json::object{{"name", o.moniker},
+                                 {"home", home.string()},
+                                 {"role", "validator"},
+                                 {"p2p", o.config.p2p.listen},
+                                 {"rpc", "http://" + o.config.rpc.listen},
+                                 {"node_key", node_keys[i].public_key().hex()},
+                                 {"validator_key", validator_keys[i].public_key().hex()}});
+  }
+  json::array keyring;
+  const fs::path ring = fs::path(a.out) / "keyring";
+  fs::create_directories(ring, ec);
+  for (uint32_t j = 0; j < a.clients; ++j) {
+    const fs::path file = ring / (std::string(kClientNames[j]) + ".json");
+    if (auto r = save_keystore(file, clients[j], UnencryptedTestnetKey{}); !r) throw std::runtime_error(r.error().message);
+    keyring.push_back(json::object{{"name", kClientNames[j]}, {"file", file.string()},
+                                   {"address", Address::of(clients[j].public_key()).str()}});
+  }
+  manifest["nodes"] = std::move(nodes);
+  manifest["keyring"] = std::move(keyring);
+  const std::string text = ledger::genesis_to_json(g);
+  if (auto w = write_file_atomic(fs::path(a.out) / "genesis.json", as_bytes(text)); !w) throw std::runtime_error(w.error().message);
+  if (auto w = write_file_atomic(fs::path(a.out) / "testnet.json", as_bytes(json::serialize(manifest) + "\n")); !w)
+    throw std::runtime_error(w.error().message);
+  if (a.json) {
+    std::cout << json::serialize(manifest) << "\n";
+    return;
+  }
+  std::cout << "testnet " << a.chain_id << " in " << a.out << " (keys UNENCRYPTED: test networks only)\n";
+  for (const auto& n : manifest["nodes"].as_array())
+    std::cout << "  " << n.at("name").as_string().c_str() << "  p2p " << n.at("p2p").as_string().c_str() << "  rpc "
+              << n.at("rpc").as_string().c_str() << "\n";
+  for (const auto& k : manifest["keyring"].as_array())
+    std::cout << "  client " << k.at("name").as_string().c_str() << "  " << k.at("address").as_string().c_str() << "\n";
+  std::cout << "start a node: ghostd start --home " << a.out << "/node0 --validator\n";
+}
+
+void add_testnet(CLI::App& app) {
+  CLI::App* testnet = app.add_subcommand("testnet", "Create and drive a local test network");
+  testnet->require_subcommand(1);
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = testnet->add_subcommand("init", "Write a local testnet: genesis, one home per node, funded client keys");
+  cmd->add_option("--out", a->out, "Folder to create")->required();
+  cmd->add_option("--validators", a->validators, "Validators (each a ghostd home)")->capture_default_str();
+  cmd->add_option("--workers", a->workers, "Compute workers (not yet: 0)")->capture_default_str();
+  cmd->add_option("--clients", a->clients, "Funded client keys in OUT/keyring (1,000,000 GC each)")->capture_default_str();
+  cmd->add_option("--chain-id", a->chain_id, "Chain id")->capture_default_str();
+  cmd->add_option("--base-port", a->base_port, "First loopback port; node i uses base+2i (p2p) and base+2i+1 (rpc)")
+      ->capture_default_str();
+  cmd->add_option("--param", a->params, "Genesis parameter NAME=VALUE over the defaults (repeatable), e.g. timeout_commit_ms=100");
+  cmd->add_flag("--test-modes", a->test_modes, "Let nodes run the test-only misbehaviour modes (fault drills)");
+  cmd->add_flag("--json", a->json, "Print the testnet manifest as JSON");
+  cmd->callback([a] { init(*a); });
+}
+
+}  // namespace
+
+GHOST_CLI_GROUP(add_testnet);
+
+}  // namespace ghost::cli
