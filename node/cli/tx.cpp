@@ -20,7 +20,7 @@ namespace json = boost::json;
 struct TxArgs {
   std::string from, keyring, passphrase_file, node, chain_id, fee;
   int64_t nonce = -1;
-  bool async = false, json = false;
+  bool async = false, sign_only = false, json = false;
   double timeout_s = 30;
 };
 
@@ -33,6 +33,7 @@ void add_tx_options(CLI::App& cmd, TxArgs& a) {
   cmd.add_option("--fee", a.fee, "Fee in credits (default: the minimum for this tx)");
   cmd.add_option("--nonce", a.nonce, "Nonce (default: the account's next, from the node)");
   cmd.add_flag("--async", a.async, "Return once the node received the tx, without waiting for a block");
+  cmd.add_flag("--sign-only", a.sign_only, "Print the signed tx (hex) instead of submitting it")->excludes("--async");
   cmd.add_option("--timeout", a.timeout_s, "Seconds to wait for the commit")->capture_default_str();
   cmd.add_flag("--json", a.json, "Print the result as JSON");
 }
@@ -73,6 +74,11 @@ void submit(const TxArgs& a, const pb::TxBody& body) {
   }
   const Bytes raw = pb::encode(env);
   const std::string id = ledger::tx_id(raw).hex();
+  if (a.sign_only) {
+    if (a.json) std::cout << json::serialize(json::object{{"id", id}, {"tx", to_hex(raw)}}) << "\n";
+    else std::cout << to_hex(raw) << "\n";
+    return;
+  }
   const auto timeout_ms = uint64_t(a.timeout_s * 1000);
   const std::string target = std::string("/txs?mode=") + (a.async ? "async" : "commit") + "&timeout_ms=" + std::to_string(timeout_ms);
   if (!a.async) std::cerr << "submitted tx " << id << ", waiting for a block..." << std::endl;
