@@ -9,6 +9,8 @@ namespace ghost::bft {
 
 namespace {
 
+constexpr size_t kWalRecordHeader = 12;  // u32le length, u32 header check, u32 payload check
+
 enum Kind : uint8_t { kProposal = 1, kVote, kTimeout, kValidated, kSynced, kEnd };
 
 void put_u32(Bytes& out, uint32_t v) {
@@ -107,13 +109,12 @@ Bytes encode_wal_record(const WalEntry& entry) {
 }
 
 Result<WalScan> scan_wal(ByteSpan data) {
-  constexpr size_t kHeader = 12;
   WalScan scan;
   size_t at = 0;
   auto where = [&] { return " at byte " + std::to_string(at); };
   while (at < data.size()) {
     size_t left = data.size() - at;
-    if (left < kHeader) break;  // torn header
+    if (left < kWalRecordHeader) break;  // torn header
     const uint8_t* h = data.data() + at;
     if (checksum(ByteSpan(h, 4)) != get_u32(h + 4)) {
       // A zero-filled tail is what some filesystems leave after a crash mid-append.
@@ -122,16 +123,16 @@ Result<WalScan> scan_wal(ByteSpan data) {
     }
     uint32_t len = get_u32(h);
     if (len > kMaxWalRecordBytes) return fail(Errc::kCorrupt, "WAL record over the size limit" + where());
-    if (len > left - kHeader) break;  // torn payload
-    ByteSpan payload = data.subspan(at + kHeader, len);
+    if (len > left - kWalRecordHeader) break;  // torn payload
+    ByteSpan payload = data.subspan(at + kWalRecordHeader, len);
     if (checksum(payload) != get_u32(h + 8)) {
-      if (at + kHeader + len == data.size()) break;  // the last record, partly written
+      if (at + kWalRecordHeader + len == data.size()) break;  // the last record, partly written
       return fail(Errc::kCorrupt, "WAL checksum mismatch with records after it" + where());
     }
     auto e = decode_payload(payload);
     if (!e) return fail(Errc::kCorrupt, "WAL record" + where() + ": " + e.error().message);
     scan.entries.push_back(std::move(*e));
-    at += kHeader + len;
+    at += kWalRecordHeader + len;
   }
   scan.valid_bytes = at;
   scan.torn_tail = at < data.size();
@@ -166,6 +167,8 @@ Result<Wal> Wal::open(DurableStore& store, std::string name, WalReplay* replay, 
 
 Result<void> Wal::append(const WalEntry& e) {
   Bytes rec = encode_wal_record(e);
+  // Written, it would make the WAL unreadable at the next start.
+  if (rec.size() > kMaxWalRecordBytes + kWalRecordHeader) return fail(Errc::kInvalid, "WAL record over the size limit");
   if (auto a = store_->append(name_, rec); !a) return fail(a.error(), "WAL append: ");
   size_ += rec.size();
   return {};

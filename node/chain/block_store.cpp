@@ -2,6 +2,7 @@
 
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <set>
 
 #include "proto/decode.h"
 
@@ -104,13 +105,18 @@ Result<void> BlockStore::append(const StoredBlock& s) {
   batch.Put(height_key(kResults, h), dump(s.results));
   batch.Put(height_key(kSchedule, h + 1), dump(schedule_to_proto(s.next_schedule)));
   batch.Put(hash_key(kHash, hash), u64_text(h));
+  std::set<std::string> indexed;
   for (int i = 0; i < s.block.txs_size(); ++i) {
+    // The first inclusion is the one that counts: a proposer may put a committed tx in again
+    // (it then fails on its nonce), which must not hide the receipt of the first.
+    const std::string key = hash_key(kTx, sha256(as_bytes(s.block.txs(i))));
+    std::string existing;
+    if (!indexed.insert(key).second || db_->Get(leveldb::ReadOptions(), key, &existing).ok()) continue;
     Bytes loc;
     put_u64le(loc, h);
     put_u64le(loc, uint64_t(i));
     loc.resize(12);  // height, then the index as u32le
-    batch.Put(hash_key(kTx, sha256(as_bytes(s.block.txs(i)))),
-              leveldb::Slice(reinterpret_cast<const char*>(loc.data()), loc.size()));
+    batch.Put(key, leveldb::Slice(reinterpret_cast<const char*>(loc.data()), loc.size()));
   }
   batch.Put(std::string(1, kMeta), u64_text(h));
   leveldb::WriteOptions sync;

@@ -220,6 +220,11 @@ bft::ValidatorSet Chain::next_schedule(const bft::ValidatorSet& current, const s
 Result<Applied> Chain::apply(const pb::Block& block, const pb::Commit& commit) {
   const uint64_t h = height() + 1;
   if (block.header().height() != h) return fail("decided block " + num(block.header().height()) + " is not height " + num(h));
+  // A decided block carries the state its quorum executed to; a synced block skipped the
+  // proposal checks, so this is where a node whose execution went its own way finds out.
+  if (!same(block.header().app_hash(), ledger_->app_hash()))
+    return fail(Errc::kCorrupt, "block " + num(h) + " was decided on app hash " + to_hex(as_bytes(block.header().app_hash())) +
+                                    ", this node's state is " + ledger_->app_hash().hex() + ": its execution diverged");
   Applied out;
   out.block = block;
   out.hash = header_hash(block.header());

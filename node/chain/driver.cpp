@@ -265,6 +265,9 @@ void Driver::on_message(const PublicKey& from, const pb::Envelope& env) {
 void Driver::on_proposal(const PublicKey& from, const pb::SignedProposal& p) {
   const uint64_t h = p.proposal().height();
   if (h == engine_->height()) {
+    // The engine drops rounds this far ahead anyway; finding their proposer costs a step per
+    // round, so a peer's round number must not decide how long this thread works.
+    if (p.proposal().round() > uint64_t(engine_->round()) + EngineConfig{}.max_rounds_ahead) return;
     const ValidatorSet& set = chain_.validators(h);
     if (auto v = verify_proposal(p, set, proposer_for_round(set, p.proposal().round()), chain_.genesis().chain_id(),
                                  cache_.get());

@@ -24,7 +24,7 @@ PrivateKey load_signing_key(const std::string& name_or_path, const std::string& 
   std::error_code ec;
   if (!std::filesystem::exists(file, ec))
     fail_with(kExitUsage, is_name ? "no key named " + name_or_path + " in the keyring " + file.parent_path().string() +
-                                        " (see ghost keys list, or give --keyring DIR)"
+                                        " (give --keyring DIR, or set $GHOST_KEYRING)"
                                   : "no keystore at " + file.string());
   KeystoreInfo info = need(inspect_keystore_file(file), "key " + name_or_path);
   if (!info.encrypted) return need(load_keystore(file, "", {.allow_unencrypted = true}), "key " + name_or_path);

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "consensus/bft/wal.h"
 #include "node/log/log.h"
 
 namespace ghost::daemon {
@@ -239,6 +240,10 @@ Result<void> validate_config(const NodeConfig& c) {
   if (!log::parse_format(c.log.format, format)) return fail("log.format must be text or json");
   if (c.chain_id.empty()) return fail("chain_id is empty");
   if (c.p2p.max_frame_bytes < 1024) return fail("p2p.max_frame_bytes is below 1024");
+  // Proposals and votes are logged before they are checked; a larger one would be a WAL record
+  // the WAL refuses to read back.
+  if (c.p2p.max_frame_bytes > bft::kMaxWalRecordBytes)
+    return fail("p2p.max_frame_bytes is above " + std::to_string(bft::kMaxWalRecordBytes) + " (the WAL's record limit)");
   if (c.p2p.ban_score <= 0) return fail("p2p.ban_score must be positive");
   if (c.p2p.reconnect_min_ms == 0 || c.p2p.reconnect_max_ms < c.p2p.reconnect_min_ms)
     return fail("p2p.reconnect_min_ms must be positive and at most p2p.reconnect_max_ms");

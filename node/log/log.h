@@ -1,6 +1,6 @@
 // Structured log lines for the node: a level, the subsystem that speaks, a message for people
 // and key=value fields for programs. Text by default, one JSON object per line with
-// --log-format json. Thread-safe; lines below the configured level cost one comparison.
+// --log.format json. Thread-safe; lines below the configured level cost one comparison.
 #pragma once
 
 #include <cstdint>

@@ -26,7 +26,7 @@ struct Config {
   std::string listen = "127.0.0.1:26657";  // port 0 picks a free one
   uint32_t max_connections = 256;           // HTTP and WebSocket together; more are closed at once
   uint64_t max_header_bytes = 8u << 10;
-  uint64_t max_body_bytes = 2u << 20;       // a tx is at most 1 MiB, hex-encoded twice that
+  uint64_t max_body_bytes = (2u << 20) + (4u << 10);  // a 1 MiB tx, hex-encoded, in its JSON wrapper
   double requests_per_second = 200;         // per client address (token bucket) ...
   double burst = 400;                       // ... with this many in reserve
   uint64_t request_timeout_ms = 10000;      // a request not fully read by then closes the socket

@@ -142,6 +142,7 @@ def rpc_abuse():
         # Nothing changed, and the chain went on.
         assert snapshot(net) == before, (snapshot(net), before)
         net.wait_height(h0 + 5, timeout=60)
+        assert net.stop(0) == 0, "ghostd did not exit 0 on SIGTERM (a sanitizer report exits non-zero)"
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "node/p2p/dispatcher.h"
+#include "tests/fuzz/envelope_seeds.h"
 #include "tests/fuzz/fuzz_seeds.h"
 
 using namespace ghost;
@@ -14,23 +15,8 @@ using namespace ghost::p2p;
 namespace {
 
 std::vector<Bytes> sealed_envelopes() {
-  std::vector<pb::Envelope> e(7);
-  auto* tx = e[0].mutable_tx();
-  tx->set_chain_id("fuzz-chain"), tx->set_sender(std::string(32, 's')), tx->set_nonce(3), tx->set_fee(2000);
-  tx->set_body("\x0a\x03\x10\xfa\x01"), tx->set_signature(std::string(64, 'g'));
-  auto* v = e[1].mutable_vote()->mutable_vote();
-  v->set_type(pb::PRECOMMIT), v->set_height(9), v->set_round(1), v->set_block_hash(std::string(32, 'b'));
-  v->set_validator(std::string(32, 'k'));
-  e[1].mutable_vote()->set_signature(std::string(64, 'g'));
-  auto* p = e[2].mutable_proposal();
-  p->mutable_proposal()->set_height(9), p->mutable_proposal()->set_block_hash(std::string(32, 'b'));
-  p->mutable_block()->mutable_header()->set_height(9), p->mutable_block()->add_txs("tx");
-  *e[3].mutable_evidence()->mutable_vote_a() = e[1].vote();
-  e[4].mutable_status()->set_height(12);
-  e[5].mutable_block_request()->set_from_height(7), e[5].mutable_block_request()->set_max_blocks(16);
-  e[6].mutable_handshake()->set_chain_id("fuzz-chain");
   std::vector<Bytes> out;
-  for (const auto& m : e) out.push_back(*seal(m).bytes);
+  for (const auto& m : fuzz::sample_envelopes()) out.push_back(*seal(m).bytes);
   return out;
 }
 

@@ -63,6 +63,22 @@ TEST(BftWal, ReplaysTheCurrentHeightOnly) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(describe(r.inputs[i]), describe(want[i]));
 }
 
+TEST(BftWal, ARecordItCouldNotReadBackIsRefusedAndNotWritten) {
+  MemoryStore store;
+  auto wal = Wal::open(store, "wal", nullptr);
+  ASSERT_TRUE(wal);
+  ASSERT_TRUE(wal->write(some_vote(1, 0)));
+  pb::SignedProposal big;
+  big.mutable_proposal()->set_height(1);
+  big.mutable_block()->add_txs(std::string(kMaxWalRecordBytes, 'x'));
+  auto r = wal->write(big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kInvalid);
+  WalReplay replay;
+  ASSERT_TRUE(Wal::open(store, "wal", &replay)) << "the WAL still reads back";
+  ASSERT_EQ(replay.inputs.size(), 1u);
+}
+
 // A crash can cut the last append anywhere: every cut is tolerated, loses only that
 // record, and is removed from the file so later appends stay readable.
 TEST(BftWal, TornLastRecordIsDroppedAtEveryCut) {

@@ -116,6 +116,41 @@ TEST(Chain, LedgerAheadOfTheBlockStoreIsRefused) {
   EXPECT_NE(r.error().message.find("block store"), std::string::npos) << r.error().message;
 }
 
+TEST(Chain, ADecidedBlockOnAnotherStateStopsTheNode) {
+  // A synced block skips the proposal checks: applying it is where divergence shows.
+  ChainKit k;
+  k.next_block();
+  const uint64_t h = k.chain->height() + 1;
+  pb::Block b = k.chain->propose_block(h, 0);
+  b.mutable_header()->set_app_hash(std::string(32, '\x07'));
+  const uint64_t before = k.chain->height();
+  auto r = k.chain->apply(b, commit_for(b, k.chain->validators(h)));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kCorrupt);
+  EXPECT_NE(r.error().message.find("diverged"), std::string::npos) << r.error().message;
+  EXPECT_EQ(k.chain->height(), before) << "nothing stored";
+}
+
+TEST(BlockStore, ATxIncludedAgainKeepsItsFirstReceipt) {
+  ChainKit k;
+  const Hash32 id = k.transfer(0, 1, 5, 0);
+  const Applied first = k.next_block();
+  const uint64_t h1 = k.chain->height();
+  // A proposer puts the committed tx in again, twice: it fails on its nonce both times.
+  k.now += 1000;
+  const uint64_t h = h1 + 1;
+  pb::Block b = k.chain->propose_block(h, 0);
+  *b.add_txs() = first.block.txs(0);
+  *b.add_txs() = first.block.txs(0);
+  auto again = k.chain->apply(b, commit_for(b, k.chain->validators(h)));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(again->results.receipts(0).status(), pb::OK);
+  auto loc = k.chain->store().find_tx(id);
+  ASSERT_TRUE(loc);
+  EXPECT_EQ(loc->height, h1);
+  EXPECT_EQ(loc->index, 0u);
+}
+
 TEST(Chain, AnotherGenesisIsRefused) {
   ChainKit k;
   k.next_block();

@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <limits>
 #include <set>
 
 #include "node/chain/driver.h"
@@ -203,6 +205,26 @@ TEST(Driver, RestartedValidatorResumesAndLaggingOneSyncs) {
   const uint64_t h = net.members[1]->chain->height();
   ASSERT_TRUE(net.run_until(h + 3));
   expect_agreement(net, h + 3);
+}
+
+TEST(Driver, AProposalFarRoundsAheadIsDroppedAtOnce) {
+  // Finding a round's proposer takes a step per round: a peer's round number must not make
+  // the core thread count to 2^32 before anything is checked.
+  Net net(fast_genesis());
+  for (auto& m : net.members) net.up(*m);
+  ASSERT_TRUE(net.run_until(2));
+  Member& m = *net.members[0];
+  pb::Envelope env;
+  auto* p = env.mutable_proposal();
+  p->mutable_proposal()->set_height(m.chain->height() + 1);
+  p->mutable_proposal()->set_round(std::numeric_limits<uint32_t>::max());
+  p->mutable_proposal()->set_pol_round(-1);
+  const auto start = std::chrono::steady_clock::now();
+  m.driver->on_message(net.members[1]->key(), env);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  const uint64_t h = m.chain->height();
+  ASSERT_TRUE(net.run_until(h + 2));
+  expect_agreement(net, h + 2);
 }
 
 TEST(Driver, AnEquivocatingValidatorIsReported) {

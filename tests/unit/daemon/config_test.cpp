@@ -68,6 +68,7 @@ TEST(Config, ErrorsNameTheKey) {
   expect_error(base + "[log]\nlevel = \"loud\"\n", "log.level");
   expect_error(base + "[p2p]\npersistent_peers = [1]\n", "array of strings");
   expect_error(base + "[[broken", "not valid TOML");
+  expect_error(base + "[p2p]\nmax_frame_bytes = 16777217\n", "the WAL's record limit");
   expect_error("moniker = \"m\"\n", "chain_id is empty");
   EXPECT_EQ(load_config(d.path / "none.toml").error().code, Errc::kNotFound);
 }
