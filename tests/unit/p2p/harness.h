@@ -176,9 +176,15 @@ inline TestNode::Options dialling(std::vector<std::string> peers, TestNode::Opti
   return o;
 }
 
-// Waits until a and b are connected both ways.
+// Waits until a and b are connected both ways and each has had the connect event (it reaches
+// the test from the network's thread after peers() shows the peer).
 inline bool linked(TestNode& a, TestNode& b, std::chrono::milliseconds timeout = 5s) {
-  return eventually([&] { return a.connected_to(b.id()) && b.connected_to(a.id()); }, timeout);
+  auto heard = [](const TestNode& n, const PeerId& peer) {
+    return std::ranges::any_of(n.connects(), [&](const PeerInfo& p) { return p.id == peer; });
+  };
+  return eventually([&] {
+    return a.connected_to(b.id()) && b.connected_to(a.id()) && heard(a, b.id()) && heard(b, a.id());
+  }, timeout);
 }
 
 // Sends this process's log lines to a file while it lives, so a test can look for a line.
