@@ -3,29 +3,19 @@
 // (every node verifies every tx, and all four share the cores), measured in the same run.
 // Node 3 is down during the load, then timed catching up; node 2 is then killed -9 and timed
 // until its precommit is back in a commit.
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
-#include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <random>
-#include <sstream>
 #include <thread>
 
+#include "base/file.h"
 #include "bench/bench.h"
+#include "bench/process.h"
 #include "crypto/keys.h"
 #include "node/cli/node_client.h"
 
@@ -34,155 +24,11 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
 using cli::json_u64;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string num(double v, int digits = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// The last `lines` lines of a log, for error messages.
-std::string log_tail(const fs::path& path, int lines = 30) {
-  const std::string text = read_text(path);
-  size_t at = text.size();
-  for (int n = 0; n < lines && at > 1; ++n) {
-    const size_t nl = text.rfind('\n', at - 2);  // the newline before the line that ends at `at`
-    at = nl == std::string::npos ? 0 : nl + 1;
-  }
-  return "--- " + path.string() + " (last lines) ---\n" + text.substr(at);
-}
-
-// A child process with stdout and stderr in log files. Dropping it SIGKILLs and reaps it, so
-// no exit path (exceptions included) leaves a node running; PDEATHSIG covers ghost-bench
-// itself being killed.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err = {}) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const std::string exec_failed = "cannot execute " + argv[0] + "\n";
-    const int out_fd = open_log(out), err_fd = err.empty() ? out_fd : open_log(err);
-    pid_ = fork();
-    if (pid_ == 0) {  // only async-signal-safe calls until exec
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err_fd, STDERR_FILENO);
-      execv(args[0], args.data());
-      (void)!write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
-      _exit(127);
-    }
-    const int fork_errno = errno;
-    close(out_fd);
-    if (err_fd != out_fd) close(err_fd);
-    if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(fork_errno)));
-  }
-  ~Child() { kill_now(); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-  bool running() {
-    int st = 0;
-    if (status_ < 0 && waitpid(pid_, &st, WNOHANG) == pid_) status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return status_ < 0;
-  }
-  void signal(int sig) {
-    if (running()) ::kill(pid_, sig);
-  }
-  // The exit code (128 + signal if killed), or nothing if it still runs after `limit_s`.
-  std::optional<int> wait_exit(double limit_s) {
-    for (const auto start = Clock::now(); running();) {
-      if (seconds_since(start) > limit_s) return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return status_;
-  }
-  void kill_now() {
-    if (!running()) return;
-    ::kill(pid_, SIGKILL);
-    int st = 0;
-    waitpid(pid_, &st, 0);
-    status_ = 128 + SIGKILL;
-  }
-
- private:
-  static int open_log(const fs::path& p) {
-    const int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot open " + p.string() + ": " + std::strerror(errno));
-    return fd;
-  }
-  pid_t pid_ = -1;
-  int status_ = -1;
-};
-
-// Runs a program to its end within `limit_s`; its exit code. stdout goes to `out`, stderr to `err`.
-int run_to_end(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err, double limit_s) {
-  Child c(argv, out, err);
-  if (auto code = c.wait_exit(limit_s)) return *code;
-  throw std::runtime_error(argv[0] + " did not finish within " + num(limit_s, 0) + " s\n" + log_tail(err));
-}
-
-// Polls `done` every 50 ms and returns the seconds until it held; an exception from it (a node
-// not answering yet) counts as not done. Past `limit_s`, or as soon as `proc` has exited,
-// throws with the tail of `log`.
-double wait_until(const std::string& what, double limit_s, const std::function<bool()>& done, const fs::path& log,
-                  Child* proc = nullptr) {
-  const auto start = Clock::now();
-  for (;;) {
-    if (proc && !proc->running())
-      throw std::runtime_error("exited (code " + std::to_string(*proc->wait_exit(0)) + ") while waiting for " + what + "\n" +
-                               log_tail(log));
-    bool ok = false;
-    try {
-      ok = done();
-    } catch (const std::exception&) {
-    }
-    if (ok) return seconds_since(start);
-    if (seconds_since(start) > limit_s)
-      throw std::runtime_error("timed out after " + num(limit_s, 0) + " s waiting for " + what + "\n" + log_tail(log));
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-// A base port such that base .. base+count-1 are free on 127.0.0.1 now (as tests/e2e/ghostnet.py).
-uint16_t free_port_base(int count) {
-  std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = std::uniform_int_distribution<int>(20000, 60000 - count)(rng);
-    bool free = true;
-    for (int port = base; free && port < base + count; ++port) {
-      const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      const int one = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_port = htons(uint16_t(port));
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      free = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      if (fd >= 0) close(fd);
-    }
-    if (free) return uint16_t(base);
-  }
-  throw std::runtime_error("no free range of " + std::to_string(count) + " loopback ports");
-}
-
-double peak_rss_mb(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024;  // kB
-  throw std::runtime_error("no VmHWM for pid " + std::to_string(pid));
+std::string text_of(const fs::path& path) {
+  auto bytes = must(read_file(path), "reading a result file");
+  return std::string(bytes.begin(), bytes.end());
 }
 
 // The ghostd processes of a `ghost testnet init` folder, and what the bench asks of their API.
@@ -200,7 +46,7 @@ class Testnet {
       args.insert(args.end(), {"--param", p});
     if (int code = run_to_end(args, dir / "init.json", dir / "init.log", 60); code != 0)
       throw std::runtime_error("ghost testnet init exited " + std::to_string(code) + "\n" + log_tail(dir / "init.log"));
-    const json::value manifest = json::parse(read_text(dir / "init.json"));
+    const json::value manifest = json::parse(text_of(dir / "init.json"));
     for (const auto& n : manifest.at("nodes").as_array())
       nodes_.push_back({std::string(n.at("home").as_string()), cli::NodeClient(std::string(n.at("rpc").as_string())),
                         base64_key(n.at("validator_key").as_string())});
@@ -315,14 +161,14 @@ json::object run_load(const fs::path& bin, const fs::path& dir, const Testnet& n
   // At most ~100 txs per sender: far inside the mempool's per-sender limit even if nothing commits.
   const uint64_t accounts = std::clamp<uint64_t>(total / 100, 200, 100000);
   std::vector<std::string> args{(bin / "ghost_load").string(), "--keyring", net.keyring().string(), "--accounts",
-                                std::to_string(accounts), "--rate", num(rate, 0), "--duration", num(duration, 0),
-                                "--connections", std::to_string(8 * nodes.size()), "--settle", num(settle, 0), "--json"};
+                                std::to_string(accounts), "--rate", fixed(rate, 0), "--duration", fixed(duration, 0),
+                                "--connections", std::to_string(8 * nodes.size()), "--settle", fixed(settle, 0), "--json"};
   for (int i : nodes) args.insert(args.end(), {"--node", net.url(i)});
   // Funding waits for a block per 200 senders; latency samples may wait 60 s for theirs.
   const double limit = 120 + 30.0 * double(accounts / 200 + 1) + duration + settle;
   const int code = run_to_end(args, dir / "load.json", dir / "load.log", limit);
   if (code != 0 && code != 2) throw std::runtime_error("ghost_load exited " + std::to_string(code) + "\n" + log_tail(dir / "load.log"));
-  return json::parse(read_text(dir / "load.json")).as_object();
+  return json::parse(text_of(dir / "load.json")).as_object();
 }
 
 void run_testnet(Context& ctx) {
@@ -335,7 +181,7 @@ void run_testnet(Context& ctx) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const double ceiling = cores / (Testnet::kNodes * verify_s);
   ctx.report({"testnet.sigverify_ceiling_tps", ceiling, "1/s", "",
-              std::to_string(cores) + " cores / (4 validators x " + num(verify_s * 1e6) +
+              std::to_string(cores) + " cores / (4 validators x " + fixed(verify_s * 1e6) +
                   " us per raw BIP-340 verify): every node verifies every tx on the same cores"});
 
   ScratchDir scratch("testnet");
@@ -347,12 +193,12 @@ void run_testnet(Context& ctx) {
   // Node 3 sits the load out, to be timed catching up on it afterwards.
   const uint64_t node3_at = net.height(3);
   net.stop(3);
-  ctx.progress("node 3 stopped at height " + std::to_string(node3_at) + "; ghost_load offers " + num(rate, 0) +
-               " transfers/s for " + num(duration, 0) + " s to nodes 0-2");
+  ctx.progress("node 3 stopped at height " + std::to_string(node3_at) + "; ghost_load offers " + fixed(rate, 0) +
+               " transfers/s for " + fixed(duration, 0) + " s to nodes 0-2");
   const json::object load = run_load(bin, scratch.path, net, {0, 1, 2}, rate, duration, settle);
   const double tps = load.at("commit_tps").to_number<double>();
   ctx.report({"testnet.transfer_tps", tps, "1/s", "",
-              "offered " + num(rate, 0) + "/s for " + num(duration, 0) + " s to nodes 0-2 (node 3 down for the catch-up figure): " +
+              "offered " + fixed(rate, 0) + "/s for " + fixed(duration, 0) + " s to nodes 0-2 (node 3 down for the catch-up figure): " +
                   std::to_string(json_u64(load.at("submitted"))) + " submitted, " + std::to_string(json_u64(load.at("accepted"))) +
                   " accepted, " + std::to_string(json_u64(load.at("committed"))) + " committed, largest block " +
                   std::to_string(json_u64(load.at("max_block_txs"))) + " txs, HTTP statuses " +
@@ -370,15 +216,15 @@ void run_testnet(Context& ctx) {
   for (uint64_t h = node3_at + 1; h <= target; ++h) synced_txs += net.block_txs(0, h);
   ctx.report({"testnet.catchup_tx_per_s", double(synced_txs) / catchup_s, "1/s", "",
               "node 3 synced heights " + std::to_string(node3_at + 1) + ".." + std::to_string(target) + " (" +
-                  std::to_string(synced_txs) + " txs) in " + num(catchup_s, 2) +
-                  " s from its restart, process start included; goal >= 3 x transfer_tps = " + num(3 * tps, 0)});
+                  std::to_string(synced_txs) + " txs) in " + fixed(catchup_s, 2) +
+                  " s from its restart, process start included; goal >= 3 x transfer_tps = " + fixed(3 * tps, 0)});
 
   double rss = 0;
   std::string rss_each;
   for (int i = 0; i < Testnet::kNodes; ++i) {
     const double mb = peak_rss_mb(net.pid(i));
     rss = std::max(rss, mb);
-    rss_each += (i ? ", " : "") + num(mb, 0);
+    rss_each += (i ? ", " : "") + fixed(mb, 0);
   }
   ctx.report({"testnet.node_peak_rss_mb", rss, "MB", "",
               "max VmHWM of the 4 ghostd after the load and node 3's catch-up (nodes 0-3: " + rss_each + " MB); goal <= 512"});
@@ -392,11 +238,11 @@ void run_testnet(Context& ctx) {
     const double per_s = double(net.height(0) - h0) / 5;
     const double eta = h0 >= 1000 ? 0 : (1000 - double(h0)) / std::max(per_s, 1e-3);
     if (eta < 240) {
-      ctx.progress("waiting ~" + num(eta, 0) + " s for height 1000 at " + num(per_s) + " blocks/s");
+      ctx.progress("waiting ~" + fixed(eta, 0) + " s for height 1000 at " + fixed(per_s) + " blocks/s");
       net.wait_height(1000, {0}, eta * 1.5 + 30);
       height_note = "waited for height >= 1000 first";
     } else {
-      height_note = "height 1000 not waited for: " + num(eta, 0) + " s away at " + num(per_s) + " blocks/s (limit 240 s)";
+      height_note = "height 1000 not waited for: " + fixed(eta, 0) + " s away at " + fixed(per_s) + " blocks/s (limit 240 s)";
     }
   }
   const uint64_t killed_at = net.height(2);
@@ -411,9 +257,9 @@ void run_testnet(Context& ctx) {
   const double voted_s = seconds_since(restart);
   ctx.report({"testnet.restart_to_first_vote_s", voted_s, "s", "",
               "kill -9 of node 2 at height " + std::to_string(killed_at) + ", restarted with the others at " +
-                  std::to_string(others) + ": back at that height after " + num(caught_up_s, 2) +
+                  std::to_string(others) + ": back at that height after " + fixed(caught_up_s, 2) +
                   " s; first block whose last commit has its precommit (for a later height) seen on node 0 after " +
-                  num(voted_s, 2) + " s; " + height_note});
+                  fixed(voted_s, 2) + " s; " + height_note});
 }
 
 void testnet_suite(Context& ctx) {

@@ -15,7 +15,9 @@ using namespace ghost::daemon;
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 bad command line or configuration, "
-    "2 the node could not start (the message says why and what to do), 3 stopped on a fatal error.";
+    "2 the node could not start (the message says why and what to do), 3 stopped on a fatal error.\n"
+    "Signals: SIGINT or SIGTERM stop cleanly; SIGUSR1 cuts the node off its peers and SIGUSR2 lets it rejoin "
+    "(the partition drill of `ghost testnet isolate|rejoin`). The running node's pid is in HOME/ghostd.lock.";
 
 // Every config field as --section.name; values given are applied over config.toml.
 void add_config_flags(CLI::App& cmd, std::map<std::string, std::string>& given) {

@@ -16,23 +16,48 @@ std::filesystem::path keyring_dir(const std::string& flag) {
   return std::filesystem::path(home && *home ? home : ".") / ".ghost" / "keyring";
 }
 
-PrivateKey load_signing_key(const std::string& name_or_path, const std::string& keyring_flag,
-                            const std::string& passphrase_file) {
+bool is_key_name(const std::string& text) {
+  return !text.empty() && text.size() <= 64 &&
+         text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
+}
+
+std::filesystem::path keystore_path(const std::string& name_or_path, const std::string& keyring_flag) {
   std::filesystem::path file = name_or_path;
   const bool is_name = name_or_path.find('/') == std::string::npos && !name_or_path.ends_with(".json");
   if (is_name) file = keyring_dir(keyring_flag) / (name_or_path + ".json");
   std::error_code ec;
   if (!std::filesystem::exists(file, ec))
     fail_with(kExitUsage, is_name ? "no key named " + name_or_path + " in the keyring " + file.parent_path().string() +
-                                        " (give --keyring DIR, or set $GHOST_KEYRING)"
+                                        " (`ghost keys list` shows them; give --keyring DIR, or set $GHOST_KEYRING)"
                                   : "no keystore at " + file.string());
+  return file;
+}
+
+Address address_or_key(const std::string& text, const std::string& keyring_flag) {
+  if (auto a = Address::parse(text)) return *a;
+  if (is_key_name(text) && !text.starts_with("gc1"))
+    if (auto info = inspect_keystore_file(keyring_dir(keyring_flag) / (text + ".json"))) return info->address;
+  fail_with(kExitUsage, "\"" + text + "\" is not an address (gc1 + 40 hex digits) or a key in the keyring " +
+                            keyring_dir(keyring_flag).string());
+}
+
+std::string read_passphrase(const std::string& file) {
+  if (file != "-") return need(read_passphrase_file(file), "passphrase");
+  std::string text;
+  std::getline(std::cin, text);
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.empty()) fail_with(kExitUsage, "no passphrase on stdin");
+  return text;
+}
+
+PrivateKey load_signing_key(const std::string& name_or_path, const std::string& keyring_flag,
+                            const std::string& passphrase_file) {
+  const std::filesystem::path file = keystore_path(name_or_path, keyring_flag);
   KeystoreInfo info = need(inspect_keystore_file(file), "key " + name_or_path);
   if (!info.encrypted) return need(load_keystore(file, "", {.allow_unencrypted = true}), "key " + name_or_path);
   std::string pass;
-  if (passphrase_file == "-") {
-    std::getline(std::cin, pass);
-  } else if (!passphrase_file.empty()) {
-    pass = need(read_passphrase_file(passphrase_file), "passphrase");
+  if (!passphrase_file.empty()) {
+    pass = read_passphrase(passphrase_file);
   } else if (const char* env = std::getenv("GHOST_PASSPHRASE"); env && *env) {
     pass = env;
   } else {

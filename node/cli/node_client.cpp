@@ -35,35 +35,46 @@ NodeClient::NodeClient(const std::string& url) : url_(url) {
   if (port_.find_first_not_of("0123456789") != std::string::npos) fail_with(kExitUsage, "node URL " + url + " has a bad port");
 }
 
+// Asynchronous operations on the stream, because its deadline (expires_after) bounds only
+// those: a synchronous read from a peer that accepts and never answers would wait forever.
 NodeClient::Reply NodeClient::request(bool post, const std::string& target, const std::string& body,
                                       std::chrono::milliseconds timeout) const {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  http::response<http::string_body> res;
-  try {
-    asio::ip::tcp::resolver resolver(io);
-    stream.expires_after(timeout);
-    stream.connect(resolver.resolve(host_, port_));
-    http::request<http::string_body> req{post ? http::verb::post : http::verb::get, target, 11};
-    req.set(http::field::host, host_);
-    req.set(http::field::user_agent, "ghost");
-    if (post) {
-      req.set(http::field::content_type, "application/json");
-      req.body() = body;
-      req.prepare_payload();
-    }
-    http::write(stream, req);
-    beast::flat_buffer buf;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(64u << 20);
-    http::read(stream, buf, parser);
-    res = parser.release();
-    beast::error_code ec;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  } catch (const boost::system::system_error& e) {
-    fail_with(kExitUnreachable, "cannot reach the node at " + url_ + " (" + e.code().message() +
-                                    "): is it running? give --node URL or set GHOST_NODE");
+  asio::ip::tcp::resolver resolver(io);
+  http::request<http::string_body> req{post ? http::verb::post : http::verb::get, target, 11};
+  req.set(http::field::host, host_);
+  req.set(http::field::user_agent, "ghost");
+  if (post) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
   }
+  beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64u << 20);
+  beast::error_code failure;
+  auto fail_on = [&](beast::error_code ec) { return ec ? (failure = ec, true) : false; };
+  resolver.async_resolve(host_, port_, [&](beast::error_code ec, asio::ip::tcp::resolver::results_type found) {
+    if (fail_on(ec)) return;
+    stream.expires_after(timeout);  // one deadline for connect, request and response
+    stream.async_connect(found, [&](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+      if (fail_on(ec)) return;
+      http::async_write(stream, req, [&](beast::error_code ec, size_t) {
+        if (fail_on(ec)) return;
+        http::async_read(stream, buf, parser, [&](beast::error_code ec, size_t) { fail_on(ec); });
+      });
+    });
+  });
+  io.run();
+  if (failure)
+    fail_with(kExitUnreachable, "cannot reach the node at " + url_ + " (" +
+                                    (failure == beast::error::timeout ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                                                                      : failure.message()) +
+                                    "): is it running? give --node URL or set GHOST_NODE");
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  auto res = parser.release();
   Reply r;
   r.status = res.result_int();
   boost::system::error_code ec;

@@ -75,7 +75,8 @@ void query_group(CLI::App& app) {
     pairs(v.as_object(), {"chain_id", "moniker", "height", "latest_block_hash", "latest_block_time_ms", "app_hash", "peers",
                           "best_peer_height", "catching_up", "mempool_txs", "validator_address"});
   });
-  add_query(*q, "account", "Balance and nonce of an address", "address (gc1...)", under("/accounts/"), [](const json::value& v) {
+  add_query(*q, "account", "Balance and nonce of an address", "an address (gc1...), or a key name in the keyring ($GHOST_KEYRING)",
+            [](const std::string& arg) { return "/accounts/" + address_or_key(arg, "").str(); }, [](const json::value& v) {
     const auto& o = v.as_object();
     table({{"address", text(o.at("address"))},
            {"balance", format_credits(json_u64(o.at("balance"))) + " credits"},

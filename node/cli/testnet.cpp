@@ -11,6 +11,7 @@
 #include "consensus/ledger/params.h"
 #include "crypto/keystore.h"
 #include "node/cli/cli.h"
+#include "node/cli/testnet.h"
 #include "node/daemon/home.h"
 
 namespace ghost::cli {
@@ -29,6 +30,49 @@ struct Args {
   std::vector<std::string> params;  // NAME=VALUE over the default params
   bool test_modes = false, json = false;
 };
+
+}  // namespace
+
+fs::path testnet_dir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("GHOST_TESTNET"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return fs::path(home && *home ? home : ".") / ".ghost" / "testnet";
+}
+
+Testnet load_testnet(const std::string& dir_flag) {
+  Testnet t;
+  t.dir = testnet_dir(dir_flag);
+  const fs::path file = t.dir / "testnet.json";
+  auto text = read_file(file, 1u << 20);
+  if (!text) fail_with(kExitUsage, "no testnet in " + t.dir.string() + " (create one with `ghost testnet init`, or give --dir)");
+  boost::system::error_code ec;
+  json::value v = json::parse(std::string_view(reinterpret_cast<const char*>(text->data()), text->size()), ec);
+  try {
+    if (ec) throw std::runtime_error(ec.message());
+    t.chain_id = v.at("chain_id").as_string();
+    for (const auto& n : v.at("nodes").as_array())
+      t.nodes.push_back(TestnetNode{std::string(n.at("name").as_string()), std::string(n.at("home").as_string()),
+                                    std::string(n.at("rpc").as_string()), n.at("role").as_string() == "validator"});
+  } catch (const std::exception& e) {
+    fail_with(kExitUsage, file.string() + " is not a testnet manifest (" + e.what() + ")");
+  }
+  return t;
+}
+
+std::vector<const TestnetNode*> Testnet::select(const std::vector<std::string>& names) const {
+  std::vector<const TestnetNode*> out;
+  if (names.empty())
+    for (const auto& n : nodes) out.push_back(&n);
+  for (const auto& name : names) {
+    auto it = std::ranges::find_if(nodes, [&](const TestnetNode& n) { return n.name == name || "node" + name == n.name; });
+    if (it == nodes.end()) fail_with(kExitUsage, "no node " + name + " in the testnet at " + dir.string());
+    out.push_back(&*it);
+  }
+  return out;
+}
+
+namespace {
 
 // Sets one genesis parameter from "name=value" (protobuf's JSON mapping does the typing).
 void set_param(pb::Params& params, const std::string& assignment) {
@@ -51,7 +95,8 @@ void set_param(pb::Params& params, const std::string& assignment) {
   params = next;
 }
 
-void init(const Args& a) {
+void init(Args a) {
+  a.out = testnet_dir(a.out).string();
   if (a.validators == 0 || a.validators > 64) throw CLI::ValidationError("--validators", "must be 1 to 64");
   if (a.workers > 0) throw CLI::ValidationError("--workers", "workers are not part of the testnet yet (0 for now)");
   if (a.clients > std::size(kClientNames)) throw CLI::ValidationError("--clients", "at most 8");
@@ -140,7 +185,7 @@ void init(const Args& a) {
               << n.at("rpc").as_string().c_str() << "\n";
   for (const auto& k : manifest["keyring"].as_array())
     std::cout << "  client " << k.at("name").as_string().c_str() << "  " << k.at("address").as_string().c_str() << "\n";
-  std::cout << "start a node: ghostd start --home " << a.out << "/node0 --validator\n";
+  std::cout << "start it: ghost testnet start --dir " << a.out << "\n";
 }
 
 void add_testnet(CLI::App& app) {
@@ -148,7 +193,7 @@ void add_testnet(CLI::App& app) {
   testnet->require_subcommand(1);
   auto a = std::make_shared<Args>();
   CLI::App* cmd = testnet->add_subcommand("init", "Write a local testnet: genesis, one home per node, funded client keys");
-  cmd->add_option("--out", a->out, "Folder to create")->required();
+  cmd->add_option("--out", a->out, "Folder to create (default: $GHOST_TESTNET, else ~/.ghost/testnet)");
   cmd->add_option("--validators", a->validators, "Validators (each a ghostd home)")->capture_default_str();
   cmd->add_option("--workers", a->workers, "Compute workers (not yet: 0)")->capture_default_str();
   cmd->add_option("--clients", a->clients, "Funded client keys in OUT/keyring (1,000,000 GC each)")->capture_default_str();
@@ -159,6 +204,7 @@ void add_testnet(CLI::App& app) {
   cmd->add_flag("--test-modes", a->test_modes, "Let nodes run the test-only misbehaviour modes (fault drills)");
   cmd->add_flag("--json", a->json, "Print the testnet manifest as JSON");
   cmd->callback([a] { init(*a); });
+  add_testnet_drills(*testnet);
 }
 
 }  // namespace

@@ -38,15 +38,6 @@ void add_tx_options(CLI::App& cmd, TxArgs& a) {
   cmd.add_flag("--json", a.json, "Print the result as JSON");
 }
 
-Address parse_address(const std::string& text, const std::string& keyring) {
-  if (auto a = Address::parse(text)) return *a;
-  if (text.find('/') == std::string::npos && !text.starts_with("gc1")) {
-    std::filesystem::path f = keyring_dir(keyring) / (text + ".json");
-    if (auto info = inspect_keystore_file(f)) return info->address;
-  }
-  fail_with(kExitUsage, "\"" + text + "\" is not an address (gc1 + 40 hex digits) or a key in the keyring");
-}
-
 void submit(const TxArgs& a, const pb::TxBody& body) {
   NodeClient node(node_url(a.node));
   json::value status = node.fetch("/status");
@@ -115,7 +106,7 @@ void add_send(CLI::App& tx) {
   add_tx_options(*cmd, *a);
   cmd->callback([a, to, amount] {
     pb::TxBody body;
-    Address dest = parse_address(*to, a->keyring);
+    Address dest = address_or_key(*to, a->keyring);
     body.mutable_transfer()->set_to(dest.bytes.data(), dest.bytes.size());
     body.mutable_transfer()->set_amount(parse_credits(*amount, "--amount"));
     if (body.transfer().amount() == 0) fail_with(kExitUsage, "--amount must be above zero");

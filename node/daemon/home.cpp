@@ -26,7 +26,29 @@ Result<HomeLock> HomeLock::acquire(const Home& home) {
     return fail(Errc::kDenied, "another ghostd is running on " + home.root.string() +
                                    " (stop it first, or give this one another --home)");
   }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != ssize_t(pid.size()))
+    log::warn("node", "cannot write the pid into the home's lock file", {{"file", p.string()}, {"error", std::strerror(errno)}});
   return HomeLock(fd);
+}
+
+std::optional<int> running_ghostd(const Home& home) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path lock = fs::canonical(home.lock(), ec);
+  if (ec) return std::nullopt;
+  auto text = read_file(lock, 64);
+  if (!text) return std::nullopt;
+  int pid = 0;
+  for (uint8_t c : *text) {
+    if (c < '0' || c > '9') break;
+    if (pid > 100'000'000) return std::nullopt;
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0) return std::nullopt;
+  for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec))
+    if (fs::read_symlink(fd.path(), ec) == lock) return pid;
+  return std::nullopt;
 }
 
 HomeLock::~HomeLock() {

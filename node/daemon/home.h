@@ -7,7 +7,8 @@
 //   HOME/data/blocks/         block store (LevelDB)
 //   HOME/data/state/          ledger state (LevelDB)
 //   HOME/data/consensus/      WAL and signer state
-//   HOME/ghostd.lock          held (flock) by the running ghostd
+//   HOME/ghostd.lock          held (flock) by the running ghostd, which writes its pid there
+//   HOME/ghostd.log           its output when `ghost testnet start` runs it
 #pragma once
 
 #include <filesystem>
@@ -29,6 +30,8 @@ struct Home {
   std::filesystem::path state() const { return data() / "state"; }
   std::filesystem::path consensus() const { return data() / "consensus"; }
   std::filesystem::path key(const std::string& relative) const { return root / relative; }
+  std::filesystem::path lock() const { return root / "ghostd.lock"; }
+  std::filesystem::path log() const { return root / "ghostd.log"; }
 };
 
 // An exclusive hold on a home folder for the life of the object (flock on ghostd.lock, so
@@ -44,6 +47,10 @@ class HomeLock {
   explicit HomeLock(int fd) : fd_(fd) {}
   int fd_ = -1;
 };
+
+// The pid of the process holding the home's lock (the running ghostd), or nullopt when no
+// process holds it (a pid left by a killed node is not trusted: the holder must have the file open).
+std::optional<int> running_ghostd(const Home& home);
 
 struct InitOptions {
   std::string chain_id;

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "base/parallel.h"
@@ -233,6 +234,16 @@ int Node::run() {
     log::info("node", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
     p.core_io.stop();  // the handler in progress (and so any write) has finished
   });
+  // The operator's partition drill (`ghost testnet isolate|rejoin`): a signal, so it opens no port.
+  asio::signal_set drills(p.core_io, SIGUSR1, SIGUSR2);
+  std::function<void()> await_drill = [&] {
+    drills.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      p.net->set_isolated(sig == SIGUSR1);
+      await_drill();
+    });
+  };
+  await_drill();
   auto net_guard = asio::make_work_guard(p.net_io);
   std::thread net_thread([&p] { p.net_io.run(); });
   auto core_guard = asio::make_work_guard(p.core_io);

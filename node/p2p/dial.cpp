@@ -8,7 +8,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 void Network::Impl::dial(PersistentPeer& p) {
-  if (stopping_ || p.dialling || p.waiting) return;
+  if (stopping_ || isolated_ || p.dialling || p.waiting) return;
   if (p.key == key_.public_key()) return;                  // this node itself (logged when found)
   if (p.key && connected_.contains(*p.key)) return;         // redialled when it goes
   if (p.key && key_bans_.banned(*p.key, Clock::now())) return redial_later(p);
@@ -18,7 +18,10 @@ void Network::Impl::dial(PersistentPeer& p) {
   p.resolver.async_resolve(
       p.address.host, std::to_string(p.address.port), tcp::resolver::numeric_service,
       [self = shared_from_this(), &p](const boost::system::error_code& ec, tcp::resolver::results_type found) {
-        if (self->stopping_) return;
+        if (self->stopping_ || self->isolated_) {
+          p.dialling = false;
+          return;
+        }
         const bool allowed = std::ranges::any_of(found, [&](const auto& e) { return !self->banned(e.endpoint().address()); });
         if (ec || !allowed) {
           log::warn("p2p", ec ? "cannot resolve a persistent peer" : "a persistent peer's address is banned",
@@ -32,7 +35,7 @@ void Network::Impl::dial(PersistentPeer& p) {
 }
 
 void Network::Impl::redial_later(PersistentPeer& p) {
-  if (stopping_ || p.dialling || p.waiting) return;
+  if (stopping_ || isolated_ || p.dialling || p.waiting) return;
   if (p.key && connected_.contains(*p.key)) return;
   p.waiting = true;
   const auto delay = p.backoff.next();

@@ -58,6 +58,7 @@ class Network::Impl : public std::enable_shared_from_this<Network::Impl> {
   void broadcast(const OutFrame& frame, Priority priority, const std::optional<PeerId>& except);
   void send(const PeerId& to, const OutFrame& frame, Priority priority);
   void report(const PeerId& peer, Offence offence, const std::string& reason);
+  void set_isolated(bool isolated);
 
   boost::asio::io_context& io_;
   const Config config_;
@@ -101,6 +102,7 @@ class Network::Impl : public std::enable_shared_from_this<Network::Impl> {
   Dispatcher dispatcher_;
   std::atomic<bool> started_{false};
   std::atomic<bool> stopping_{false};
+  bool isolated_ = false;
   std::string advertised_;  // our listen_addr in the handshake
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::unique_ptr<PersistentPeer>> persistent_;

@@ -34,7 +34,7 @@ void Network::Impl::accept() {
 void Network::Impl::admit(tcp::socket socket) {
   boost::system::error_code ec;
   const tcp::endpoint remote = socket.remote_endpoint(ec);
-  if (ec) return;
+  if (ec || isolated_) return;
   if (banned(remote.address())) {
     log::debug("p2p", "refused a banned address", {{"addr", endpoint_text(remote)}});
     return;

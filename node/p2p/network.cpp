@@ -110,6 +110,18 @@ void Network::Impl::broadcast(const OutFrame& frame, Priority priority, const st
     if (id != except) push(*link, frame, priority);
 }
 
+void Network::Impl::set_isolated(bool isolated) {
+  if (stopping_ || isolated == isolated_) return;
+  isolated_ = isolated;
+  log::warn("p2p", isolated ? "isolated: every peer disconnected, none accepted or dialled" : "rejoining the network");
+  if (isolated) {
+    for (auto& p : persistent_) p->timer.cancel(), p->resolver.cancel();
+    for (auto& [session, link] : links_) link.session->close("isolated by the operator");
+    return;
+  }
+  for (auto& p : persistent_) p->backoff.reset(), dial(*p);
+}
+
 void Network::Impl::send(const PeerId& to, const OutFrame& frame, Priority priority) {
   if (auto it = connected_.find(to); it != connected_.end()) push(*it->second, frame, priority);
 }
@@ -153,6 +165,9 @@ void Network::report(const PeerId& peer, Offence offence, std::string reason) {
 }
 
 void Network::set_height(uint64_t height) { impl_->height_ = height; }
+void Network::set_isolated(bool isolated) {
+  asio::post(impl_->io_, [impl = impl_, isolated] { impl->set_isolated(isolated); });
+}
 std::vector<PeerInfo> Network::peers() const { return impl_->peers(); }
 uint16_t Network::listen_port() const { return impl_->listen_port_; }
 const PeerId& Network::id() const { return impl_->key_.public_key(); }

@@ -105,6 +105,9 @@ class Network {
   void report(const PeerId& peer, Offence offence, std::string reason);
   // This node's height, told to peers in the handshake.
   void set_height(uint64_t height);
+  // Isolated: every connection is closed and no peer is accepted or dialled until it is
+  // turned off again (the operator's partition drill; persistent peers are redialled then).
+  void set_isolated(bool isolated);
 
   std::vector<PeerInfo> peers() const;
   uint16_t listen_port() const;  // the bound port (after start)

@@ -133,9 +133,35 @@ class Testnet:
     def running(self, i):
         return i in self.procs and self.procs[i].poll() is None
 
+    def lock_holder(self, i):
+        """The pid of the process holding node i's home lock (ghostd writes its pid there), or None."""
+        lock = os.path.join(self.nodes[i]["home"], "ghostd.lock")
+        try:
+            pid = int(open(lock).read().split()[0])
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except (OSError, ValueError, IndexError):
+            return None
+        real = os.path.realpath(lock)
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == real:
+                    return pid
+            except OSError:
+                pass
+        return None
+
     def close(self):
         for i in list(self.procs):
             self.signal(i, signal.SIGKILL)
+        # Nodes that `ghost testnet start` ran are not our children: find them by their lock.
+        for i in range(len(self.nodes)):
+            pid = self.lock_holder(i)
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+                for _ in range(100):
+                    if self.lock_holder(i) is None:
+                        break
+                    time.sleep(0.1)
         for p in self.procs.values():
             try:
                 p.wait(10)
@@ -158,7 +184,8 @@ class Testnet:
         self.close()
 
     def log_path(self, i):
-        return os.path.join(self.dir, f"node{i}.log")
+        # The file `ghost testnet start` also writes to.
+        return os.path.join(self.nodes[i]["home"], "ghostd.log")
 
     def dump_logs(self, lines=40):
         for i in range(len(self.nodes)):

@@ -1,8 +1,11 @@
 // A node's home folder (node/daemon/home.h): init, refusals that write nothing, the lock.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
+#include "base/file.h"
 #include "consensus/ledger/genesis.h"
 #include "crypto/keystore.h"
 #include "node/daemon/home.h"
@@ -115,6 +118,22 @@ TEST(Home, LockIsExclusiveAndReleasedWithTheObject) {
     EXPECT_EQ(second.error().code, Errc::kDenied);
   }
   EXPECT_TRUE(HomeLock::acquire(h));
+}
+
+TEST(Home, RunningGhostdIsTheLockHolderOnly) {
+  TempDir d;
+  Home h{d.path};
+  EXPECT_FALSE(running_ghostd(h));  // no lock file yet
+  {
+    auto lock = HomeLock::acquire(h);
+    ASSERT_TRUE(lock);
+    EXPECT_EQ(running_ghostd(h), ::getpid());
+  }
+  EXPECT_FALSE(running_ghostd(h));  // the pid is still in the file, but nobody holds it
+  ASSERT_TRUE(write_file_atomic(h.lock(), as_bytes(std::string("1\n"))));
+  EXPECT_FALSE(running_ghostd(h));  // a live process that does not hold the file
+  ASSERT_TRUE(write_file_atomic(h.lock(), as_bytes(std::string("junk"))));
+  EXPECT_FALSE(running_ghostd(h));
 }
 
 }  // namespace

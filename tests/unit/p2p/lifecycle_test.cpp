@@ -59,5 +59,28 @@ TEST(Lifecycle, StopClosesEverythingAndIsIdempotent) {
   a.net().stop();
 }
 
+// The partition drill: an isolated node drops both its dialled and its accepted peer, refuses
+// their redials and dials nobody; once it rejoins, both links come back.
+TEST(Lifecycle, AnIsolatedNodeKeepsNoPeerUntilItRejoins) {
+  TestNode a;
+  TestNode c;
+  TestNode b(dialling({a.address(), c.address()}));  // b dials a and c; they do not dial back
+  ASSERT_TRUE(linked(a, b));
+  ASSERT_TRUE(linked(b, c));
+  TestNode d(dialling({b.address()}));  // and d dials b
+  ASSERT_TRUE(linked(b, d));
+
+  b.net().set_isolated(true);
+  ASSERT_TRUE(eventually([&] { return b.net().peers().empty(); }));
+  EXPECT_TRUE(eventually([&] { return a.net().peers().empty() && c.net().peers().empty() && d.net().peers().empty(); }));
+  // d keeps redialling b (backoff up to 200 ms), b keeps redialling nobody.
+  EXPECT_TRUE(never([&] { return !b.net().peers().empty(); }, 600ms));
+
+  const size_t before = b.connects().size();
+  b.net().set_isolated(false);
+  EXPECT_TRUE(eventually([&] { return b.connected_to(a.id()) && b.connected_to(c.id()) && b.connected_to(d.id()); }));
+  EXPECT_TRUE(eventually([&] { return b.connects().size() == before + 3; })) << b.connects().size();
+}
+
 }  // namespace
 }  // namespace ghost::p2p::test
