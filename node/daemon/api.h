@@ -3,8 +3,10 @@
 // protobuf's JSON mapping of the wire and state types (bytes in base64), with ids, hashes
 // and addresses added in hex where people look them up.
 //
+//   GET  /                        the explorer page (node/explorer)
 //   GET  /status                  chain, height, latest block, peers, sync state
 //   GET  /blocks/{height|latest}  block, hash, results (receipts, app hash); ?summary=1: counts only
+//   GET  /blocks?limit=N          the latest N block summaries, newest first (N <= 100, default 20)
 //   GET  /txs/{id}                the tx, where it is, its receipt
 //   POST /txs?mode=async|sync|commit[&timeout_ms=N]   body {"tx": HEX} or the raw tx bytes
 //   GET  /accounts/{address}      balance and nonce
@@ -12,6 +14,8 @@
 //   GET  /workers                 worker stakes
 //   GET  /models, /models/{id}    registered models with their current roots
 //   GET  /jobs/{id}               one job
+//   GET  /jobs?limit=N            the N latest requested jobs without inputs, outputs and proofs,
+//                                 the total and the count per status
 //   GET  /metrics                 Prometheus text
 //   WS   /subscribe               topics "blocks", "account:ADDRESS", "job:ID"
 #pragma once
