@@ -243,21 +243,7 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
     auto limit = list_limit(req);
     if (!limit) return reply(bad("limit must be 1 to " + std::to_string(kMaxListed)));
     on_core(std::move(reply), [this, n = *limit] {
-      auto jobs = chain_.ledger().jobs();  // every job: a scan, so the explorer asks at most once a block
-      std::map<std::string, uint64_t> counts;
-      for (const auto& j : jobs) ++counts[pb::JobStatus_Name(j.status())];
-      const size_t shown = std::min<size_t>(n, jobs.size());
-      std::partial_sort(jobs.begin(), jobs.begin() + ptrdiff_t(shown), jobs.end(), [](const pb::Job& a, const pb::Job& b) {
-        if (a.requested_height() != b.requested_height()) return a.requested_height() > b.requested_height();
-        return a.job_id() > b.job_id();
-      });
-      json::array out;
-      for (size_t i = 0; i < shown; ++i) {
-        json::object o = job_json(jobs[i]);
-        for (const char* heavy : {"input", "output", "target", "proof"}) o.erase(heavy);
-        out.push_back(std::move(o));
-      }
-      return ok(json::object{{"total", jobs.size()}, {"counts", json::value_from(counts)}, {"jobs", std::move(out)}});
+      return ok(job_list(chain_.ledger().jobs(), n));  // every job: a scan, so the explorer asks at most once a block
     });
   });
   server.route(verb::get, "/metrics", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
@@ -273,6 +259,23 @@ void Api::on_core(rpc::Reply reply, std::function<rpc::Response()> query) {
       reply(rpc::error(500, "internal", e.what()));
     }
   });
+}
+
+json::object job_list(std::vector<pb::Job> jobs, size_t limit) {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& j : jobs) ++counts[pb::JobStatus_Name(j.status())];
+  const size_t shown = std::min(limit, jobs.size());
+  std::partial_sort(jobs.begin(), jobs.begin() + ptrdiff_t(shown), jobs.end(), [](const pb::Job& a, const pb::Job& b) {
+    if (a.requested_height() != b.requested_height()) return a.requested_height() > b.requested_height();
+    return a.job_id() > b.job_id();
+  });
+  json::array out;
+  for (size_t i = 0; i < shown; ++i) {
+    json::object o = job_json(jobs[i]);
+    for (const char* heavy : {"input", "output", "target", "proof"}) o.erase(heavy);
+    out.push_back(std::move(o));
+  }
+  return json::object{{"total", jobs.size()}, {"counts", json::value_from(counts)}, {"jobs", std::move(out)}};
 }
 
 Result<Bytes> tx_from_body(std::string_view body) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 
 #include "node/chain/chain.h"
@@ -31,6 +32,10 @@ namespace ghost::daemon {
 
 // The tx in a POST /txs body: {"tx": "HEX"}, or the raw tx bytes.
 Result<Bytes> tx_from_body(std::string_view body);
+
+// The body of GET /jobs: `total`, `counts` per status, and the `limit` latest requested jobs
+// (then by id, descending) without their inputs, outputs and proofs.
+boost::json::object job_list(std::vector<pb::Job> jobs, size_t limit);
 
 // Facts about the running node that /status reports besides the chain.
 struct NodeFacts {

@@ -109,7 +109,7 @@ async function loadStatus() {
   setText("chain", s.chain_id);
   setText("height", s.height.toLocaleString("en-US"));
   setText("peers", s.peers + (s.catching_up ? " (catching up)" : ""));
-  setText("mempool", s.mempool_txs + " txs");
+  setText("mempool", s.mempool_txs + (s.mempool_txs === 1 ? " tx" : " txs"));
   setText("node", "node " + (s.moniker || "") + " " + s.node_key.slice(0, 12) + "…");
   document.title = "Ghostchain explorer · " + s.chain_id + " · " + s.height;
 }
@@ -239,17 +239,18 @@ function renderValidators(v) {
     return row([
       el("td", null, shortHex(op, 10)),
       el("td", null, shortHex(key)),
-      num(inSet ? inSet.power : 0),
+      num((inSet ? inSet.power : 0).toLocaleString("en-US")),
       num(credits(s.bonded)),
       num(credits(s.slashed)),
       el("td", null, st, inSet && inSet.proposer_next ? badge("proposes next", "info") : ""),
     ], {"data-operator": op});
   });
   for (const [key, x] of power)  // in the set without a stake record (genesis)
-    rows.push(row(["", el("td", null, shortHex(key)), num(x.power), num(""), num(""),
+    rows.push(row(["", el("td", null, shortHex(key)), num(x.power.toLocaleString("en-US")), num(""), num(""),
                    el("td", null, badge("active", "good"))]));
   fill("validators", rows);
-  setText("validator-count", v.validators.length + " · power " + v.total_power);
+  setText("validator-count", v.validators.length);
+  setText("total-power", "total power " + v.total_power.toLocaleString("en-US"));
 }
 
 function renderWorkers(list) {
