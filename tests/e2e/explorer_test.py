@@ -1,7 +1,8 @@
 """The explorer page in headless Chromium against four real validators: it loads with nothing
 but the node's own files, goes live over /subscribe, follows the height as blocks commit,
 shows a transfer submitted meanwhile with its result, and lists the validators; the page
-logs no error (a Content-Security-Policy violation would be one). A screenshot of the page
+logs no error (a Content-Security-Policy violation would be one). When its node restarts, the
+page polls, then goes live again. A screenshot of the page
 is kept in the build folder ($GHOST_ARTIFACT_DIR). Also checks the list routes the page
 reads: GET /blocks and GET /jobs."""
 import asyncio
@@ -14,6 +15,7 @@ from ghostnet import BIN, Testnet, scenario
 
 ARTIFACTS = os.environ.get("GHOST_ARTIFACT_DIR", os.path.join(BIN, "..", "artifacts"))
 HEIGHT = "parseInt(document.getElementById('height').textContent.replace(/,/g, ''))"
+LIVE = "document.getElementById('live').textContent"
 
 
 def check_list_routes(net):
@@ -38,7 +40,7 @@ async def drive(net, page, shot):
     await page.call("Page.navigate", url=origin + "/")
     try:
         await page.wait_for("the page to load", "document.readyState === 'complete'", timeout=60)
-        await page.wait_for("the live badge", "document.getElementById('live').textContent === 'live'", timeout=60)
+        await page.wait_for("the live badge", f"{LIVE} === 'live'", timeout=60)
         first = await page.wait_for("a height on the page", HEIGHT, timeout=60)
         await page.wait_for(f"the page to follow the chain past {first + 3}", f"{HEIGHT} >= {first + 3}", timeout=120)
         rows = await page.eval("document.querySelectorAll('#blocks tbody tr').length")
@@ -68,6 +70,15 @@ async def drive(net, page, shot):
     foreign = [u for u in page.requests if not u.startswith((origin + "/", ws_origin + "/", "data:"))]
     assert not foreign, f"the page asked for something not on the node: {foreign}"
     assert page.problems == [], page.problems
+
+    # Its node restarts under the open page: the page polls meanwhile, then goes live again.
+    assert await asyncio.to_thread(net.stop, 0) == 0
+    await page.wait_for("the page to see its node gone", f"{LIVE} === 'polling'", timeout=30)
+    before = await page.eval(HEIGHT)
+    net.start(0)
+    await page.wait_for("the live badge again", f"{LIVE} === 'live'", timeout=90)
+    await page.wait_for(f"the page past height {before + 3}", f"{HEIGHT} >= {before + 3}", timeout=120)
+    await page.wait_for("the error line to go", "document.getElementById('error').hidden", timeout=30)
 
 
 async def run(net, browser, shot):
