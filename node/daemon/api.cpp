@@ -243,7 +243,12 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
     auto limit = list_limit(req);
     if (!limit) return reply(bad("limit must be 1 to " + std::to_string(kMaxListed)));
     on_core(std::move(reply), [this, n = *limit] {
-      return ok(job_list(chain_.ledger().jobs(), n));  // every job: a scan, so the explorer asks at most once a block
+      // Listing reads every job: once a height at most, however often it is asked.
+      if (!jobs_ || jobs_->first != chain_.height())
+        jobs_.emplace(chain_.height(), job_list(chain_.ledger().jobs(), kMaxListed));
+      json::object o = jobs_->second;
+      if (auto& list = o["jobs"].as_array(); list.size() > n) list.resize(n);
+      return ok(o);
     });
   });
   server.route(verb::get, "/metrics", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {

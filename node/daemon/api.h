@@ -66,6 +66,7 @@ class Api {
   TxService& txs_;
   metrics::Registry& metrics_;
   NodeFacts facts_;
+  std::optional<std::pair<uint64_t, boost::json::object>> jobs_;  // GET /jobs at a height (core thread)
 };
 
 }  // namespace ghost::daemon
