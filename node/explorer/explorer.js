@@ -1,5 +1,6 @@
 // The explorer page: reads the chain through this node's GET routes and follows new blocks
-// over /subscribe (polling while the WebSocket is down). Everything from the chain is put in
+// over /subscribe (polling while the WebSocket is down). "#<height|id|address>" in the URL
+// (the search box, or a click on a value) shows that block, tx, job, model or account. Everything from the chain is put in
 // the page as text, never as markup: model names and endpoints are anyone's to choose.
 "use strict";
 
@@ -66,6 +67,12 @@ function shortHex(value, keep = 8) {
   return el("span", {class: "mono", title: value}, text);
 }
 
+// The same, as a link that shows what it names (a tx, job, model or account).
+function link(value, keep = 8) {
+  const a = shortHex(value, keep);
+  return el("a", {href: "#" + value}, a);
+}
+
 function badge(text, kind) {
   return el("span", {class: "badge " + kind}, text);
 }
@@ -100,7 +107,7 @@ function showError(message) {
 async function api(path) {
   const r = await fetch(path, {cache: "no-store"});
   const body = await r.json();
-  if (!r.ok) throw new Error(path + ": " + (body.error ? body.error.message : r.status));
+  if (!r.ok) throw Object.assign(new Error(body.error ? body.error.message : path + ": " + r.status), {status: r.status});
   return body;
 }
 
@@ -165,9 +172,9 @@ function scheduleState() {
 function renderBlocks() {
   const list = [...blocks.values()].sort((a, b) => b.height - a.height);
   fill("blocks", list.map((b) => row([
-    el("td", {class: "mono"}, b.height),
+    el("td", {class: "mono"}, el("a", {href: "#" + b.height}, b.height)),
     el("td", null, shortHex(b.hash)),
-    el("td", null, proposers.has(b.proposer) ? shortHex(proposers.get(b.proposer), 10) : shortHex(b.proposer)),
+    el("td", null, proposers.has(b.proposer) ? link(proposers.get(b.proposer), 10) : shortHex(b.proposer)),
     num(b.txs),
     el("td", {title: new Date(b.time_ms).toISOString()}, clock(b.time_ms)),
   ], {"data-height": b.height})));
@@ -187,38 +194,47 @@ function renderAge() {
 const TX_KINDS = ["transfer", "stake", "unstake", "unjail", "register_model", "inference_request",
                   "inference_result", "train_request", "train_result", "challenge", "evidence"];
 
-function txDetails(kind, body) {
+// What the tx does, in words; `keep` hex digits of each end of the values it names.
+function txDetails(kind, body, keep = 8) {
   const k = body[kind] || {};
   switch (kind) {
-    case "transfer": return [credits(k.amount) + " to ", shortHex(address(k.to), 10)];
+    case "transfer": return [credits(k.amount) + " to ", link(address(k.to), keep + 2)];
     case "stake": return [k.role + " " + credits(k.amount) + (k.endpoint ? " at " + k.endpoint : "")];
     case "unstake": return [k.role + " " + credits(k.amount)];
     case "unjail": return [k.role];
     case "register_model": return ["model " + ((k.ghost_file || {}).name || "")];
     case "inference_request":
-    case "train_request": return ["model ", shortHex(hexOfBase64(k.model_id)), " max fee " + credits(k.max_fee)];
+    case "train_request": return ["model ", link(hexOfBase64(k.model_id), keep), " max fee " + credits(k.max_fee)];
     case "inference_result":
     case "train_result":
-    case "challenge": return ["job ", shortHex(hexOfBase64(k.job_id))];
+    case "challenge": return ["job ", link(hexOfBase64(k.job_id), keep)];
     default: return [""];
   }
+}
+
+function txKind(tx) {
+  return (TX_KINDS.find((k) => k in (tx.body || {})) || "unknown").replace("_", " ");
+}
+
+function txResult(receipt) {
+  const status = receipt ? receipt.status : "";
+  const b = status === "OK" ? badge("OK", "good") : badge(status || "?", "bad");
+  if (receipt && receipt.reason) b.title = receipt.reason;
+  return b;
 }
 
 function renderTxs() {
   fill("txs", [...txs.entries()].map(([id, t]) => {
     const body = t.tx.body || {};
     const kind = TX_KINDS.find((k) => k in body) || "unknown";
-    const status = t.receipt ? t.receipt.status : "";
-    const result = status === "OK" ? badge("OK", "good") : badge(status || "?", "bad");
-    if (t.receipt && t.receipt.reason) result.title = t.receipt.reason;
     return row([
-      el("td", {class: "mono"}, t.height),
-      el("td", null, shortHex(id)),
-      kind.replace("_", " "),
-      el("td", null, t.tx.sender_address ? shortHex(t.tx.sender_address, 10) : ""),
+      el("td", {class: "mono"}, el("a", {href: "#" + t.height}, t.height)),
+      el("td", null, link(id)),
+      txKind(t.tx),
+      el("td", null, t.tx.sender_address ? link(t.tx.sender_address, 10) : ""),
       el("td", null, ...txDetails(kind, body)),
       num(credits(t.receipt ? t.receipt.fee_paid : t.tx.fee)),
-      el("td", null, result),
+      el("td", null, txResult(t.receipt)),
     ], {"data-tx-id": id});
   }));
 }
@@ -237,7 +253,7 @@ function renderValidators(v) {
     power.delete(key);
     const st = s.jailed || inSet ? state(s) : badge("not in the set", "warn");
     return row([
-      el("td", null, shortHex(op, 10)),
+      el("td", null, link(op, 10)),
       el("td", null, shortHex(key)),
       num((inSet ? inSet.power : 0).toLocaleString("en-US")),
       num(credits(s.bonded)),
@@ -255,9 +271,9 @@ function renderValidators(v) {
 
 function renderWorkers(list) {
   fill("workers", list.map((w) => row([
-    el("td", null, shortHex(address(w.operator), 10)),
+    el("td", null, link(address(w.operator), 10)),
     el("td", {class: "mono"}, w.endpoint),
-    el("td", null, ...w.models.map((m) => shortHex(hexOfBase64(m), 6))),
+    el("td", null, ...w.models.map((m) => link(hexOfBase64(m), 6))),
     num(credits(w.price)),
     num(w.served),
     num(w.misses),
@@ -272,7 +288,7 @@ function renderModels(list) {
                      ...m.roots.map((r) => el("div", {class: "mono small"}, r)));
     return row([
       (m.ghost_file || {}).name || "",
-      el("td", null, shortHex(m.id)),
+      el("td", null, link(m.id)),
       num(m.version),
       num(m.registered_height),
       el("td", null, roots),
@@ -290,26 +306,126 @@ const OUTCOMES = {
   REQUESTED: ["requested", "info"],
 };
 
+function outcome(job) {
+  const [word, kind] = OUTCOMES[job.status] || [job.status, "info"];
+  const b = badge(word, kind);
+  if (job.status === "CHALLENGED" && job.slashed !== "0") b.title = credits(job.slashed) + " slashed";
+  return b;
+}
+
 function renderJobs(j) {
   const counts = j.counts || {};
   const parts = [["SETTLED", "paid"], ["REFUNDED", "refunded"], ["CHALLENGED", "slashed"]]
       .map(([s, word]) => (counts[s] || 0) + " " + word);
   setText("job-counts", j.total + " in all: " + parts.join(", "));
   fill("jobs", j.jobs.map((x) => {
-    const [word, kind] = OUTCOMES[x.status] || [x.status, "info"];
-    const outcome = badge(word, kind);
-    if (x.status === "CHALLENGED" && x.slashed !== "0") outcome.title = credits(x.slashed) + " slashed";
     return row([
-      el("td", null, shortHex(x.id)),
+      el("td", null, link(x.id)),
       x.kind.toLowerCase(),
-      el("td", null, shortHex(hexOfBase64(x.model_id), 6), " v" + x.version),
-      el("td", null, shortHex(address(x.client), 10)),
-      el("td", null, x.worker ? shortHex(address(x.worker), 10) : ""),
+      el("td", null, link(hexOfBase64(x.model_id), 6), " v" + x.version),
+      el("td", null, link(address(x.client), 10)),
+      el("td", null, x.worker ? link(address(x.worker), 10) : ""),
       num(credits(x.price)),
       num(x.requested_height),
-      el("td", null, outcome),
+      el("td", null, outcome(x)),
     ], {"data-job-id": x.id});
   }));
+}
+
+// --- one block, tx, job, model or account ---
+
+function blockFields(b) {
+  const proposer = hexOfBase64(b.header.proposer);
+  return ["Block " + b.height, [
+    ["hash", b.hash],
+    ["time", new Date(b.time_ms).toISOString()],
+    ["proposer", proposers.has(proposer) ? link(proposers.get(proposer), 40) : proposer],
+    ["previous", hexOfBase64(b.header.prev_hash)],
+    ["app hash after", b.app_hash || ""],
+    ["txs", b.txs.length ? el("span", null, ...b.txs.map((t) => el("div", null, link(t.id, 32), " ", txKind(t.tx), " ",
+                                                                  txResult(t.receipt)))) : "none"],
+  ]];
+}
+
+function txFields(t) {
+  const body = t.tx.body || {};
+  const kind = TX_KINDS.find((k) => k in body) || "unknown";
+  return ["Transaction", [
+    ["id", t.tx_id],
+    ["status", t.status],
+    ["height", t.height ? el("a", {href: "#" + t.height}, t.height) : "–"],
+    ["kind", txKind(t.tx)],
+    ["from", t.tx.sender_address ? link(t.tx.sender_address, 40) : ""],
+    ["details", el("span", null, ...txDetails(kind, body, 32))],
+    ["nonce", t.tx.nonce],
+    ["fee", credits(t.receipt ? t.receipt.fee_paid : t.tx.fee)],
+    ["result", t.receipt ? el("span", null, txResult(t.receipt), t.receipt.reason) : "pending"],
+  ]];
+}
+
+function jobFields(j) {
+  return ["Job", [
+    ["id", j.id],
+    ["kind", j.kind.toLowerCase()],
+    ["outcome", outcome(j)],
+    ["model", el("span", null, link(hexOfBase64(j.model_id), 32), " version " + j.version)],
+    ["client", link(address(j.client), 40)],
+    ["worker", j.worker ? link(address(j.worker), 40) : "–"],
+    ["price", credits(j.price) + " (escrowed " + credits(j.max_fee) + ")"],
+    ["heights", "requested " + j.requested_height + ", answered " + j.answered_height + ", closed " + j.closed_height +
+                ", deadline " + j.deadline],
+    ["slashed", credits(j.slashed)],
+  ]];
+}
+
+function modelFields(m) {
+  return ["Model " + ((m.ghost_file || {}).name || ""), [
+    ["id", m.id],
+    ["version", m.version],
+    ["registered at", m.registered_height],
+    ["tensor roots", el("span", null, ...m.roots.map((r) => el("div", {class: "mono"}, r)))],
+  ]];
+}
+
+function accountFields(a) {
+  return ["Account", [["address", a.address], ["balance", credits(a.balance)], ["nonce", a.nonce]]];
+}
+
+// A 64-digit id names a tx, a job (its request's tx id, so a tx first) or a model.
+async function idFields(id) {
+  for (const [path, fields] of [["/txs/", txFields], ["/jobs/", jobFields], ["/models/", modelFields]]) {
+    try {
+      return fields(await api(path + id));
+    } catch (e) {
+      if (e.status !== 404) throw e;
+    }
+  }
+  throw new Error("no tx, job or model has this id");
+}
+
+async function find(query) {
+  const q = query.trim(), found = document.getElementById("found");
+  if (!q) return (found.hidden = true);
+  let title, fields;
+  try {
+    if (/^[0-9]{1,19}$/.test(q)) [title, fields] = blockFields(await api("/blocks/" + q));
+    else if (/^gc1[0-9a-f]{40}$/.test(q)) [title, fields] = accountFields(await api("/accounts/" + q));
+    else if (/^[0-9a-fA-F]{64}$/.test(q)) [title, fields] = await idFields(q.toLowerCase());
+    else throw new Error("search for a block height, a tx, job or model id (64 hex digits) or a gc1… address");
+  } catch (e) {
+    [title, fields] = ["Nothing found", [["for", q], ["why", e.message]]];
+  }
+  setText("found-title", title);
+  document.getElementById("found-fields").replaceChildren(
+      ...fields.flatMap(([k, v]) => [el("dt", null, k), el("dd", null, v)]));
+  found.hidden = false;
+  found.setAttribute("data-query", q);
+}
+
+function onHash() {
+  const q = decodeURIComponent(location.hash.slice(1));
+  document.getElementById("query").value = q;
+  find(q);
 }
 
 // --- live ---
@@ -368,6 +484,14 @@ function stopPolling() {
   pollTimer = null;
 }
 
+document.getElementById("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const q = document.getElementById("query").value.trim();
+  if (decodeURIComponent(location.hash.slice(1)) === q) find(q);
+  else location.hash = q;
+});
+window.addEventListener("hashchange", onHash);
+if (location.hash.length > 1) onHash();
 refresh();
 connect();
 setInterval(renderAge, 1000);

@@ -1,6 +1,7 @@
 """The explorer page in headless Chromium against four real validators: it loads with nothing
 but the node's own files, goes live over /subscribe, follows the height as blocks commit,
-shows a transfer submitted meanwhile with its result, and lists the validators; the page
+shows a transfer submitted meanwhile with its result, finds it and the recipient's account,
+and lists the validators; the page
 logs no error (a Content-Security-Policy violation would be one). When its node restarts, the
 page polls, then goes live again. A screenshot of the page
 is kept in the build folder ($GHOST_ARTIFACT_DIR). Also checks the list routes the page
@@ -16,6 +17,14 @@ from ghostnet import BIN, Testnet, scenario
 ARTIFACTS = os.environ.get("GHOST_ARTIFACT_DIR", os.path.join(BIN, "..", "artifacts"))
 HEIGHT = "parseInt(document.getElementById('height').textContent.replace(/,/g, ''))"
 LIVE = "document.getElementById('live').textContent"
+# The text of what the page shows for a search, once it shows it.
+FOUND = "(f => !f.hidden && f.dataset.query === '{}' && f.textContent.trim())(document.getElementById('found'))"
+
+
+def credits(micro):
+    """As the page shows an amount: credits with thousands separators, no trailing zeros."""
+    whole, frac = divmod(micro, 1_000_000)
+    return f"{whole:,}" + (f".{frac:06d}".rstrip("0") if frac else "")
 
 
 def check_list_routes(net):
@@ -59,6 +68,16 @@ async def drive(net, page, shot):
         bob = net.keyring["bob"]["address"]
         shown = await page.eval(f"document.querySelector('[data-tx-id=\"{tx['tx_id']}\"] [title=\"{bob}\"]') !== null")
         assert shown, "the recipient's address is not on the transfer's row"
+
+        # Found through the search box, and bob's account through the link on the tx's row.
+        await page.eval(f"document.getElementById('query').value = '{tx['tx_id']}';"
+                        "document.getElementById('search').requestSubmit()")
+        found = await page.wait_for("the tx found", FOUND.format(tx["tx_id"]), timeout=30)
+        assert found.startswith("Transaction") and "committed" in found and "1.25" in found and bob in found, found
+        await page.eval(f"document.querySelector('[data-tx-id=\"{tx['tx_id']}\"] a[href=\"#{bob}\"]').click()")
+        found = await page.wait_for("bob's account found", FOUND.format(bob), timeout=30)
+        assert found.startswith("Account") and credits(net.balance("bob")[0]) in found, found
+
         interval = await page.eval("document.getElementById('interval').textContent")
         assert interval.endswith(" s") and float(interval[:-2]) > 0, interval
     finally:
