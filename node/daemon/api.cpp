@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
@@ -29,6 +30,22 @@ rpc::Response ok(const json::value& v) { return rpc::json(json::serialize(v)); }
 rpc::Response not_found(std::string what) { return rpc::error(404, "not_found", what); }
 rpc::Response bad(std::string what) { return rpc::error(400, "bad_request", what); }
 
+// A decimal of at most `digits` digits (19 fit in uint64).
+std::optional<uint64_t> parse_uint(const std::string& s, size_t digits = 19) {
+  if (s.empty() || s.size() > digits || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoull(s);
+}
+
+// ?limit=N of a list: 1 to kMaxListed, kListed when absent.
+constexpr uint64_t kListed = 20, kMaxListed = 100;
+std::optional<uint64_t> list_limit(const rpc::Request& req) {
+  auto it = req.query.find("limit");
+  if (it == req.query.end()) return kListed;
+  auto n = parse_uint(it->second, 3);
+  if (!n || *n == 0 || *n > kMaxListed) return std::nullopt;
+  return n;
+}
+
 std::optional<Hash32> parse_hash(const std::string& hex) {
   auto b = from_hex(hex);
   if (!b || b->size() != 32) return std::nullopt;
@@ -43,6 +60,17 @@ json::value tx_json(const std::string& raw) {
   auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()));
   if (body) o["body"] = proto_json(*body);
   if (auto k = PublicKey::from_bytes(as_bytes(env->sender()))) o["sender_address"] = Address::of(*k).str();
+  return o;
+}
+
+json::object block_summary(const pb::Block& block, const Hash32& hash) {
+  return json::object{{"height", block.header().height()}, {"hash", hash.hex()}, {"time_ms", block.header().time_ms()},
+                      {"txs", block.txs_size()}, {"proposer", to_hex(as_bytes(block.header().proposer()))}};
+}
+
+json::object job_json(const pb::Job& job) {
+  json::object o = proto_json(job).as_object();
+  o["id"] = to_hex(as_bytes(job.job_id()));
   return o;
 }
 
@@ -101,17 +129,22 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
   server.route(verb::get, "/blocks/", [this](const rpc::Request& req, const std::string& param, rpc::Reply reply) {
     const bool summary = req.query.contains("summary");
     on_core(std::move(reply), [this, param, summary] {
-      uint64_t h = 0;
-      if (param == "latest") h = chain_.height();
-      else if (param.empty() || param.size() > 19 || param.find_first_not_of("0123456789") != std::string::npos)
-        return bad("a block is named by its height or \"latest\"");
-      else h = std::stoull(param);
-      auto b = chain_.store().block(h);
+      auto h = param == "latest" ? std::optional<uint64_t>(chain_.height()) : parse_uint(param);
+      if (!h) return bad("a block is named by its height or \"latest\"");
+      auto b = chain_.store().block(*h);
       if (!b) return not_found("no block at height " + param + " (the chain is at " + std::to_string(chain_.height()) + ")");
-      if (summary)
-        return ok(json::object{{"height", h}, {"hash", chain::header_hash(b->header()).hex()},
-                               {"time_ms", b->header().time_ms()}, {"txs", b->txs_size()}});
-      return ok(block_json(*b, chain_.store().results(h)));
+      if (summary) return ok(block_summary(*b, chain::header_hash(b->header())));
+      return ok(block_json(*b, chain_.store().results(*h)));
+    });
+  });
+  server.route(verb::get, "/blocks", [this](const rpc::Request& req, const std::string&, rpc::Reply reply) {
+    auto limit = list_limit(req);
+    if (!limit) return reply(bad("limit must be 1 to " + std::to_string(kMaxListed)));
+    on_core(std::move(reply), [this, n = *limit] {
+      json::array out;
+      for (uint64_t h = chain_.height(); h > 0 && out.size() < n; --h)
+        if (auto b = chain_.store().block(h)) out.push_back(block_summary(*b, chain::header_hash(b->header())));
+      return ok(json::object{{"height", chain_.height()}, {"blocks", std::move(out)}});
     });
   });
   server.route(verb::get, "/txs/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
@@ -203,8 +236,18 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
       if (!id) return bad("a job id is 64 hex digits");
       auto j = chain_.ledger().job(*id);
       if (!j) return not_found("no job " + id->hex());
-      json::object o = proto_json(*j).as_object();
-      o["id"] = id->hex();
+      return ok(job_json(*j));
+    });
+  });
+  server.route(verb::get, "/jobs", [this](const rpc::Request& req, const std::string&, rpc::Reply reply) {
+    auto limit = list_limit(req);
+    if (!limit) return reply(bad("limit must be 1 to " + std::to_string(kMaxListed)));
+    on_core(std::move(reply), [this, n = *limit] {
+      // Listing reads every job: once a height at most, however often it is asked.
+      if (!jobs_ || jobs_->first != chain_.height())
+        jobs_.emplace(chain_.height(), job_list(chain_.ledger().jobs(), kMaxListed));
+      json::object o = jobs_->second;
+      if (auto& list = o["jobs"].as_array(); list.size() > n) list.resize(n);
       return ok(o);
     });
   });
@@ -221,6 +264,23 @@ void Api::on_core(rpc::Reply reply, std::function<rpc::Response()> query) {
       reply(rpc::error(500, "internal", e.what()));
     }
   });
+}
+
+json::object job_list(std::vector<pb::Job> jobs, size_t limit) {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& j : jobs) ++counts[pb::JobStatus_Name(j.status())];
+  const size_t shown = std::min(limit, jobs.size());
+  std::partial_sort(jobs.begin(), jobs.begin() + ptrdiff_t(shown), jobs.end(), [](const pb::Job& a, const pb::Job& b) {
+    if (a.requested_height() != b.requested_height()) return a.requested_height() > b.requested_height();
+    return a.job_id() > b.job_id();
+  });
+  json::array out;
+  for (size_t i = 0; i < shown; ++i) {
+    json::object o = job_json(jobs[i]);
+    for (const char* heavy : {"input", "output", "target", "proof"}) o.erase(heavy);
+    out.push_back(std::move(o));
+  }
+  return json::object{{"total", jobs.size()}, {"counts", json::value_from(counts)}, {"jobs", std::move(out)}};
 }
 
 Result<Bytes> tx_from_body(std::string_view body) {
@@ -243,9 +303,9 @@ void Api::submit(const rpc::Request& req, rpc::Reply reply) {
   if (mode != "async" && mode != "sync" && mode != "commit") return reply(bad("mode must be async, sync or commit"));
   uint64_t timeout_ms = 30000;
   if (auto t = req.query.find("timeout_ms"); t != req.query.end()) {
-    if (t->second.empty() || t->second.size() > 7 || t->second.find_first_not_of("0123456789") != std::string::npos)
-      return reply(bad("timeout_ms must be a number of milliseconds below 10^7"));
-    timeout_ms = std::stoull(t->second);
+    auto ms = parse_uint(t->second, 7);
+    if (!ms) return reply(bad("timeout_ms must be a number of milliseconds below 10^7"));
+    timeout_ms = *ms;
   }
   auto parsed = tx_from_body(req.body);
   if (!parsed) return reply(bad(parsed.error().message));
@@ -274,13 +334,7 @@ void Api::submit(const rpc::Request& req, rpc::Reply reply) {
 }
 
 void Api::publish_commit(const chain::Applied& a) {
-  json::object b;
-  b["height"] = a.block.header().height();
-  b["hash"] = a.hash.hex();
-  b["time_ms"] = a.block.header().time_ms();
-  b["txs"] = a.block.txs_size();
-  b["proposer"] = to_hex(as_bytes(a.block.header().proposer()));
-  server_.publish("blocks", json::serialize(b));
+  server_.publish("blocks", json::serialize(block_summary(a.block, a.hash)));
   for (int i = 0; i < a.block.txs_size(); ++i) {
     auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(a.block.txs(i)));
     if (!env) continue;

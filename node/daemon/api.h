@@ -3,8 +3,10 @@
 // protobuf's JSON mapping of the wire and state types (bytes in base64), with ids, hashes
 // and addresses added in hex where people look them up.
 //
+//   GET  /                        the explorer page (node/explorer)
 //   GET  /status                  chain, height, latest block, peers, sync state
 //   GET  /blocks/{height|latest}  block, hash, results (receipts, app hash); ?summary=1: counts only
+//   GET  /blocks?limit=N          the latest N block summaries, newest first (N <= 100, default 20)
 //   GET  /txs/{id}                the tx, where it is, its receipt
 //   POST /txs?mode=async|sync|commit[&timeout_ms=N]   body {"tx": HEX} or the raw tx bytes
 //   GET  /accounts/{address}      balance and nonce
@@ -12,11 +14,14 @@
 //   GET  /workers                 worker stakes
 //   GET  /models, /models/{id}    registered models with their current roots
 //   GET  /jobs/{id}               one job
+//   GET  /jobs?limit=N            the N latest requested jobs without inputs, outputs and proofs,
+//                                 the total and the count per status
 //   GET  /metrics                 Prometheus text
 //   WS   /subscribe               topics "blocks", "account:ADDRESS", "job:ID"
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/object.hpp>
 #include <functional>
 
 #include "node/chain/chain.h"
@@ -27,6 +32,10 @@ namespace ghost::daemon {
 
 // The tx in a POST /txs body: {"tx": "HEX"}, or the raw tx bytes.
 Result<Bytes> tx_from_body(std::string_view body);
+
+// The body of GET /jobs: `total`, `counts` per status, and the `limit` latest requested jobs
+// (then by id, descending) without their inputs, outputs and proofs.
+boost::json::object job_list(std::vector<pb::Job> jobs, size_t limit);
 
 // Facts about the running node that /status reports besides the chain.
 struct NodeFacts {
@@ -57,6 +66,7 @@ class Api {
   TxService& txs_;
   metrics::Registry& metrics_;
   NodeFacts facts_;
+  std::optional<std::pair<uint64_t, boost::json::object>> jobs_;  // GET /jobs at a height (core thread)
 };
 
 }  // namespace ghost::daemon

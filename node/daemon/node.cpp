@@ -14,6 +14,7 @@
 #include "node/daemon/api.h"
 #include "node/daemon/commit_metrics.h"
 #include "node/daemon/tx_service.h"
+#include "node/explorer/explorer.h"
 #include "node/log/log.h"
 #include "proto/decode.h"
 
@@ -214,6 +215,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     return best;
   };
   p.api = std::make_unique<Api>(p.core_io, *p.rpc, *p.chain, *p.mempool, *p.txs, p.metrics, std::move(facts));
+  explorer::add_routes(*p.rpc);
 
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
   p.net->set_height(p.chain->height());

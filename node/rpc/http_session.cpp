@@ -161,6 +161,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     response_.set(http::field::server, "ghostd");
     response_.set(http::field::content_type, r.content_type);
     for (const auto& [field, value] : extra) response_.set(field, value);
+    for (const auto& [field, value] : r.headers) response_.set(field, value);
     response_.keep_alive(!close);
     response_.body() = std::move(r.body);
     response_.prepare_payload();

@@ -6,8 +6,9 @@
 namespace ghost::rpc {
 namespace {
 
+// "/" is exact: as a prefix it would take every path that nothing else matches.
 bool matches(const std::string& pattern, std::string_view path) {
-  return pattern == path || (pattern.back() == '/' && path.starts_with(pattern));
+  return pattern == path || (pattern.size() > 1 && pattern.back() == '/' && path.starts_with(pattern));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Which handler serves a request: patterns are exact paths or prefixes ending in '/', each
-// registered per method; for a method the longest matching pattern wins.
+// Which handler serves a request: patterns are exact paths or prefixes ending in '/' (the
+// root "/" is exact), each registered per method; for a method the longest matching pattern
+// wins.
 #pragma once
 
 #include <boost/beast/http/verb.hpp>

@@ -45,6 +45,7 @@ struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};  // besides Content-Type: (name, value)
 };
 
 // Called exactly once per request, from any thread, while the io_context exists (a second
@@ -64,7 +65,7 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // `pattern` is an exact path ("/status") or a prefix ending in '/' ("/blocks/"), matched
+  // `pattern` is an exact path ("/status", "/") or a prefix ending in '/' ("/blocks/"), matched
   // for one method; the longest match wins. Unknown paths get 404, a known path with another
   // method 405. Register before start().
   void route(boost::beast::http::verb method, std::string pattern, Handler handler);

@@ -33,6 +33,17 @@ TEST(Router, ExactAndPrefixPatternsLongestWins) {
   EXPECT_EQ(route(r, verb::get, "/status/"), "allow:");
 }
 
+TEST(Router, TheRootIsExactNotAPrefixOfEverything) {
+  Router r;
+  r.add(verb::get, "/", kNone);
+  r.add(verb::get, "/blocks/", kNone);
+  EXPECT_EQ(route(r, verb::get, "/"), "/|");
+  EXPECT_EQ(route(r, verb::get, "/blocks/3"), "/blocks/|3");
+  EXPECT_EQ(route(r, verb::get, "/nothing"), "allow:");  // a 404, not the root's handler
+  EXPECT_EQ(route(r, verb::post, "/nothing"), "allow:");  // nor a 405
+  EXPECT_EQ(route(r, verb::post, "/"), "allow:GET");
+}
+
 TEST(Router, MethodsAreMatchedSeparately) {
   Router r;
   r.add(verb::get, "/a/", kNone);
