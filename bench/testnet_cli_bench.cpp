@@ -75,6 +75,16 @@ void newcomer(Context& ctx) {
     throw std::runtime_error("ghost testnet stop exited " + std::to_string(c) + "\n" + log_tail(log));
 }
 
+// An exception leaving main need not unwind the stack; caught here, it first runs the guards
+// that kill the nodes and remove the scratch folder.
+void newcomer_suite(Context& ctx) {
+  try {
+    newcomer(ctx);
+  } catch (...) {
+    throw;
+  }
+}
+
 }  // namespace
-GHOST_BENCH_SUITE("testnet", "the local testnet: testnet/run --demo to its first block, the client's round trip", newcomer);
+GHOST_BENCH_SUITE("testnet", "the local testnet: testnet/run --demo to its first block, the client's round trip", newcomer_suite);
 }  // namespace ghost::bench
