@@ -20,6 +20,7 @@ struct Proc {
   std::vector<SpecMsg> held;            // messages of rounds the engine has not reached
   std::vector<SpecMsg> expected, sent;  // broadcasts since the last comparison
   size_t window = 0;                    // steps since the last comparison
+  bool stale_own = false;               // in this window it consumed an own message of an earlier round
   std::optional<std::string> stopped;   // why its state is no longer comparable
 };
 
@@ -75,7 +76,7 @@ bool has(const std::vector<SpecMsg>& ms, SpecMsg::Kind kind, int64_t round, cons
 const char* kAfterDecision = "after deciding, only the decision is compared (the spec models one height)";
 const char* kOwnInFlight = "own message not yet consumed by its sender: compared at its next step without one";
 const char* kEndInFlight = "trace ends with an own message in flight and the engine ahead: not comparable";
-const char* kOwnLate = "the spec consumed an own message late, the engine counted it when sent";
+const char* kOwnLate = "the spec consumed an own message after leaving its round, the engine counted it when sent";
 const char* kSharedFlag = "spec: line 34 clears the flag line 36 needs (the engine locks or updates the valid value)";
 const char* kNoLine44 = "spec: no line 44 (the engine precommits nil on 2f+1 nil prevotes)";
 const char* kNoRecheckAtRoundStart = "spec: a proposal received before its round starts is not prevoted (line 22)";
@@ -120,6 +121,7 @@ class Replay {
         feed(proc, bft::TimeoutEvent{kHeight, uint32_t(t->round), kinds[int(t->kind)]});
       } else if (s.action == "receive_some_msg" || s.action.empty()) {
         if (!s.msg) return fail(where() + ": receives no message");
+        if (s.msg->src == *s.process && s.msg->round < before.procs.at(*s.process).round) proc.stale_own = true;
         deliver(proc, *s.msg);
       } else {
         return fail(where() + ": unknown action " + s.action);
@@ -236,6 +238,7 @@ class Replay {
       }
     }
     proc.window = 0;
+    proc.stale_own = false;
     proc.expected.clear();
     proc.sent.clear();
   }
@@ -276,7 +279,9 @@ class Replay {
             mod.valid(*proc.decision) && senders(a, K::kPrecommit, m.round, proc.decision) >= kQuorum)
           return kLine49OnPrecommitOnly;
     }
-    if (proc.window > 1) return kOwnLate;
+    // The engine counted its own message in the round it sent it; the spec's process took it
+    // only after moving on, so it never acted on it in that round.
+    if (proc.stale_own) return kOwnLate;
     return nullptr;
   }
 
