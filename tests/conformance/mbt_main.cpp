@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   });
   for (const auto& d : tally.divergences) std::printf("DIVERGENCE %s\n", d.str().c_str());
   for (const auto& [what, n] : tally.accepted) std::printf("accepted difference: %s: %llu process-steps\n", what.c_str(), (unsigned long long)n);
+  std::printf("messages held until the engine reached their round (the spec has no line 55): %llu\n",
+              (unsigned long long)tally.held_messages);
   for (const auto& [why, n] : tally.not_compared)
     std::printf("not compared, %s: %llu process-steps\n", why.c_str(), (unsigned long long)n);
   std::printf("%llu traces, %llu process-steps compared, %llu divergences\n", (unsigned long long)tally.traces,

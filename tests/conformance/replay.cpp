@@ -153,6 +153,7 @@ class Replay {
   void deliver(Proc& proc, const SpecMsg& m) {
     if (!proc.engine->decided() && m.round > int64_t(proc.engine->round())) {
       proc.held.push_back(m);
+      ++tally_.held_messages;
       if (decides(proc.held, m.round)) release(proc, [&](const SpecMsg& h) { return h.round == m.round; });
       return;
     }

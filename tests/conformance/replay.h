@@ -31,6 +31,7 @@ struct Tally {
   std::map<std::string, uint64_t> accepted;
   // Steps of a process after its state stopped being comparable: why -> process-steps.
   std::map<std::string, uint64_t> not_compared;
+  uint64_t held_messages = 0;       // messages held until the engine reached their round (§5.12)
 };
 
 // Adds `trace` to `tally`. An error means the trace cannot be replayed at all (not a spec
