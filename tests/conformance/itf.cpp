@@ -118,7 +118,7 @@ Result<Trace> parse_itf(std::string name, std::string_view text) {
 
 Result<Trace> read_itf(const std::string& path) {
   auto bytes = read_file(path);
-  if (!bytes) return fail(bytes.error(), path);
+  if (!bytes) return std::unexpected(bytes.error());
   return parse_itf(std::filesystem::path(path).filename().string(),
                    std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
 }

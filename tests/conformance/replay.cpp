@@ -93,7 +93,7 @@ class Replay {
     for (const auto& p : m.correct) {
       auto proc = std::make_unique<Proc>();
       auto s = bft::Signer::open(world_.key(p), kChainId, proc->store, "signer");
-      if (!s) return fail(s.error(), "signer of " + p);
+      if (!s) return fail(s.error(), "signer of " + p + ": ");
       proc->signer.emplace(std::move(*s));
       bft::EngineConfig cfg;
       cfg.chain_id = kChainId;
