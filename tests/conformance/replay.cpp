@@ -77,6 +77,7 @@ const char* kAfterDecision = "after deciding, only the decision is compared (the
 const char* kOwnInFlight = "own message not yet consumed by its sender: compared at its next step without one";
 const char* kEndInFlight = "trace ends with an own message in flight and the engine ahead: not comparable";
 const char* kOwnLate = "the spec consumed an own message after leaving its round, the engine counted it when sent";
+const char* kOwnPolka = "the engine's own prevote completed a polka the spec's process saw only after its prevote timeout";
 const char* kSharedFlag = "spec: line 34 clears the flag line 36 needs (the engine locks or updates the valid value)";
 const char* kNoLine44 = "spec: no line 44 (the engine precommits nil on 2f+1 nil prevotes)";
 const char* kNoRecheckAtRoundStart = "spec: a proposal received before its round starts is not prevoted (line 22)";
@@ -265,15 +266,36 @@ class Replay {
     if (!a.after_prevote_for_first_time && (a.stage == "PreVoteStage" || a.stage == "PreCommitStage") &&
         e.valid_round() == a.round && a.valid_round != a.round && e.valid_value()) {
       std::string v = world_.name_of(e.valid_value());
-      if (proposed(a, a.round, v) && senders(a, K::kPrevote, a.round, v) >= kQuorum) return kSharedFlag;
+      std::string locked = e.locked_value() ? world_.name_of(e.locked_value()) : "None";
+      // In step prevote line 36 also locks and precommits; in step precommit the lock stays.
+      bool as_paper = a.stage == "PreVoteStage"
+                          ? locked == v && e.locked_round() == a.round && has(proc.sent, K::kPrecommit, a.round, v)
+                          : locked == opt(a.locked_value) && e.locked_round() == a.locked_round;
+      bool polka = proposed(a, a.round, v) && mod.valid(v) && senders(a, K::kPrevote, a.round, v) >= kQuorum;
+      if (as_paper && polka) return kSharedFlag;
+      // The engine, counting its own prevote when it sent it, saw the polka while still in
+      // step prevote and locked; the spec's process got its own prevote only after its prevote
+      // timeout had made it precommit nil.
+      if (polka && proc.window > 1 && a.stage == "PreCommitStage" && locked == v && e.locked_round() == a.round &&
+          has(proc.sent, K::kPrecommit, a.round, v) && has(proc.expected, K::kPrecommit, a.round, std::nullopt) &&
+          a.received.contains(SpecMsg{K::kPrevote, p, a.round, v, -1}))
+        return kOwnPolka;
     }
     if (a.stage == "PreVoteStage" && has(proc.sent, K::kPrecommit, a.round, std::nullopt) &&
         !has(proc.expected, K::kPrecommit, a.round, std::nullopt) && senders(a, K::kPrevote, a.round, std::nullopt) >= kQuorum)
       return kNoLine44;
-    if (a.stage == "ProposeStage" && e.round() == a.round && step > 0 &&
-        trace_.states[step - 1].procs.at(p).round < a.round && proposed(trace_.states[step - 1].procs.at(p), a.round, {}) &&
-        std::any_of(proc.sent.begin(), proc.sent.end(), [&](const SpecMsg& m) { return m.kind == K::kPrevote && m.round == a.round; }))
-      return kNoRecheckAtRoundStart;
+    if (a.stage == "ProposeStage" && e.round() == a.round && step > 0 && trace_.states[step - 1].procs.at(p).round < a.round) {
+      // The engine's prevote must be the one lines 22/28 give for a proposal the process had.
+      for (const auto& prop : trace_.states[step - 1].procs.at(p).received) {
+        if (prop.kind != K::kPropose || prop.round != a.round || !proposed(a, a.round, prop.value)) continue;
+        if (prop.valid_round >= prop.round) continue;
+        if (prop.valid_round >= 0 && senders(a, K::kPrevote, prop.valid_round, prop.value) < kQuorum) continue;
+        bool unlocked = prop.valid_round < 0 ? a.locked_round == -1 || a.locked_value == prop.value
+                                             : a.locked_round <= prop.valid_round || a.locked_value == prop.value;
+        auto vote = mod.valid(*prop.value) && unlocked ? prop.value : std::nullopt;
+        if (has(proc.sent, K::kPrevote, a.round, vote)) return kNoRecheckAtRoundStart;
+      }
+    }
     if (proc.decision && !a.decision) {
       for (const auto& m : a.received)
         if (m.kind == K::kPrecommit && m.value == proc.decision && proposed(a, m.round, proc.decision) &&
