@@ -1,9 +1,13 @@
-// The `consensus` suite: how fast the BFT core decides in the simulator, and a long seed
-// sweep whose violation count must be 0.
+// The `consensus` suite: how fast the BFT core decides in the simulator, a long seed sweep
+// whose violation count must be 0, and the conformance replay of the Tendermint spec's
+// traces (tests/conformance), whose divergence count must be 0 too.
 #include <chrono>
+#include <cstdlib>
 
 #include "bench/bench.h"
 #include "crypto/keys.h"
+#include "tests/conformance/replay.h"
+#include "tests/conformance/trace_source.h"
 #include "tests/sim/sim_world.h"
 
 namespace ghost::bench {
@@ -48,6 +52,23 @@ void consensus_suite(Context& ctx) {
   }
   ctx.report({"consensus.sim_seeds", double(seeds), "seeds", "", "faults: loss, dup, delay, partitions, crashes, byzantine"});
   ctx.report({"consensus.sim_violations", double(violations), "count", "", "must be 0"});
+
+  // The shipped spec traces, plus GHOST_MBT_TRACES_DIR (e.g. ones `generate` made) when set.
+  mbt::Tally tally;
+  std::string sources = "shipped traces";
+  auto replay_all = [&](const std::string& path) {
+    ctx.progress("replaying spec traces from " + path);
+    must(mbt::for_each_trace(path, [&](const mbt::Trace& t) { return mbt::replay(t, tally); }), "spec traces");
+  };
+  replay_all(GHOST_MBT_TRACES);
+  if (const char* dir = std::getenv("GHOST_MBT_TRACES_DIR"); dir && *dir) {
+    replay_all(dir);
+    sources += " + " + std::string(dir);
+  }
+  ctx.report({"consensus.mbt_traces", double(tally.traces), "traces", "", sources});
+  ctx.report({"consensus.mbt_steps_compared", double(tally.steps_compared), "process-steps", "",
+              "a correct process's state and broadcasts after one of its steps"});
+  ctx.report({"consensus.mbt_divergences", double(tally.diverged_steps), "count", "", "must be 0"});
 }
 
 GHOST_BENCH_SUITE("consensus", "BFT engine in the deterministic simulator", consensus_suite);

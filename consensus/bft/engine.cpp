@@ -109,13 +109,17 @@ void Engine::on_proposal(const pb::SignedProposal& sp, Out& out) {
   const pb::Proposal& p = sp.proposal();
   if (buffer_if_future(p.height(), 1, sp) || decided_) return;
   if (p.round() > uint64_t(round_) + config_.max_rounds_ahead) return;
-  if (rounds_.contains(p.round()) && rounds_[p.round()].proposal) return;  // the first proposal of a round counts
+  if (auto it = rounds_.find(p.round()); it != rounds_.end()) {
+    if (it->second.proposals.size() >= kMaxProposalsPerRound) return;
+    for (const auto& known : it->second.proposals)
+      if (known.proposal().block_hash() == p.block_hash() && known.proposal().pol_round() == p.pol_round()) return;
+  }
   if (!verify_proposal(sp, valset_, proposer_for(p.round()), config_.chain_id, cache_)) return;
   if (!sp.has_block()) return;
   Hash32 hash = app_->block_hash(sp.block());
   if (!same_bytes(hash.span(), p.block_hash())) return;
   RoundState& rs = round_state(p.round());
-  rs.proposal = sp;
+  rs.proposals.push_back(sp);
   note_sender(rs, proposer_for(p.round()));
   blocks_.try_emplace(hash, sp.block());
   if (!validity_.contains(hash)) {
@@ -209,47 +213,54 @@ bool Engine::try_round_skip(Out& out) {
   return false;
 }
 
-// Lines 22 and 28: prevote the round's proposal if it is valid and the lock allows it.
+// Lines 22 and 28: prevote the round's proposal if it is valid and the lock allows it. With
+// several proposals (an equivocating proposer), the first that can be judged counts.
 bool Engine::try_prevote_on_proposal(Out& out) {
   if (step_ != Step::kPropose) return false;
   auto it = rounds_.find(round_);
-  if (it == rounds_.end() || !it->second.proposal) return false;
-  const pb::Proposal& p = it->second.proposal->proposal();
-  Hash32 v = Hash32::from_span(as_bytes(p.block_hash()));
-  Validity valid = validity(v);
-  if (valid == Validity::kPending) return false;
-  int64_t vr = p.pol_round();
-  bool unlocked;
-  if (vr < 0) {
-    unlocked = locked_round_ == -1 || locked_value_ == v;
-  } else {
-    auto pol = rounds_.find(uint32_t(vr));
-    if (pol == rounds_.end() || !valset_.is_quorum(pol->second.prevotes.power_for(v))) return false;
-    unlocked = locked_round_ <= vr || locked_value_ == v;
+  if (it == rounds_.end()) return false;
+  for (const auto& sp : it->second.proposals) {
+    const pb::Proposal& p = sp.proposal();
+    Hash32 v = Hash32::from_span(as_bytes(p.block_hash()));
+    Validity valid = validity(v);
+    if (valid == Validity::kPending) continue;
+    int64_t vr = p.pol_round();
+    bool unlocked;
+    if (vr < 0) {
+      unlocked = locked_round_ == -1 || locked_value_ == v;
+    } else {
+      auto pol = rounds_.find(uint32_t(vr));
+      if (pol == rounds_.end() || !valset_.is_quorum(pol->second.prevotes.power_for(v))) continue;
+      unlocked = locked_round_ <= vr || locked_value_ == v;
+    }
+    cast(pb::PREVOTE, valid == Validity::kValid && unlocked ? VoteValue{v} : std::nullopt, out);
+    step_ = Step::kPrevote;
+    return true;
   }
-  cast(pb::PREVOTE, valid == Validity::kValid && unlocked ? VoteValue{v} : std::nullopt, out);
-  step_ = Step::kPrevote;
-  return true;
+  return false;
 }
 
-// Line 36: a polka for the round's valid proposal locks it (if still prevoting) and makes it
-// the valid value.
+// Line 36: a polka for a valid proposal of the round locks it (if still prevoting) and makes
+// it the valid value.
 bool Engine::try_polka_for_value(Out& out) {
   if (step_ == Step::kPropose) return false;
   RoundState& rs = round_state(round_);
-  if (rs.polka_seen || !rs.proposal) return false;
-  Hash32 v = Hash32::from_span(as_bytes(rs.proposal->proposal().block_hash()));
-  if (validity(v) != Validity::kValid || !valset_.is_quorum(rs.prevotes.power_for(v))) return false;
-  rs.polka_seen = true;
-  if (step_ == Step::kPrevote) {
-    locked_value_ = v;
-    locked_round_ = round_;
-    cast(pb::PRECOMMIT, v, out);
-    step_ = Step::kPrecommit;
+  if (rs.polka_seen) return false;
+  for (const auto& sp : rs.proposals) {
+    Hash32 v = Hash32::from_span(as_bytes(sp.proposal().block_hash()));
+    if (validity(v) != Validity::kValid || !valset_.is_quorum(rs.prevotes.power_for(v))) continue;
+    rs.polka_seen = true;
+    if (step_ == Step::kPrevote) {
+      locked_value_ = v;
+      locked_round_ = round_;
+      cast(pb::PRECOMMIT, v, out);
+      step_ = Step::kPrecommit;
+    }
+    valid_value_ = v;
+    valid_round_ = round_;
+    return true;
   }
-  valid_value_ = v;
-  valid_round_ = round_;
-  return true;
+  return false;
 }
 
 // Line 44: a polka for nil.
@@ -310,7 +321,7 @@ void Engine::start_round(uint32_t round, Out& out) {
   if (!sp) return;  // already signed another proposal here before a restart
   *sp->mutable_block() = std::move(block);
   RoundState& rs = rounds_[round];
-  rs.proposal = *sp;
+  rs.proposals.push_back(*sp);
   note_sender(rs, *my_index_);
   out.push_back(BroadcastProposal{std::move(*sp)});
 }

@@ -71,6 +71,8 @@ class Engine {
   bool decided() const { return decided_; }
   const VoteValue& locked_value() const { return locked_value_; }
   int64_t locked_round() const { return locked_round_; }
+  const VoteValue& valid_value() const { return valid_value_; }
+  int64_t valid_round() const { return valid_round_; }
   const ValidatorSet& validator_set() const { return valset_; }
   // The prevotes that justify the valid value (its polka): a proposal re-proposing it names
   // that round, and peers that lost those prevotes cannot accept it until they are relayed.
@@ -78,8 +80,12 @@ class Engine {
 
  private:
   enum class Validity : uint8_t { kPending, kValid, kInvalid };
+  // Proposals of one round kept from its proposer: more than one only if it equivocates.
+  // The paper's lines 36 and 49 fire on any of them, so its other values can still lock and
+  // decide; the bound keeps an equivocator from filling memory.
+  static constexpr size_t kMaxProposalsPerRound = 4;
   struct RoundState {
-    std::optional<pb::SignedProposal> proposal;
+    std::vector<pb::SignedProposal> proposals;  // in arrival order
     VoteTally prevotes, precommits;
     std::vector<bool> senders;  // validators heard from in this round (round skip, line 55)
     uint64_t sender_power = 0;

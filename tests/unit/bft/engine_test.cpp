@@ -186,6 +186,37 @@ TEST_F(EngineTest, LockedValidatorOnlyUnlocksOnANewerPolka) {
 }
 
 // Line 55: f+1 power in a later round makes a late validator jump there.
+// An equivocating proposer's second proposal still counts for lines 36 and 49 (found by
+// replaying the Tendermint spec's traces, tests/conformance): the engine prevotes the first
+// one it can judge, then locks and decides the other value once it has its polka and commit.
+TEST_F(EngineTest, EquivocatingProposersOtherValueStillLocksAndDecides) {
+  engine->start(1);
+  auto out = propose_and_validate(0, "w");
+  EXPECT_EQ(my_vote(out, pb::PREVOTE), voted(w));
+  out = propose_and_validate(0, "v");
+  EXPECT_FALSE(my_vote(out, pb::PREVOTE));  // already prevoted this round
+  auto o = others();
+  engine->step(vote(o[0], pb::PREVOTE, 0, v));
+  engine->step(vote(o[1], pb::PREVOTE, 0, v));
+  out = engine->step(vote(o[2], pb::PREVOTE, 0, v));
+  EXPECT_EQ(my_vote(out, pb::PRECOMMIT), voted(v));
+  EXPECT_EQ(engine->locked_value(), VoteValue{v});
+  EXPECT_EQ(engine->valid_value(), VoteValue{v});
+  EXPECT_EQ(engine->valid_round(), 0);
+  engine->step(vote(o[0], pb::PRECOMMIT, 0, v));
+  out = engine->step(vote(o[1], pb::PRECOMMIT, 0, v));  // with its own: 3 of 4
+  auto d = all<Decision>(out);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(app.block_hash(d[0].block), v);
+
+  // The proposals kept per round are bounded: a fifth value is dropped unseen.
+  make();
+  engine->start(1);
+  for (const char* tx : {"a", "b", "c", "d"}) EXPECT_EQ(all<ValidateBlock>(engine->step(proposal(0, tx))).size(), 1u);
+  EXPECT_TRUE(all<ValidateBlock>(engine->step(proposal(0, "e"))).empty());
+  EXPECT_TRUE(all<ValidateBlock>(engine->step(proposal(0, "a"))).empty());  // and a repeat is not new
+}
+
 TEST_F(EngineTest, SkipsToARoundWithMoreThanAThirdOfThePower) {
   engine->start(1);
   auto o = others();
