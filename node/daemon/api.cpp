@@ -311,11 +311,14 @@ void Api::submit(const rpc::Request& req, rpc::Reply reply) {
   if (!parsed) return reply(bad(parsed.error().message));
   Bytes raw = std::move(*parsed);
   const Hash32 id = ledger::tx_id(raw);
+  const auto busy = [&] {
+    reply(rpc::error(503, "busy", "the node is checking as many txs as it will hold (mempool.max_checking); retry shortly"));
+  };
   if (mode == "async") {
-    txs_.submit(std::move(raw), std::nullopt);
+    if (!txs_.submit(std::move(raw), std::nullopt)) return busy();
     return reply(rpc::json(json::serialize(json::object{{"tx_id", id.hex()}, {"status", "received"}}), 202));
   }
-  txs_.submit(std::move(raw), std::nullopt, [this, reply, mode, timeout_ms](Submitted s) {
+  const bool taken = txs_.submit(std::move(raw), std::nullopt, [this, reply, mode, timeout_ms](Submitted s) {
     if (s.rejected)
       return reply(rpc::error(400, pb::TxCode_Name(s.rejected->code), s.rejected->reason));
     if (!s.pool->accepted() && s.pool->verdict != mempool::Verdict::kDuplicate) {
@@ -331,6 +334,7 @@ void Api::submit(const rpc::Request& req, rpc::Reply reply) {
                             {"receipt", proto_json(r->first)}}));
     });
   });
+  if (!taken) busy();
 }
 
 void Api::publish_commit(const chain::Applied& a) {

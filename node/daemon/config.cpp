@@ -50,6 +50,8 @@ std::vector<Field> fields_of(NodeConfig& c) {
       {"mempool.max_txs", "Most pending txs", &c.mempool.max_txs},
       {"mempool.max_bytes", "Most bytes of pending txs", &c.mempool.max_bytes},
       {"mempool.max_per_sender", "Most pending txs of one sender", &c.mempool.max_per_sender},
+      {"mempool.max_checking", "Most txs waiting for their signature checks; more are refused (HTTP 503) or dropped (gossip)",
+       &c.mempool.max_checking},
       {"consensus.resend_ms", "Own votes and proposal are sent again this often", &c.consensus.resend_ms},
       {"consensus.status_ms", "This node's height is told to peers this often", &c.consensus.status_ms},
       {"consensus.max_clock_drift_ms", "A proposed block's time may be this far ahead of the local clock",
@@ -249,7 +251,7 @@ Result<void> validate_config(const NodeConfig& c) {
     return fail("p2p.reconnect_min_ms must be positive and at most p2p.reconnect_max_ms");
   if (c.rpc.max_connections == 0) return fail("rpc.max_connections must be positive");
   if (!(c.rpc.requests_per_second > 0) || !(c.rpc.burst >= 1)) return fail("rpc.requests_per_second and rpc.burst must be positive");
-  if (c.mempool.max_txs == 0 || c.mempool.max_bytes == 0 || c.mempool.max_per_sender == 0)
+  if (c.mempool.max_txs == 0 || c.mempool.max_bytes == 0 || c.mempool.max_per_sender == 0 || c.mempool.max_checking == 0)
     return fail("mempool limits must be positive");
   if (c.consensus.max_proposal_bytes == 0) return fail("consensus.max_proposal_bytes must be positive");
   if (c.consensus.resend_ms == 0 || c.consensus.status_ms == 0 || c.consensus.sync_batch == 0)

@@ -178,7 +178,8 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   p.net = std::make_unique<p2p::Network>(p.net_io, p.config.p2p, *p.node_key, p.genesis.chain_id(),
                                          ledger::genesis_hash(p.genesis), std::move(handler), p.metrics);
   p.peers = std::make_unique<NetworkPeers>(*p.net);
-  p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics);
+  p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
+                                       p.config.mempool.max_checking);
 
   chain::DriverConfig dc;
   dc.timeouts = timeouts_of(p.genesis.params());

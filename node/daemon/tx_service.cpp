@@ -11,7 +11,8 @@ namespace ghost::daemon {
 namespace asio = boost::asio;
 
 TxService::TxService(asio::io_context& core, asio::thread_pool& work, chain::Chain& chain, mempool::Mempool& mempool,
-                     p2p::Network& net, std::optional<PrivateKey> own_key, metrics::Registry& metrics)
+                     p2p::Network& net, std::optional<PrivateKey> own_key, metrics::Registry& metrics,
+                     uint64_t max_checking)
     : core_(core),
       work_(work),
       chain_(chain),
@@ -19,13 +20,28 @@ TxService::TxService(asio::io_context& core, asio::thread_pool& work, chain::Cha
       net_(net),
       own_key_(std::move(own_key)),
       metrics_(metrics),
-      m_received_(metrics.counter("ghost_txs_received_total", "Transactions received from clients and peers")) {}
+      m_received_(metrics.counter("ghost_txs_received_total", "Transactions received from clients and peers")),
+      max_checking_(max_checking) {}
 
-void TxService::submit(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done) {
+bool TxService::submit(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done) {
   m_received_.inc();
+  if (checking_.fetch_add(1) >= max_checking_) {
+    checking_.fetch_sub(1);
+    metrics_.counter("ghost_txs_shed_total", "Transactions refused at intake while max_checking wait for their checks",
+                     {{"source", from ? "peer" : "client"}})
+        .inc();
+    return false;
+  }
+  check(std::move(raw), from, std::move(done));
+  return true;
+}
+
+// The stateless checks on the work pool, then the mempool on the core thread.
+void TxService::check(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done) {
   ledger::TxChecker checker = chain_.ledger().checker();
   asio::post(work_, [this, checker, raw = std::move(raw), from, done = std::move(done)]() mutable {
     auto checked = checker.check(raw);
+    checking_.fetch_sub(1);
     asio::post(core_, [this, checked = std::move(checked), raw = std::move(raw), from, done = std::move(done)]() mutable {
       if (!checked) {
         const auto& e = checked.error();
@@ -100,7 +116,8 @@ void TxService::submit_evidence(const pb::Evidence& evidence) {
   *body.mutable_evidence() = evidence;
   Bytes raw = ledger::encode_tx(*own_key_, chain_.genesis().chain_id(), nonce, body, chain_.ledger().params());
   own_pending_.push_back(ledger::tx_id(raw));
-  submit(std::move(raw), std::nullopt, [me](Submitted s) {
+  checking_.fetch_add(1);  // counted like any tx, but never shed: it is this node's own
+  check(std::move(raw), std::nullopt, [me](Submitted s) {
     if (s.ok()) log::info("consensus", "submitted evidence of double signing", {{"tx", s.id.hex()}});
     else
       log::warn("consensus", "could not submit evidence (fund the validator key's address to pay for it)",

@@ -4,6 +4,7 @@
 // double signing) with its validator key.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
@@ -30,10 +31,12 @@ class TxService {
  public:
   TxService(boost::asio::io_context& core, boost::asio::thread_pool& work, chain::Chain& chain,
             mempool::Mempool& mempool, p2p::Network& net, std::optional<PrivateKey> own_key,
-            metrics::Registry& metrics);
+            metrics::Registry& metrics, uint64_t max_checking);
 
-  // Any thread. `done` runs on the core thread.
-  void submit(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done = {});
+  // Any thread. `done` runs on the core thread. False, and `done` is never called, when
+  // `max_checking` txs already wait for their stateless checks: the tx is shed there (the
+  // work pool also checks blocks, which must not queue behind a flood of txs).
+  bool submit(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done = {});
 
   // --- core thread ---
   // Calls `done` with the receipt when a block includes the tx, or with nullopt when
@@ -46,6 +49,7 @@ class TxService {
   void submit_evidence(const pb::Evidence& evidence);
 
  private:
+  void check(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done);
   void admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::PeerId> from,
              std::function<void(Submitted)> done);
   struct Waiter {
@@ -65,6 +69,8 @@ class TxService {
   std::set<std::string> evidence_sent_;   // evidence already submitted, by encoding
   metrics::Registry& metrics_;
   metrics::Counter& m_received_;
+  const uint64_t max_checking_;
+  std::atomic<uint64_t> checking_{0};
 };
 
 }  // namespace ghost::daemon

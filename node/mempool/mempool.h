@@ -25,6 +25,9 @@ struct Config {
   uint64_t max_txs = 50000;
   uint64_t max_bytes = 64u << 20;
   uint64_t max_per_sender = 256;  // pending txs of one sender (its nonces ahead of the account)
+  // Txs waiting for their stateless checks (signatures) at once; more are shed at intake
+  // (docs/protocol.md §6.5), so block checks never queue behind a flood on the work pool.
+  uint64_t max_checking = 1024;
 };
 
 // What the pool needs of the committed state.

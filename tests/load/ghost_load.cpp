@@ -167,7 +167,11 @@ int run(const Options& o) {
   bool submitting = true;
   {
     std::vector<std::jthread> samplers;
-    for (uint32_t t = 0; t < std::max<uint32_t>(8, uint32_t(o.rate / std::max<uint32_t>(1, o.sample_every)) * 3); ++t)
+    // About three samples in flight per second of commit latency; none without sampling
+    // (--sample-every 0 once started rate x 3 threads here).
+    const uint32_t n_samplers =
+        o.sample_every ? std::clamp<uint32_t>(uint32_t(o.rate / o.sample_every) * 3, 8, 256) : 0;
+    for (uint32_t t = 0; t < n_samplers; ++t)
       samplers.emplace_back([&, t] {
         Connection c(o.nodes[t % o.nodes.size()]);
         for (;;) {
