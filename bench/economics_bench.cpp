@@ -71,6 +71,7 @@ uint64_t total(const MissHistogram& h) {
 struct Searched {
   Set set;
   float margin;
+  float best;  // the best score found: low for a query far from every column it reached
 };
 Searched hnsw_search(const HnswIndex& ix, std::span<const float> x, size_t want) {
   std::vector<Scored> scored;
@@ -78,7 +79,8 @@ Searched hnsw_search(const HnswIndex& ix, std::span<const float> x, size_t want)
   std::sort(scored.begin(), scored.end(), better);
   const float kth = scored.size() >= kK ? scored[kK - 1].score : -2.0f;
   const float margin = scored.size() > kK ? kth - scored.back().score : 2.0f;
-  return {indices(best_of(std::move(scored), kK)), margin};
+  const float best = scored.empty() ? -2.0f : scored.front().score;
+  return {indices(best_of(std::move(scored), kK)), margin, best};
 }
 
 // One way of answering, run over every query of a set.
@@ -91,6 +93,9 @@ struct Strategy {
 struct Measured {
   MissHistogram hist{};
   double us = 0;  // median per-answer time, one thread
+  // Per answer, by how much a fraud proof's m columns could beat a_m at the model's m: the
+  // m-th best exact score outside the answer minus a_m (negative when no proof exists).
+  std::vector<float> gaps;
 };
 
 // The queries of one data set with their exact top-k.
@@ -98,14 +103,30 @@ struct QuerySet {
   std::string name;
   std::vector<std::vector<float>> xs;
   std::vector<Set> exact;
+  std::vector<std::vector<Scored>> exact_scored;
 };
 
-Measured run(const Strategy& s, const QuerySet& q, size_t timed) {
+float fraud_gap(const ColumnMatrix& keys, std::span<const float> x, const Set& answer,
+                const std::vector<Scored>& exact, uint32_t m) {
+  std::vector<float> own;
+  for (uint64_t c : answer) own.push_back(dot(keys.column(c), x));
+  std::sort(own.begin(), own.end());
+  std::vector<float> outside;
+  for (const Scored& e : exact)
+    if (!std::binary_search(answer.begin(), answer.end(), e.index)) outside.push_back(e.score);
+  std::sort(outside.rbegin(), outside.rend());
+  return outside.size() >= m ? outside[m - 1] - own[m - 1] : -1.0f;
+}
+
+Measured run(const Strategy& s, const QuerySet& q, size_t timed, const ColumnMatrix& keys, uint32_t fraud_m) {
   Measured m;
   if (s.prepare) s.prepare();
   std::vector<Set> got(q.xs.size());
   parallel_for_each(q.xs.size(), 0, [&](uint64_t i) { got[i] = s.answer(i, q.xs[i]); });
-  for (size_t i = 0; i < q.xs.size(); ++i) ++m.hist[misses(q.exact[i], got[i])];
+  for (size_t i = 0; i < q.xs.size(); ++i) {
+    ++m.hist[misses(q.exact[i], got[i])];
+    m.gaps.push_back(fraud_gap(keys, q.xs[i], got[i], q.exact_scored[i], fraud_m));
+  }
   std::vector<double> t;
   for (size_t i = 0; i < std::min(timed, q.xs.size()); ++i) {
     auto t0 = Clock::now();
@@ -118,10 +139,14 @@ Measured run(const Strategy& s, const QuerySet& q, size_t timed) {
 
 void exact_sets(const ColumnMatrix& keys, QuerySet& q) {
   q.exact.clear();
+  q.exact_scored.clear();
   const size_t batch = 256;
   for (size_t b = 0; b < q.xs.size(); b += batch) {
     std::span<const std::vector<float>> part(q.xs.data() + b, std::min(batch, q.xs.size() - b));
-    for (auto& s : exact_top_k_batch(keys, part, kK)) q.exact.push_back(indices(s));
+    for (auto& s : exact_top_k_batch(keys, part, kK)) {
+      q.exact.push_back(indices(s));
+      q.exact_scored.push_back(std::move(s));
+    }
   }
 }
 
@@ -212,13 +237,28 @@ void economics_suite(Context& ctx) {
   // smallest margin, count what stays challengeable among the others.
   for (size_t ef : {size_t(40), size_t(100)}) {
     const_cast<HnswIndex&>(ix).set_ef(ef);
-    std::vector<std::pair<float, size_t>> by_margin;  // (margin, misses)
+    std::vector<std::pair<float, size_t>> by_margin, by_best;  // (signal, misses)
     for (auto& q : sets) {
       std::vector<Searched> got(q.xs.size());
       parallel_for_each(q.xs.size(), 0, [&](uint64_t i) { got[i] = hnsw_search(ix, q.xs[i], 2 * kK); });
-      for (size_t i = 0; i < got.size(); ++i) by_margin.push_back({got[i].margin, misses(q.exact[i], got[i].set)});
+      for (size_t i = 0; i < got.size(); ++i) {
+        by_margin.push_back({got[i].margin, misses(q.exact[i], got[i].set)});
+        by_best.push_back({got[i].best, by_margin.back().second});
+      }
     }
     std::sort(by_margin.begin(), by_margin.end());
+    std::sort(by_best.begin(), by_best.end());
+    for (double flag : {0.01, 0.05, 0.1, 0.2, 0.3}) {
+      const size_t cut = size_t(flag * double(by_best.size()));
+      std::string row;
+      for (uint32_t m = 3; m <= 11; m += 2) {
+        size_t left = 0;
+        for (size_t i = cut; i < by_best.size(); ++i) left += by_best[i].second >= m;
+        row += " m" + std::to_string(m) + "=" + std::to_string(left);
+      }
+      ctx.progress("  best score ef" + std::to_string(ef) + ": flag " + num(100 * flag, 1) + "% (best < " +
+                   num(by_best[cut].first, 4) + "), challengeable left of " + std::to_string(by_best.size()) + ":" + row);
+    }
     for (double flag : {0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2}) {
       const size_t cut = size_t(flag * double(by_margin.size()));
       std::string row;
@@ -243,7 +283,7 @@ void economics_suite(Context& ctx) {
     return Strategy{"ef" + std::to_string(ef), [&ix, ef] { const_cast<HnswIndex&>(ix).set_ef(ef); },
                     [&ix, want](size_t, std::span<const float> x) { return hnsw_search(ix, x, want).set; }};
   };
-  const std::vector<size_t> efs = quick ? std::vector<size_t>{40, 100} : std::vector<size_t>{40, 64, 100, 160, 400};
+  const std::vector<size_t> efs = quick ? std::vector<size_t>{40, 100} : std::vector<size_t>{40, 64, 100, 160, 400, 1000};
   std::vector<Strategy> honest;
   for (size_t ef : efs) honest.push_back(beam(ef, 2 * kK));
   std::vector<Strategy> cheats = {
@@ -277,8 +317,9 @@ void economics_suite(Context& ctx) {
     for (auto* group : {&honest, &cheats})
       for (const Strategy& st : *group) {
         ctx.progress(st.name + " on " + s.name);
-        Measured r = run(st, s, s.name == "test" ? timed : 0);
+        Measured r = run(st, s, s.name == "test" ? timed : 0, keys, m_now);
         Measured& pooled = all[st.name];
+        pooled.gaps.insert(pooled.gaps.end(), r.gaps.begin(), r.gaps.end());
         for (uint32_t x = 0; x <= kK; ++x) pooled.hist[x] += r.hist[x];
         if (s.name == "test") pooled.us = r.us;
         std::string row;
@@ -293,7 +334,7 @@ void economics_suite(Context& ctx) {
   ctx.progress("synthetic latent-16 model, n = " + std::to_string(syn_n));
   MemoryLayer syn = synthetic_memory_layer(sp);
   auto syn_ix = HnswIndex::build(syn.keys(), opt.hnsw);
-  QuerySet syn_q{"synthetic16", {}, {}};
+  QuerySet syn_q{"synthetic16", {}, {}, {}};
   const size_t syn_queries = quick ? 500 : 10'000;
   for (size_t q = 0; q < syn_queries; ++q) syn_q.xs.push_back(must(query_from_input(synthetic_query(sp, 1000 + q), syn.spec()), "q"));
   exact_sets(syn.keys(), syn_q);
@@ -301,7 +342,7 @@ void economics_suite(Context& ctx) {
   for (size_t ef : efs) {
     Strategy st{"ef" + std::to_string(ef), [&, ef] { syn_ix->set_ef(ef); },
                 [&](size_t, std::span<const float> x) { return hnsw_search(*syn_ix, x, 2 * kK).set; }};
-    syn_hist[ef] = run(st, syn_q, 0).hist;
+    syn_hist[ef] = run(st, syn_q, 0, syn.keys(), m_now).hist;
     std::string row;
     for (uint32_t m = 3; m <= 13; m += 2) row += " m" + std::to_string(m) + "=" + std::to_string(count_at_least(syn_hist[ef], m));
     ctx.progress("  synthetic16 ef" + std::to_string(ef) + ":" + row);
@@ -328,6 +369,20 @@ void economics_suite(Context& ctx) {
                 "share of answers a fraud proof catches at m " + std::to_string(m_now) + "; for m = 1..16: " + tail +
                     "; per-answer " + num(all[st.name].us, 1) + " us"});
   }
+
+  // A fraud proof that had to beat a_m by a margin delta: who could still be caught.
+  for (auto* group : {&honest, &cheats})
+    for (const Strategy& st : *group) {
+      const auto& g = all[st.name].gaps;
+      std::string row;
+      for (float delta : {0.0f, 0.001f, 0.002f, 0.005f, 0.01f, 0.02f, 0.05f}) {
+        size_t over = 0;
+        for (float x : g) over += x > delta;
+        row += " " + num(delta, 3) + ":" + num(double(over) / double(g.size()), 4);
+      }
+      ctx.report({"economics.gap_" + st.name, 0, "", "", "share of answers provable at m " + std::to_string(m_now) +
+                  " if the proof's columns had to beat a_m by delta (delta:share):" + row});
+    }
 
   // ---- money ----
   const pb::Params params = ledger::default_params();
@@ -377,6 +432,16 @@ void economics_suite(Context& ctx) {
     ctx.report({"economics.cheat_" + name + "_profit_per_job", profit, "ucredits", "",
                 how + "; honest " + num(honest_profit, 0) + "; goal < 0"});
   };
+  // The deterrence rule solved for P: the least penalty (in fees) that makes every answering
+  // cheat lose at this s, P > (F_n - T - c) / (s q) - F_n.
+  double needed = 0;
+  for (const Strategy& st : cheats) {
+    const double q = share_at_least(all[st.name].hist, m);
+    if (q > 0) needed = std::max(needed, ((e.net - e.result_tx - compute(st.name)) / (e.s * q) - e.net) / e.fee);
+  }
+  ctx.report({"economics.penalty_prices_needed", needed, "x fee", "",
+              "least fault penalty that makes every answering cheat above lose money at s " + num(e.s, 2) +
+                  "; the chain's fault_penalty_prices is " + std::to_string(params.fault_penalty_prices())});
   for (const Strategy& st : cheats)
     cheat(st.name, answer_profit(e, share_at_least(all[st.name].hist, m), compute(st.name)),
           "fault share " + num(share_at_least(all[st.name].hist, m), 3));

@@ -8,6 +8,8 @@
 #include "consensus/ledger/exec.h"
 #include "consensus/ledger/proofs.h"
 #include "consensus/ledger/params.h"
+#include "crypto/hash.h"
+#include "proto/decode.h"
 
 namespace ghost::ledger {
 
@@ -49,7 +51,7 @@ TxResult<void> Exec::roll_back(const Hash32& model_id, uint64_t start) {
       if (auto r = credit(*Address::from_bytes(as_bytes(later->client())), later->max_fee()); !r) return r;
       later->set_status(pb::ROLLED_BACK);
       later->set_closed_height(block_.height);
-      later->clear_proof();
+      later->clear_proof_hash();
       put_job(*later);
     }
     st_.erase(keys::model_version(model_id, u));  // with it, the later step's pin on u - 1
@@ -65,12 +67,15 @@ TxResult<std::optional<TxError>> Exec::challenge(const CheckedTx& tx, const pb::
   if (!j) return tx_fail(TxCode::UNKNOWN_JOB, "no such job");
   if (j->status() == pb::SETTLED) return tx_fail(TxCode::CHALLENGE_WINDOW_CLOSED, "the job is settled");
   if (j->status() != pb::ANSWERED) return tx_fail(TxCode::JOB_NOT_OPEN, "only an answered job can be challenged");
+  const Hash32 answer_hash = sha256(pb::encode(c.answer()));
+  if (std::string(answer_hash.bytes.begin(), answer_hash.bytes.end()) != j->proof_hash())
+    return tx_fail(TxCode::BAD_PROOF, "the answer is not the one the job's result carried");
   const uint64_t bond = params_.challenge_bond();
   if (auto d = debit(tx.sender_address, bond, "the challenge bond"); !d) return std::unexpected(d.error());
 
   const Hash32 model_id = Hash32::from_span(as_bytes(j->model_id()));
   auto proven = verify_recall_fraud(*model(model_id), j->version(), model_version(model_id, j->version()),
-                                    j->proof(), c.fraud());
+                                    c.answer(), c.fraud());
   if (!proven) {
     // Not proven: a failure whose effects stay, the bond is burned (apply() keeps the writes).
     if (auto b = burn(bond); !b) return std::unexpected(b.error());
@@ -94,7 +99,7 @@ TxResult<std::optional<TxError>> Exec::challenge(const CheckedTx& tx, const pb::
   j->set_challenger(std::string(tx.sender_address.bytes.begin(), tx.sender_address.bytes.end()));
   j->set_slashed(*penalty);
   j->set_closed_height(block_.height);
-  j->clear_proof();
+  j->clear_proof_hash();
   if (j->kind() == pb::TRAINING)
     if (auto r = roll_back(model_id, j->version()); !r) return std::unexpected(r.error());
   unpin(model_id, j->version());

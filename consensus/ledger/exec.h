@@ -100,6 +100,8 @@ class Exec {
   TxResult<pb::Job> open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
                              uint64_t deadline);
   TxResult<void> check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
+  // Keeps H(encode(proof)) on the job: a challenge brings the proof and must match it.
+  void keep_proof_hash(pb::Job& j, const pb::GhostProof& proof);
   void answered(pb::Job& j);
   TxResult<void> settle(const Hash32& job_id);
   TxResult<void> expire(const Hash32& job_id);

@@ -4,6 +4,8 @@
 #include "consensus/ledger/exec.h"
 #include "consensus/ledger/proofs.h"
 #include "consensus/ledger/params.h"
+#include "crypto/hash.h"
+#include "proto/decode.h"
 
 namespace ghost::ledger {
 
@@ -68,6 +70,10 @@ TxResult<void> Exec::check_answerable(const pb::Job& j, const CheckedTx& tx, pb:
   return {};
 }
 
+void Exec::keep_proof_hash(pb::Job& j, const pb::GhostProof& proof) {
+  j.set_proof_hash(bytes_of(sha256(pb::encode(proof))));
+}
+
 void Exec::answered(pb::Job& j) {
   j.set_status(pb::ANSWERED);
   j.set_answered_height(block_.height);
@@ -103,7 +109,7 @@ TxResult<void> Exec::inference_result(const CheckedTx& tx, const pb::InferenceRe
   if (auto ok = verify_inference(*m, j.version(), model_version(hash_of(j.model_id()), j.version()), p); !ok)
     return tx_fail(TxCode::BAD_PROOF, ok.error().message);
   j.set_output(r.output());
-  *j.mutable_proof() = p;
+  keep_proof_hash(j, p);
   answered(j);
   return {};
 }
@@ -158,7 +164,7 @@ TxResult<void> Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r)
   next.set_created_by(j.job_id());
   st_.put(keys::model_version(model_id, m.version()), dump(next));
   j.set_output(fw.layers(fw.layers_size() - 1).output());
-  *j.mutable_proof() = fw;
+  keep_proof_hash(j, fw);
   answered(j);
   return {};
 }
@@ -177,7 +183,7 @@ TxResult<void> Exec::settle(const Hash32& job_id) {
   }
   j->set_status(pb::SETTLED);
   j->set_closed_height(block_.height);
-  j->clear_proof();
+  j->clear_proof_hash();
   if (j->kind() == pb::TRAINING) {
     // Its window closed unchallenged: the version it made is final. Steps settle in the
     // order they were answered, so this is always the next one.

@@ -59,7 +59,7 @@ TEST(LedgerJobsTest, HonestInferenceIsPaidAfterTheChallengeWindow) {
   f.chain.block();
   j = f.job(id);
   EXPECT_EQ(j.status(), pb::SETTLED);
-  EXPECT_FALSE(j.has_proof());
+  EXPECT_TRUE(j.proof_hash().empty());
   EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 0u);  // current version: kept, unpinned
   uint64_t share = kPrice / 10;
   EXPECT_EQ(f.chain.balance(f.worker), worker0 - r.fee_paid() + kPrice - share);
@@ -165,7 +165,7 @@ TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   pb::RecallFraudProof bogus = *fraud;
   bogus.set_layer(7);
   uint64_t c0 = f.chain.balance(challenger), burned0 = l.supply().burned();
-  auto rejected = f.chain.run(challenger, body::challenge(id, bogus));
+  auto rejected = f.chain.run(challenger, body::challenge(id, cheat, bogus));
   EXPECT_EQ(rejected.status(), pb::CHALLENGE_REJECTED);
   EXPECT_EQ(f.chain.balance(challenger), c0 - rejected.fee_paid() - 10 * GC);
   EXPECT_EQ(l.supply().burned(), burned0 + 10 * GC);
@@ -174,7 +174,7 @@ TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   uint64_t stake0 = l.stake(pb::WORKER, addr(f.worker))->bonded();
   c0 = f.chain.balance(challenger);
   burned0 = l.supply().burned();
-  auto won = f.chain.run(challenger, body::challenge(id, *fraud));
+  auto won = f.chain.run(challenger, body::challenge(id, cheat, *fraud));
   ASSERT_EQ(won.status(), pb::OK) << won.reason();
   pb::Job j = f.job(id);
   EXPECT_EQ(j.status(), pb::CHALLENGED);
@@ -195,7 +195,7 @@ TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   for (int i = 0; i < 4; ++i) f.chain.block();
   EXPECT_EQ(f.chain.balance(f.worker), worker_balance);
   EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
-  EXPECT_EQ(f.chain.run(challenger, body::challenge(id, *fraud)).status(), pb::JOB_NOT_OPEN);
+  EXPECT_EQ(f.chain.run(challenger, body::challenge(id, cheat, *fraud)).status(), pb::JOB_NOT_OPEN);
   expect_supply_conserved(l);
 }
 
@@ -205,7 +205,7 @@ Hash32 proven_fault(JobChain& f, uint64_t seed) {
   Hash32 id = f.request(input);
   pb::GhostProof cheat = f.model.answer(input, 3);
   EXPECT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, f.model.fraud(cheat).value())).status(), pb::OK);
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, f.model.fraud(cheat).value())).status(), pb::OK);
   return id;
 }
 
@@ -252,7 +252,7 @@ TEST(LedgerJobsTest, FaultPenaltyReachesUnbondingStake) {
   ASSERT_EQ(res.receipts[0].status(), pb::OK);
   ASSERT_EQ(res.receipts[1].status(), pb::OK);
   EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->bonded(), 0u);
-  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, f.model.fraud(cheat).value())).status(), pb::OK);
+  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, cheat, f.model.fraud(cheat).value())).status(), pb::OK);
   auto w = l.stake(pb::WORKER, addr(f.worker));
   const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
   ASSERT_EQ(w->unbonding_size(), 1);
@@ -274,7 +274,7 @@ TEST(LedgerJobsTest, HonestExactResultsCannotBeSlashed) {
     // The strongest attempt: a fraud proof made against a cheating answer to the same input.
     auto attempt = f.model.fraud(f.model.answer(input, 3));
     ASSERT_TRUE(attempt);
-    EXPECT_EQ(f.chain.run(user(5), body::challenge(id, *attempt)).status(), pb::CHALLENGE_REJECTED);
+    EXPECT_EQ(f.chain.run(user(5), body::challenge(id, honest, *attempt)).status(), pb::CHALLENGE_REJECTED);
     EXPECT_EQ(f.job(id).status(), pb::ANSWERED);
   }
   EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->slashed(), 0u);
@@ -286,16 +286,26 @@ TEST(LedgerJobsTest, ChallengeFailures) {
   JobChain f;
   Bytes input = f.model.input(6);
   Hash32 id = f.request(input);
-  auto fraud = f.model.fraud(f.model.answer(input, 3)).value();
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(sha256("x"), fraud)).status(), pb::UNKNOWN_JOB);
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::JOB_NOT_OPEN);  // not answered
-  ASSERT_EQ(f.chain.run(f.worker, body::result(id, f.model.answer(input, 3))).status(), pb::OK);
+  pb::GhostProof cheat = f.model.answer(input, 3);
+  auto fraud = f.model.fraud(cheat).value();
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(sha256("x"), cheat, fraud)).status(), pb::UNKNOWN_JOB);
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, fraud)).status(), pb::JOB_NOT_OPEN);  // not answered
+  ASSERT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
+  EXPECT_EQ(f.job(id).proof_hash(), str(sha256(pb::encode(cheat))));  // the ledger keeps only the hash
+  // The challenge must bring the answer the result carried: another one is refused whole,
+  // bond untouched (the exact answer to the same input here).
+  PrivateKey challenger = user(5);
+  uint64_t c0 = f.chain.balance(challenger);
+  auto other = f.chain.run(challenger, body::challenge(id, f.model.answer(input), fraud));
+  EXPECT_EQ(other.status(), pb::BAD_PROOF);
+  EXPECT_EQ(f.chain.balance(challenger), c0 - other.fee_paid());
   PrivateKey poor = PrivateKey::from_seed("poor challenger");
   f.chain.run(user(5), body::transfer(addr(poor), 1 * GC));
-  EXPECT_EQ(f.chain.run(poor, body::challenge(id, fraud)).status(), pb::INSUFFICIENT_FUNDS);
+  EXPECT_EQ(f.chain.run(poor, body::challenge(id, cheat, fraud)).status(), pb::INSUFFICIENT_FUNDS);
   for (int i = 0; i < 3; ++i) f.chain.block();
   EXPECT_EQ(f.job(id).status(), pb::SETTLED);  // nobody challenged in time: the cheat got paid
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::CHALLENGE_WINDOW_CLOSED);
+  EXPECT_TRUE(f.job(id).proof_hash().empty());
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, fraud)).status(), pb::CHALLENGE_WINDOW_CLOSED);
   expect_supply_conserved(f.chain.ledger());
 }
 
@@ -458,11 +468,11 @@ TEST(LedgerJobsTest, AProvenTrainingFraudDiscardsItsVersionAndEveryVersionBuiltO
   EXPECT_EQ(f.job(served).version(), 0u);  // inference never rests on a pending step
 
   const uint64_t owner0 = f.chain.balance(owner);
-  auto won = f.chain.run(user(5), body::challenge(a, *fraud));
+  auto won = f.chain.run(user(5), body::challenge(a, cheat.forward(), *fraud));
   ASSERT_EQ(won.status(), pb::OK) << won.reason();
   EXPECT_EQ(f.job(a).status(), pb::CHALLENGED);
   EXPECT_EQ(f.job(b).status(), pb::ROLLED_BACK);
-  EXPECT_EQ(f.job(b).proof().layers_size(), 0);
+  EXPECT_TRUE(f.job(b).proof_hash().empty());
   const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
   // The owner (the client of both) gets both escrows back and the penalty's client share.
   EXPECT_EQ(f.chain.balance(owner), owner0 + 2 * kMaxFee + (penalty - penalty / 2));

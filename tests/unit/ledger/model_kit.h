@@ -153,9 +153,10 @@ inline pb::TxBody result(const Hash32& job, const pb::GhostProof& proof) {
   *r->mutable_proof() = proof;
   return b;
 }
-inline pb::TxBody challenge(const Hash32& job, const pb::RecallFraudProof& fraud) {
+inline pb::TxBody challenge(const Hash32& job, const pb::GhostProof& answer, const pb::RecallFraudProof& fraud) {
   pb::TxBody b;
   b.mutable_challenge()->set_job_id(str(job));
+  *b.mutable_challenge()->mutable_answer() = answer;
   *b.mutable_challenge()->mutable_fraud() = fraud;
   return b;
 }
