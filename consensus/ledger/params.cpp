@@ -32,7 +32,7 @@ pb::Params default_params() {
   p.set_block_reward(0);
   p.set_evidence_max_age_blocks(100);
   // Recall faults and misses (docs/decisions.md, "Recall faults cost a multiple of the fee").
-  p.set_fault_penalty_prices(30);
+  p.set_fault_penalty_prices(40);
   p.set_miss_penalty_ppm(1'000'000);
   p.set_fault_window_blocks(1000);
   p.set_max_faults_per_window(3);
