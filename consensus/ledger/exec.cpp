@@ -125,7 +125,8 @@ void Exec::unpin(const Hash32& model_id, uint64_t version) {
   pb::ModelVersion v = model_version(model_id, version);
   v.set_pins(v.pins() - 1);
   auto m = model(model_id);
-  if (v.pins() == 0 && m && m->version() != version) st_.erase(keys::model_version(model_id, version));
+  if (v.pins() == 0 && m && m->version() != version && m->final_version() != version)
+    st_.erase(keys::model_version(model_id, version));
   else st_.put(keys::model_version(model_id, version), dump(v));
 }
 
@@ -139,6 +140,20 @@ TxResult<uint64_t> Exec::slash(pb::StakeInfo& s, uint32_t ppm) {
     uint64_t c = apply_ppm(u.amount(), ppm);
     u.set_amount(u.amount() - c);
     total += c;  // cannot overflow: the parts of one stake sum to at most the supply
+  }
+  auto slashed = add_checked(s.slashed(), total);
+  if (!slashed) return std::unexpected(slashed.error());
+  s.set_slashed(*slashed);
+  return total;
+}
+
+TxResult<uint64_t> Exec::slash_amount(pb::StakeInfo& s, uint64_t amount) {
+  uint64_t total = std::min(amount, s.bonded());
+  s.set_bonded(s.bonded() - total);
+  for (auto& u : *s.mutable_unbonding()) {
+    const uint64_t c = std::min(amount - total, u.amount());
+    u.set_amount(u.amount() - c);
+    total += c;
   }
   auto slashed = add_checked(s.slashed(), total);
   if (!slashed) return std::unexpected(slashed.error());

@@ -63,6 +63,9 @@ class Exec {
   // --- staking ---
   // Takes ppm of the bonded and of every unbonding amount; returns the total taken.
   TxResult<uint64_t> slash(pb::StakeInfo& s, uint32_t ppm);
+  // Takes up to `amount`, from the bonded first, then the unbonding entries in order;
+  // returns what it took (less than amount when the stake holds less).
+  TxResult<uint64_t> slash_amount(pb::StakeInfo& s, uint64_t amount);
   void jail(pb::StakeInfo& s);
 
   const pb::Params& params() const { return params_; }
@@ -87,11 +90,18 @@ class Exec {
   // nullopt on success.
   TxResult<std::optional<TxError>> challenge(const CheckedTx& tx, const pb::Challenge& c);
   TxResult<void> evidence(const CheckedTx& tx, const pb::Evidence& e);
+  // A proven recall fault in the worker's window; jails and slashes at max_faults_per_window.
+  TxResult<void> count_fault(pb::StakeInfo& worker);
+  // Discards every version after `start` (a proven training step made start + 1): the later
+  // steps' jobs are rolled back and their clients refunded; `start` becomes current.
+  TxResult<void> roll_back(const Hash32& model_id, uint64_t start);
 
   // jobs (jobs.cpp)
   TxResult<pb::Job> open_job(const CheckedTx& tx, pb::JobKind kind, const pb::ModelInfo& model, uint64_t max_fee,
                              uint64_t deadline);
   TxResult<void> check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
+  // Keeps H(encode(proof)) on the job: a challenge brings the proof and must match it.
+  void keep_proof_hash(pb::Job& j, const pb::GhostProof& proof);
   void answered(pb::Job& j);
   TxResult<void> settle(const Hash32& job_id);
   TxResult<void> expire(const Hash32& job_id);

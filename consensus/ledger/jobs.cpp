@@ -4,6 +4,8 @@
 #include "consensus/ledger/exec.h"
 #include "consensus/ledger/proofs.h"
 #include "consensus/ledger/params.h"
+#include "crypto/hash.h"
+#include "proto/decode.h"
 
 namespace ghost::ledger {
 
@@ -68,6 +70,10 @@ TxResult<void> Exec::check_answerable(const pb::Job& j, const CheckedTx& tx, pb:
   return {};
 }
 
+void Exec::keep_proof_hash(pb::Job& j, const pb::GhostProof& proof) {
+  j.set_proof_hash(bytes_of(sha256(pb::encode(proof))));
+}
+
 void Exec::answered(pb::Job& j) {
   j.set_status(pb::ANSWERED);
   j.set_answered_height(block_.height);
@@ -82,8 +88,8 @@ TxResult<void> Exec::inference_request(const CheckedTx& tx, const pb::InferenceR
   auto j = open_job(tx, pb::INFERENCE, *m, r.max_fee(), r.deadline());
   if (!j) return std::unexpected(j.error());
   j->set_input(r.input());
-  j->set_version(m->version());
-  pin(hash_of(m->model_id()), m->version());
+  j->set_version(m->final_version());  // never a version a pending training step may still lose
+  pin(hash_of(m->model_id()), m->final_version());
   put_job(*j);
   return {};
 }
@@ -103,7 +109,7 @@ TxResult<void> Exec::inference_result(const CheckedTx& tx, const pb::InferenceRe
   if (auto ok = verify_inference(*m, j.version(), model_version(hash_of(j.model_id()), j.version()), p); !ok)
     return tx_fail(TxCode::BAD_PROOF, ok.error().message);
   j.set_output(r.output());
-  *j.mutable_proof() = p;
+  keep_proof_hash(j, p);
   answered(j);
   return {};
 }
@@ -155,9 +161,10 @@ TxResult<void> Exec::train_result(const CheckedTx& tx, const pb::TrainResult& r)
   st_.put(keys::model(model_id), dump(m));
   pb::ModelVersion next;
   for (auto& root : *roots) next.add_roots(std::move(root));
+  next.set_created_by(j.job_id());
   st_.put(keys::model_version(model_id, m.version()), dump(next));
   j.set_output(fw.layers(fw.layers_size() - 1).output());
-  *j.mutable_proof() = fw;
+  keep_proof_hash(j, fw);
   answered(j);
   return {};
 }
@@ -176,7 +183,14 @@ TxResult<void> Exec::settle(const Hash32& job_id) {
   }
   j->set_status(pb::SETTLED);
   j->set_closed_height(block_.height);
-  j->clear_proof();
+  j->clear_proof_hash();
+  if (j->kind() == pb::TRAINING) {
+    // Its window closed unchallenged: the version it made is final. Steps settle in the
+    // order they were answered, so this is always the next one.
+    pb::ModelInfo m = *model(hash_of(j->model_id()));
+    m.set_final_version(j->version() + 1);
+    st_.put(keys::model(hash_of(j->model_id())), dump(m));
+  }
   unpin(hash_of(j->model_id()), j->version());
   put_job(*j);
   return {};
@@ -185,11 +199,19 @@ TxResult<void> Exec::settle(const Hash32& job_id) {
 TxResult<void> Exec::expire(const Hash32& job_id) {
   auto j = job(job_id);
   if (!j || j->status() != pb::ASSIGNED) return {};  // answered in time
-  if (auto r = credit(*Address::from_bytes(as_bytes(j->client())), j->max_fee()); !r) return r;
+  // The client gets the escrow back and the worker's stake pays it the miss penalty:
+  // silence must cost more than it saves.
+  uint64_t refund = j->max_fee();
   if (auto w = stake(pb::WORKER, *Address::from_bytes(as_bytes(j->worker())))) {
+    auto penalty = slash_amount(*w, apply_ppm(j->price(), params_.miss_penalty_ppm()));
+    if (!penalty) return std::unexpected(penalty.error());
+    auto sum = add_checked(refund, *penalty);
+    if (!sum) return std::unexpected(sum.error());
+    refund = *sum;
     w->set_misses(w->misses() + 1);
     put_stake(*w);
   }
+  if (auto r = credit(*Address::from_bytes(as_bytes(j->client())), refund); !r) return r;
   if (j->kind() == pb::INFERENCE) unpin(hash_of(j->model_id()), j->version());
   j->set_status(pb::REFUNDED);
   j->set_closed_height(block_.height);

@@ -31,6 +31,11 @@ pb::Params default_params() {
   p.set_max_tx_bytes(1u << 20);
   p.set_block_reward(0);
   p.set_evidence_max_age_blocks(100);
+  // Recall faults and misses (docs/decisions.md, "Recall faults cost a multiple of the fee").
+  p.set_fault_penalty_prices(40);
+  p.set_miss_penalty_ppm(1'000'000);
+  p.set_fault_window_blocks(1000);
+  p.set_max_faults_per_window(3);
   return p;
 }
 
@@ -43,7 +48,8 @@ Result<void> validate_params(const pb::Params& p) {
                          {"slash_fraction_fraud_ppm", p.slash_fraction_fraud_ppm()},
                          {"slash_fraction_double_sign_ppm", p.slash_fraction_double_sign_ppm()},
                          {"protocol_fee_share_ppm", p.protocol_fee_share_ppm()},
-                         {"challenger_reward_ppm", p.challenger_reward_ppm()}})
+                         {"challenger_reward_ppm", p.challenger_reward_ppm()},
+                         {"miss_penalty_ppm", p.miss_penalty_ppm()}})
     if (auto r = fraction(name, v); !r) return r;
   for (auto [name, v] : {std::pair<const char*, uint64_t>{"max_validators", p.max_validators()},
                          {"max_block_bytes", p.max_block_bytes()},

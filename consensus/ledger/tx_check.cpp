@@ -63,6 +63,7 @@ TxResult<void> check_body_shape(const pb::TxBody& body) {
                    "train_result: proof missing");
     case pb::TxBody::kChallenge:
       if (body.challenge().job_id().size() != 32) return shape(false, "challenge: job id is 32 bytes");
+      if (!body.challenge().has_answer()) return shape(false, "challenge: the answer's proof is missing");
       return shape(body.challenge().has_fraud(), "challenge: fraud proof missing");
     case pb::TxBody::kEvidence:
       return shape(body.evidence().has_vote_a() && body.evidence().has_vote_b() &&

@@ -273,12 +273,16 @@ Result<Inference> Model::infer(ByteSpan input, Search search) const {
 Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> target, float lr, Search search) const {
   auto fwd = infer(input, search);
   if (!fwd) return std::unexpected(fwd.error());
+  return train_from(input, std::move(*fwd), target, lr);
+}
+
+Result<TrainStep> Model::train_from(ByteSpan input, Inference forward, std::span<const float> target, float lr) const {
   const size_t l = layers_.size() - 1;
   const LayerSpec& s = layers_[l];
   const uint32_t t0 = first_tensor(l);
   TrainStep step;
   if (s.type == LayerType::embedding) {
-    const LayerTrace& tr = fwd->layers[l];
+    const LayerTrace& tr = forward.layers[l];
     auto row = embedding_train(s.embedding(), tr.leaves.values, target, lr);
     if (!row) return std::unexpected(row.error());
     step.updated = tr.leaves;
@@ -286,10 +290,10 @@ Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> targe
     step.writes.push_back({t0, tr.leaves.indices[0], std::move(*row)});
   } else {
     const ByteSpan in = l == 0 ? input : ByteSpan();
-    const Bytes prev = l == 0 ? Bytes{} : encode_floats(fwd->layers[l - 1].pass.output);
+    const Bytes prev = l == 0 ? Bytes{} : encode_floats(forward.layers[l - 1].pass.output);
     auto x = query_from_input(l == 0 ? in : ByteSpan(prev), s.hopfield());
     if (!x) return std::unexpected(x.error());
-    auto st = train_from_leaves(s.hopfield(), *x, fwd->layers[l].leaves, target, lr);
+    auto st = train_from_leaves(s.hopfield(), *x, forward.layers[l].leaves, target, lr);
     if (!st) return std::unexpected(st.error());
     step.updated = std::move(st->updated);
     for (size_t r = 0; r < step.updated.indices.size(); ++r) {
@@ -299,7 +303,7 @@ Result<TrainStep> Model::train_step(ByteSpan input, std::span<const float> targe
       step.writes.push_back({t0 + 1, step.updated.indices[r], {v.begin(), v.end()}});
     }
   }
-  step.forward = std::move(*fwd);
+  step.forward = std::move(forward);
   return step;
 }
 

@@ -87,6 +87,8 @@ class Model {
   // A training step of the last layer with target t (d_out floats) and learning rate lr.
   Result<TrainStep> train_step(ByteSpan input, std::span<const float> target, float lr,
                                Search search = Search::hnsw) const;
+  // The same step from a forward pass already computed on `input` (whatever its selected sets).
+  Result<TrainStep> train_from(ByteSpan input, Inference forward, std::span<const float> target, float lr) const;
   // Applies new leaves (a computed step's writes, or a committed training result's): the
   // store in one atomic batch, then the in-memory keys and the index (touched columns are
   // re-inserted), then the index file of each layer whose W_K changed is saved for the new

@@ -22,11 +22,18 @@ TEST(ParamsTest, DefaultsAreDesignValues) {
   EXPECT_EQ(p.base_fee(), 1000u);
   EXPECT_EQ(p.fee_per_byte(), 10u);
   EXPECT_EQ(p.challenge_bond(), 10 * GC);
+  EXPECT_EQ(p.fault_penalty_prices(), 40u);
+  EXPECT_EQ(p.miss_penalty_ppm(), 1'000'000u);
+  EXPECT_EQ(p.fault_window_blocks(), 1000u);
+  EXPECT_EQ(p.max_faults_per_window(), 3u);
 }
 
 TEST(ParamsTest, RejectsFractionsAboveOneAndZeros) {
   pb::Params p = default_params();
   p.set_slash_fraction_fraud_ppm(1'000'001);
+  EXPECT_FALSE(validate_params(p));
+  p = default_params();
+  p.set_miss_penalty_ppm(1'000'001);
   EXPECT_FALSE(validate_params(p));
   p = default_params();
   p.set_epoch_blocks(0);

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <set>
+#include <map>
 
 #include "tests/unit/ledger/model_kit.h"
 
@@ -91,11 +91,11 @@ class Workload {
       if (j.status() != pb::ASSIGNED || answered_.contains(j.job_id()) || rng_() % 2) continue;
       auto key = by_address_.find(j.worker());
       if (key == by_address_.end()) continue;
-      answered_.insert(j.job_id());
       Hash32 id = Hash32::from_span(as_bytes(j.job_id()));
       uint32_t kind = rng_() % 4;
       pb::GhostProof p = model_.answer(as_bytes(j.input()), kind == 1 ? 3 : 0);
       if (kind == 2) p.mutable_layers(0)->set_output(std::string(p.layers(0).output().size(), '\0'));
+      answered_[j.job_id()] = p;
       txs.push_back(chain_.tx(key->second, body::result(id, p)));
       return;
     }
@@ -104,13 +104,14 @@ class Workload {
   // Anyone challenges an answered job: with a fraud proof when one exists, else a bogus one.
   void challenge_some(Ledger& l, std::vector<Bytes>& txs) {
     for (const auto& j : l.jobs()) {
-      if (j.status() != pb::ANSWERED || rng_() % 2) continue;
-      auto fraud = model_.fraud(j.proof());
+      auto answer = answered_.find(j.job_id());  // the ledger keeps only the answer's hash
+      if (j.status() != pb::ANSWERED || answer == answered_.end() || rng_() % 2) continue;
+      auto fraud = model_.fraud(answer->second);
       if (!fraud) {
         if (rng_() % 3) continue;
         fraud = model_.fraud(model_.answer(as_bytes(j.input()), 3));
       }
-      txs.push_back(chain_.tx(keys_[rng_() % 8], body::challenge(Hash32::from_span(as_bytes(j.job_id())), *fraud)));
+      txs.push_back(chain_.tx(keys_[rng_() % 8], body::challenge(Hash32::from_span(as_bytes(j.job_id())), answer->second, *fraud)));
       return;
     }
   }
@@ -120,7 +121,7 @@ class Workload {
   Chain& chain_;
   std::vector<PrivateKey> keys_;
   std::map<std::string, PrivateKey> by_address_;
-  std::set<std::string> answered_;
+  std::map<std::string, pb::GhostProof> answered_;  // job id -> the answer sent
 };
 
 TEST(LedgerInvariantTest, RandomWorkloadConservesSupplyAndIsDeterministic) {

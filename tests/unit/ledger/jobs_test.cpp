@@ -11,6 +11,13 @@ using namespace testkit;
 
 constexpr uint64_t kPrice = 50'000, kMaxFee = 80'000;
 
+// The test genesis with a worker whose stake stays eligible after paying a penalty or two.
+pb::Genesis lenient_genesis() {
+  pb::Genesis g = genesis_with(ServedModel(addr(user(0))), 1);
+  g.mutable_params()->set_min_stake_worker(10 * GC);
+  return g;
+}
+
 struct JobChain {
   ServedModel model{addr(user(0))};
   Chain chain{genesis_with(model, 1)};
@@ -52,7 +59,7 @@ TEST(LedgerJobsTest, HonestInferenceIsPaidAfterTheChallengeWindow) {
   f.chain.block();
   j = f.job(id);
   EXPECT_EQ(j.status(), pb::SETTLED);
-  EXPECT_FALSE(j.has_proof());
+  EXPECT_TRUE(j.proof_hash().empty());
   EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 0u);  // current version: kept, unpinned
   uint64_t share = kPrice / 10;
   EXPECT_EQ(f.chain.balance(f.worker), worker0 - r.fee_paid() + kPrice - share);
@@ -126,18 +133,21 @@ TEST(LedgerJobsTest, DishonestResultsAreRejectedAndTheClientRefunded) {
   }
   EXPECT_EQ(f.job(id).status(), pb::ASSIGNED);
 
-  // No valid answer by the deadline: refunded, a miss for the worker, nothing paid.
+  // No valid answer by the deadline: refunded, a miss for the worker, nothing paid, and the
+  // worker's stake pays the client the miss penalty (one price at the default params).
+  const uint64_t stake0 = f.chain.ledger().stake(pb::WORKER, addr(f.worker))->bonded();
   while (f.chain.ledger().height() < f.job(id).deadline()) f.chain.block();
   pb::Job j = f.job(id);
   EXPECT_EQ(j.status(), pb::REFUNDED);
-  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee);
+  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee + kPrice);
   EXPECT_EQ(f.chain.balance(f.worker), worker0 - worker_fees);
   EXPECT_EQ(f.chain.ledger().stake(pb::WORKER, addr(f.worker))->misses(), 1u);
+  EXPECT_EQ(f.chain.ledger().stake(pb::WORKER, addr(f.worker))->bonded(), stake0 - kPrice);
   EXPECT_EQ(f.chain.run(f.worker, body::result(id, honest)).status(), pb::JOB_NOT_OPEN);  // too late
   expect_supply_conserved(f.chain.ledger());
 }
 
-TEST(LedgerJobsTest, LowRecallIsSlashedByAChallenge) {
+TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   JobChain f;
   Ledger& l = f.chain.ledger();
   Bytes input = f.model.input(4);
@@ -155,7 +165,7 @@ TEST(LedgerJobsTest, LowRecallIsSlashedByAChallenge) {
   pb::RecallFraudProof bogus = *fraud;
   bogus.set_layer(7);
   uint64_t c0 = f.chain.balance(challenger), burned0 = l.supply().burned();
-  auto rejected = f.chain.run(challenger, body::challenge(id, bogus));
+  auto rejected = f.chain.run(challenger, body::challenge(id, cheat, bogus));
   EXPECT_EQ(rejected.status(), pb::CHALLENGE_REJECTED);
   EXPECT_EQ(f.chain.balance(challenger), c0 - rejected.fee_paid() - 10 * GC);
   EXPECT_EQ(l.supply().burned(), burned0 + 10 * GC);
@@ -164,31 +174,73 @@ TEST(LedgerJobsTest, LowRecallIsSlashedByAChallenge) {
   uint64_t stake0 = l.stake(pb::WORKER, addr(f.worker))->bonded();
   c0 = f.chain.balance(challenger);
   burned0 = l.supply().burned();
-  auto won = f.chain.run(challenger, body::challenge(id, *fraud));
+  auto won = f.chain.run(challenger, body::challenge(id, cheat, *fraud));
   ASSERT_EQ(won.status(), pb::OK) << won.reason();
   pb::Job j = f.job(id);
   EXPECT_EQ(j.status(), pb::CHALLENGED);
   EXPECT_EQ(j.challenger(), str(addr(challenger)));
-  uint64_t slashed = stake0 / 10;
-  EXPECT_EQ(j.slashed(), slashed);
+  const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
+  ASSERT_GT(penalty, 0u);
+  EXPECT_EQ(j.slashed(), penalty);
   auto w = l.stake(pb::WORKER, addr(f.worker));
-  EXPECT_EQ(w->bonded(), stake0 - slashed);
-  EXPECT_TRUE(w->jailed());
-  EXPECT_EQ(f.chain.balance(challenger), c0 - won.fee_paid() + slashed / 2);  // bond back + half
-  EXPECT_EQ(l.supply().burned(), burned0 + slashed - slashed / 2);
-  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee);  // fully refunded
+  EXPECT_EQ(w->bonded(), stake0 - penalty);
+  EXPECT_EQ(w->faults(), 1u);
+  EXPECT_EQ(w->window_faults(), 1u);
+  EXPECT_FALSE(w->jailed());  // one fault is what an honest search can trip: not jailed
+  EXPECT_EQ(f.chain.balance(challenger), c0 - won.fee_paid() + penalty / 2);  // bond back + half
+  EXPECT_EQ(l.supply().burned(), burned0);                                    // nothing burned
+  EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee + (penalty - penalty / 2));  // refund + the rest
   EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 0u);
   // Never paid: the window passes without settlement, the balance does not move.
   for (int i = 0; i < 4; ++i) f.chain.block();
   EXPECT_EQ(f.chain.balance(f.worker), worker_balance);
   EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
-  EXPECT_EQ(f.chain.run(challenger, body::challenge(id, *fraud)).status(), pb::JOB_NOT_OPEN);
-  // A jailed worker gets no new jobs.
-  EXPECT_EQ(f.chain.run(f.client, body::request(f.model.id(), input, kMaxFee)).status(), pb::NO_WORKER);
+  EXPECT_EQ(f.chain.run(challenger, body::challenge(id, cheat, *fraud)).status(), pb::JOB_NOT_OPEN);
   expect_supply_conserved(l);
 }
 
-TEST(LedgerJobsTest, FraudSlashReachesUnbondingStake) {
+// A cheat answers `input` (recall 5/8) and is challenged at once; returns the job.
+Hash32 proven_fault(JobChain& f, uint64_t seed) {
+  Bytes input = f.model.input(seed);
+  Hash32 id = f.request(input);
+  pb::GhostProof cheat = f.model.answer(input, 3);
+  EXPECT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, f.model.fraud(cheat).value())).status(), pb::OK);
+  return id;
+}
+
+TEST(LedgerJobsTest, FaultsJailOnlyAtTheBoundInsideOneWindow) {
+  pb::Genesis g = lenient_genesis();
+  g.mutable_params()->set_fault_window_blocks(12);
+  g.mutable_params()->set_max_faults_per_window(2);
+  JobChain f{.chain = Chain(g)};
+  Ledger& l = f.chain.ledger();
+  auto worker = [&] { return l.stake(pb::WORKER, addr(f.worker)).value(); };
+  proven_fault(f, 20);  // 3 blocks: request, result, challenge
+  const uint64_t first = worker().window_start();
+  EXPECT_EQ(worker().window_faults(), 1u);
+  // The window passes: the next fault starts a new one instead of jailing.
+  while (l.height() < first + 12) f.chain.block();
+  proven_fault(f, 21);
+  EXPECT_FALSE(worker().jailed());
+  EXPECT_EQ(worker().window_faults(), 1u);
+  EXPECT_GT(worker().window_start(), first);
+  // A second fault inside that window reaches the bound: jailed, and slashed a tenth, burned.
+  const uint64_t bonded = worker().bonded(), burned0 = l.supply().burned();
+  const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
+  proven_fault(f, 22);
+  EXPECT_TRUE(worker().jailed());
+  EXPECT_EQ(worker().faults(), 3u);
+  EXPECT_EQ(worker().window_faults(), 0u);
+  const uint64_t cut = (bonded - penalty) / 10;
+  EXPECT_EQ(worker().bonded(), bonded - penalty - cut);
+  EXPECT_EQ(l.supply().burned(), burned0 + cut);
+  // A jailed worker gets no new jobs.
+  EXPECT_EQ(f.chain.run(f.client, body::request(f.model.id(), f.model.input(23), kMaxFee)).status(), pb::NO_WORKER);
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, FaultPenaltyReachesUnbondingStake) {
   JobChain f;
   Ledger& l = f.chain.ledger();
   Bytes input = f.model.input(7);
@@ -200,11 +252,12 @@ TEST(LedgerJobsTest, FraudSlashReachesUnbondingStake) {
   ASSERT_EQ(res.receipts[0].status(), pb::OK);
   ASSERT_EQ(res.receipts[1].status(), pb::OK);
   EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->bonded(), 0u);
-  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, f.model.fraud(cheat).value())).status(), pb::OK);
+  ASSERT_EQ(f.chain.run(user(5), body::challenge(id, cheat, f.model.fraud(cheat).value())).status(), pb::OK);
   auto w = l.stake(pb::WORKER, addr(f.worker));
+  const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
   ASSERT_EQ(w->unbonding_size(), 1);
-  EXPECT_EQ(w->unbonding(0).amount(), 90 * GC);
-  EXPECT_EQ(w->slashed(), 10 * GC);
+  EXPECT_EQ(w->unbonding(0).amount(), 100 * GC - penalty);
+  EXPECT_EQ(w->slashed(), penalty);
   EXPECT_EQ(f.job(id).status(), pb::CHALLENGED);
   expect_supply_conserved(l);
 }
@@ -221,7 +274,7 @@ TEST(LedgerJobsTest, HonestExactResultsCannotBeSlashed) {
     // The strongest attempt: a fraud proof made against a cheating answer to the same input.
     auto attempt = f.model.fraud(f.model.answer(input, 3));
     ASSERT_TRUE(attempt);
-    EXPECT_EQ(f.chain.run(user(5), body::challenge(id, *attempt)).status(), pb::CHALLENGE_REJECTED);
+    EXPECT_EQ(f.chain.run(user(5), body::challenge(id, honest, *attempt)).status(), pb::CHALLENGE_REJECTED);
     EXPECT_EQ(f.job(id).status(), pb::ANSWERED);
   }
   EXPECT_EQ(l.stake(pb::WORKER, addr(f.worker))->slashed(), 0u);
@@ -233,16 +286,26 @@ TEST(LedgerJobsTest, ChallengeFailures) {
   JobChain f;
   Bytes input = f.model.input(6);
   Hash32 id = f.request(input);
-  auto fraud = f.model.fraud(f.model.answer(input, 3)).value();
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(sha256("x"), fraud)).status(), pb::UNKNOWN_JOB);
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::JOB_NOT_OPEN);  // not answered
-  ASSERT_EQ(f.chain.run(f.worker, body::result(id, f.model.answer(input, 3))).status(), pb::OK);
+  pb::GhostProof cheat = f.model.answer(input, 3);
+  auto fraud = f.model.fraud(cheat).value();
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(sha256("x"), cheat, fraud)).status(), pb::UNKNOWN_JOB);
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, fraud)).status(), pb::JOB_NOT_OPEN);  // not answered
+  ASSERT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
+  EXPECT_EQ(f.job(id).proof_hash(), str(sha256(pb::encode(cheat))));  // the ledger keeps only the hash
+  // The challenge must bring the answer the result carried: another one is refused whole,
+  // bond untouched (the exact answer to the same input here).
+  PrivateKey challenger = user(5);
+  uint64_t c0 = f.chain.balance(challenger);
+  auto other = f.chain.run(challenger, body::challenge(id, f.model.answer(input), fraud));
+  EXPECT_EQ(other.status(), pb::BAD_PROOF);
+  EXPECT_EQ(f.chain.balance(challenger), c0 - other.fee_paid());
   PrivateKey poor = PrivateKey::from_seed("poor challenger");
   f.chain.run(user(5), body::transfer(addr(poor), 1 * GC));
-  EXPECT_EQ(f.chain.run(poor, body::challenge(id, fraud)).status(), pb::INSUFFICIENT_FUNDS);
+  EXPECT_EQ(f.chain.run(poor, body::challenge(id, cheat, fraud)).status(), pb::INSUFFICIENT_FUNDS);
   for (int i = 0; i < 3; ++i) f.chain.block();
   EXPECT_EQ(f.job(id).status(), pb::SETTLED);  // nobody challenged in time: the cheat got paid
-  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, fraud)).status(), pb::CHALLENGE_WINDOW_CLOSED);
+  EXPECT_TRUE(f.job(id).proof_hash().empty());
+  EXPECT_EQ(f.chain.run(user(5), body::challenge(id, cheat, fraud)).status(), pb::CHALLENGE_WINDOW_CLOSED);
   expect_supply_conserved(f.chain.ledger());
 }
 
@@ -312,7 +375,7 @@ TEST(LedgerJobsTest, RegisterModelAndWorkerStake) {
 }
 
 TEST(LedgerJobsTest, TrainingMovesRootsAndKeepsPinnedVersions) {
-  JobChain f;
+  JobChain f{.chain = Chain(lenient_genesis())};
   Ledger& l = f.chain.ledger();
   PrivateKey owner = user(0);
   Bytes in0 = f.model.input(20), in1 = f.model.input(21);
@@ -348,6 +411,11 @@ TEST(LedgerJobsTest, TrainingMovesRootsAndKeepsPinnedVersions) {
   EXPECT_EQ(l.model_version(f.model.id(), 1)->roots(0), step.new_roots(0));
   ASSERT_TRUE(l.model_version(f.model.id(), 0));  // pinned by both jobs
   EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 2u);
+  // Version 1 is not final while its step can be challenged: inference still pins 0.
+  EXPECT_EQ(l.model(f.model.id())->final_version(), 0u);
+  Bytes early = f.chain.tx(f.client, body::request(f.model.id(), in1, kMaxFee));
+  ASSERT_EQ(f.chain.block({early}).receipts[0].status(), pb::OK);
+  EXPECT_EQ(f.job(tx_id(early)).version(), 0u);
 
   // The inference job still answers against version 0; a version 1 answer is refused.
   auto answered = f.chain.block({f.chain.tx(f.worker, body::result(infer_job, f.model.answer(in0))),
@@ -362,8 +430,68 @@ TEST(LedgerJobsTest, TrainingMovesRootsAndKeepsPinnedVersions) {
   for (int i = 0; i < 4; ++i) f.chain.block();
   EXPECT_EQ(f.job(train_job).status(), pb::SETTLED);
   EXPECT_EQ(f.job(infer_job).status(), pb::SETTLED);
+  EXPECT_EQ(l.model(f.model.id())->final_version(), 1u);
+  EXPECT_EQ(f.job(tx_id(early)).status(), pb::REFUNDED);  // nobody answered it
   EXPECT_FALSE(l.model_version(f.model.id(), 0));  // nothing refers to version 0 any more
   ASSERT_TRUE(l.model_version(f.model.id(), 1));
+  Bytes late = f.chain.tx(f.client, body::request(f.model.id(), in1, kMaxFee));
+  ASSERT_EQ(f.chain.block({late}).receipts[0].status(), pb::OK);
+  EXPECT_EQ(f.job(tx_id(late)).version(), 1u);
+  expect_supply_conserved(l);
+}
+
+TEST(LedgerJobsTest, AProvenTrainingFraudDiscardsItsVersionAndEveryVersionBuiltOnIt) {
+  pb::Genesis g = lenient_genesis();
+  g.mutable_params()->set_challenge_blocks(10);  // both steps answered inside A's window
+  JobChain f{.chain = Chain(g)};
+  Ledger& l = f.chain.ledger();
+  PrivateKey owner = user(0);
+  const std::vector<float> target = {0, 1, 0, 0};
+  auto train_job = [&](uint64_t seed) {
+    Bytes req = f.chain.tx(owner, body::train_request(f.model.id(), f.model.input(seed), target, 0.5f, kMaxFee));
+    EXPECT_EQ(f.chain.block({req}).receipts[0].status(), pb::OK);
+    return tx_id(req);
+  };
+  // Step A (0 -> 1) from a low-recall forward pass, step B (1 -> 2) honest on top of it.
+  Hash32 a = train_job(30);
+  pb::TrainProof cheat = f.model.train(f.model.input(30), target, 0.5f, /*drop=*/3);
+  auto fraud = f.model.fraud(cheat.forward());
+  ASSERT_TRUE(fraud);
+  ASSERT_EQ(f.chain.run(f.worker, body::train_result(a, cheat)).status(), pb::OK);
+  f.model.apply();
+  Hash32 b = train_job(31);
+  pb::TrainProof honest = f.model.train(f.model.input(31), target, 0.5f);
+  ASSERT_EQ(f.chain.run(f.worker, body::train_result(b, honest)).status(), pb::OK);
+  EXPECT_EQ(l.model(f.model.id())->version(), 2u);
+  EXPECT_EQ(l.model_version(f.model.id(), 2)->created_by(), str(b));
+  Hash32 served = f.request(f.model.input(32));
+  EXPECT_EQ(f.job(served).version(), 0u);  // inference never rests on a pending step
+
+  const uint64_t owner0 = f.chain.balance(owner);
+  auto won = f.chain.run(user(5), body::challenge(a, cheat.forward(), *fraud));
+  ASSERT_EQ(won.status(), pb::OK) << won.reason();
+  EXPECT_EQ(f.job(a).status(), pb::CHALLENGED);
+  EXPECT_EQ(f.job(b).status(), pb::ROLLED_BACK);
+  EXPECT_TRUE(f.job(b).proof_hash().empty());
+  const uint64_t penalty = l.params().fault_penalty_prices() * kPrice;
+  // The owner (the client of both) gets both escrows back and the penalty's client share.
+  EXPECT_EQ(f.chain.balance(owner), owner0 + 2 * kMaxFee + (penalty - penalty / 2));
+  pb::ModelInfo m = *l.model(f.model.id());
+  EXPECT_EQ(m.version(), 0u);
+  EXPECT_EQ(m.final_version(), 0u);
+  EXPECT_FALSE(l.model_version(f.model.id(), 1));
+  EXPECT_FALSE(l.model_version(f.model.id(), 2));
+  ASSERT_TRUE(l.model_version(f.model.id(), 0));
+  EXPECT_EQ(l.model_version(f.model.id(), 0)->pins(), 1u);  // the inference job
+  // B's worker is neither paid nor penalized; the steps' settlements pass over both jobs.
+  const uint64_t worker_balance = f.chain.balance(f.worker);
+  for (int i = 0; i < 5; ++i) f.chain.block();
+  EXPECT_EQ(f.job(b).status(), pb::ROLLED_BACK);
+  EXPECT_EQ(f.chain.balance(f.worker), worker_balance);
+  EXPECT_EQ(l.model(f.model.id())->final_version(), 0u);
+  // Training starts again from version 0: a step from the discarded version 1 is refused.
+  Hash32 c = train_job(33);
+  EXPECT_EQ(f.chain.run(f.worker, body::train_result(c, honest)).status(), pb::VERSION_MISMATCH);
   expect_supply_conserved(l);
 }
 

@@ -59,6 +59,10 @@ class ServedModel {
 
   // The exact answer, or one with the best `drop` columns swapped for the worst.
   pb::GhostProof answer(ByteSpan input, uint32_t drop = 0) const {
+    return ml::make_ghost_proof(*model_, id_, version_, input, inference(input, drop));
+  }
+  // The pass behind answer().
+  ml::Inference inference(ByteSpan input, uint32_t drop) const {
     auto inf = model_->infer(input, ml::Search::exact);
     if (!inf) throw std::runtime_error(inf.error().message);
     if (drop > 0) {
@@ -79,7 +83,7 @@ class ServedModel {
       auto pass = ml::forward_from_leaves(spec.hopfield(), *x_hat, leaves);
       inf->layers[0] = {std::move(leaves), std::move(*pass)};
     }
-    return ml::make_ghost_proof(*model_, id_, version_, input, *inf);
+    return std::move(*inf);
   }
 
   // The recall fraud proof against an answer, if there is one.
@@ -89,9 +93,10 @@ class ServedModel {
     return *f;
   }
 
-  // A training step proof; apply() moves the served weights to the next version.
-  pb::TrainProof train(ByteSpan input, const std::vector<float>& target, float lr) {
-    auto step = model_->train_step(input, target, lr, ml::Search::exact);
+  // A training step proof from the exact forward pass, or from one with `drop` columns
+  // swapped as in answer(); apply() moves the served weights to the next version.
+  pb::TrainProof train(ByteSpan input, const std::vector<float>& target, float lr, uint32_t drop = 0) {
+    auto step = model_->train_from(input, inference(input, drop), target, lr);
     if (!step) throw std::runtime_error(step.error().message);
     pb::TrainProof p = ml::make_train_proof(*model_, id_, version_, input, target, lr, *step);
     pending_ = std::move(*step);
@@ -148,9 +153,10 @@ inline pb::TxBody result(const Hash32& job, const pb::GhostProof& proof) {
   *r->mutable_proof() = proof;
   return b;
 }
-inline pb::TxBody challenge(const Hash32& job, const pb::RecallFraudProof& fraud) {
+inline pb::TxBody challenge(const Hash32& job, const pb::GhostProof& answer, const pb::RecallFraudProof& fraud) {
   pb::TxBody b;
   b.mutable_challenge()->set_job_id(str(job));
+  *b.mutable_challenge()->mutable_answer() = answer;
   *b.mutable_challenge()->mutable_fraud() = fraud;
   return b;
 }

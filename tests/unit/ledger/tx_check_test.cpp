@@ -136,6 +136,8 @@ TEST_F(TxCheckTest, RejectsMisshapenBodies) {
   EXPECT_EQ(bad(res), pb::TX_BAD_BODY);  // no proof
   pb::TxBody ch;
   ch.mutable_challenge()->set_job_id(std::string(32, 'j'));
+  EXPECT_EQ(bad(ch), pb::TX_BAD_BODY);  // no answer, no fraud proof
+  ch.mutable_challenge()->mutable_answer();
   EXPECT_EQ(bad(ch), pb::TX_BAD_BODY);  // no fraud proof
   pb::TxBody ev;
   ev.mutable_evidence();
