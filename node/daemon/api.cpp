@@ -277,7 +277,7 @@ json::object job_list(std::vector<pb::Job> jobs, size_t limit) {
   json::array out;
   for (size_t i = 0; i < shown; ++i) {
     json::object o = job_json(jobs[i]);
-    for (const char* heavy : {"input", "output", "target", "proof"}) o.erase(heavy);
+    for (const char* heavy : {"input", "output", "target"}) o.erase(heavy);
     out.push_back(std::move(o));
   }
   return json::object{{"total", jobs.size()}, {"counts", json::value_from(counts)}, {"jobs", std::move(out)}};
