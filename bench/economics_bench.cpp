@@ -248,25 +248,25 @@ void economics_suite(Context& ctx) {
     }
     std::sort(by_margin.begin(), by_margin.end());
     std::sort(by_best.begin(), by_best.end());
-    for (double flag : {0.01, 0.05, 0.1, 0.2, 0.3}) {
-      const size_t cut = size_t(flag * double(by_best.size()));
+    // Per m, how many answers past the `cut` lowest are still challengeable.
+    const auto left_after = [](const auto& sorted, size_t cut) {
       std::string row;
       for (uint32_t m = 3; m <= 11; m += 2) {
         size_t left = 0;
-        for (size_t i = cut; i < by_best.size(); ++i) left += by_best[i].second >= m;
+        for (size_t i = cut; i < sorted.size(); ++i) left += sorted[i].second >= m;
         row += " m" + std::to_string(m) + "=" + std::to_string(left);
       }
+      return row;
+    };
+    for (double flag : {0.01, 0.05, 0.1, 0.2, 0.3}) {
+      const size_t cut = size_t(flag * double(by_best.size()));
+      const std::string row = left_after(by_best, cut);
       ctx.progress("  best score ef" + std::to_string(ef) + ": flag " + num(100 * flag, 1) + "% (best < " +
                    num(by_best[cut].first, 4) + "), challengeable left of " + std::to_string(by_best.size()) + ":" + row);
     }
     for (double flag : {0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2}) {
       const size_t cut = size_t(flag * double(by_margin.size()));
-      std::string row;
-      for (uint32_t m = 3; m <= 11; m += 2) {
-        size_t left = 0;
-        for (size_t i = cut; i < by_margin.size(); ++i) left += by_margin[i].second >= m;
-        row += " m" + std::to_string(m) + "=" + std::to_string(left);
-      }
+      const std::string row = left_after(by_margin, cut);
       ctx.progress("  margin ef" + std::to_string(ef) + ": flag " + num(100 * flag, 1) + "% (margin < " +
                    num(cut < by_margin.size() ? by_margin[cut].first : 0, 5) + "), challengeable left of " +
                    std::to_string(by_margin.size()) + ":" + row);

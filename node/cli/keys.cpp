@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "crypto/keys.h"
 #include "base/file.h"
@@ -61,6 +62,23 @@ KeystoreInfo copy_keystore(const std::filesystem::path& from, const std::filesys
   return info;
 }
 
+// How a new key is stored: --passphrase-file encrypts it, --unencrypted-testnet-key does not;
+// one of them must be given.
+KeyProtection key_protection(const std::string& passphrase_file, bool unencrypted) {
+  if (unencrypted) return UnencryptedTestnetKey{};
+  if (passphrase_file.empty())
+    throw CLI::ValidationError("give --passphrase-file FILE to encrypt the key, or --unencrypted-testnet-key for a throwaway test network key");
+  return Passphrase{read_passphrase(passphrase_file)};
+}
+
+// Writes a new keystore (never over a file) and prints its key.
+void save_new_key(const PrivateKey& key, const std::filesystem::path& file, const KeyProtection& protection, bool json) {
+  need(save_keystore(file, key, protection), "keystore");
+  const bool encrypted = std::holds_alternative<Passphrase>(protection);
+  if (!encrypted) warn_unencrypted(file.string());
+  print_key(Address::of(key.public_key()), key.public_key(), json, {{"file", file.string()}, {"encrypted", encrypted}});
+}
+
 void add_new(CLI::App& keys) {
   struct Args {
     std::string name, out, keyring, passphrase_file;
@@ -78,16 +96,8 @@ void add_new(CLI::App& keys) {
   pass->excludes(plain);
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
-    if (a->passphrase_file.empty() && !a->unencrypted)
-      throw CLI::ValidationError("give --passphrase-file FILE to encrypt the key, or --unencrypted-testnet-key for a throwaway test network key");
-    const std::filesystem::path file = new_key_path(a->name, a->out, a->keyring);
-    PrivateKey key = PrivateKey::generate();
-    KeyProtection protection = UnencryptedTestnetKey{};
-    if (!a->unencrypted) protection = Passphrase{read_passphrase(a->passphrase_file)};
-    need(save_keystore(file, key, protection), "keystore");
-    if (a->unencrypted) warn_unencrypted(file.string());
-    print_key(Address::of(key.public_key()), key.public_key(), a->json,
-              {{"file", file.string()}, {"encrypted", !a->unencrypted}});
+    const KeyProtection protection = key_protection(a->passphrase_file, a->unencrypted);
+    save_new_key(PrivateKey::generate(), new_key_path(a->name, a->out, a->keyring), protection, a->json);
   });
 }
 
@@ -161,19 +171,13 @@ void add_import(CLI::App& keys) {
       if (!info.encrypted) warn_unencrypted(file.string());
       return print_key(info.address, info.pubkey, a->json, {{"file", file.string()}, {"encrypted", info.encrypted}});
     }
-    if (a->passphrase_file.empty() && !a->unencrypted)
-      throw CLI::ValidationError("give --passphrase-file FILE to encrypt the key, or --unencrypted-testnet-key");
+    const KeyProtection protection = key_protection(a->passphrase_file, a->unencrypted);
     Bytes text = need(read_file(a->secret_file, 1024), "private key file");
     std::string hex(text.begin(), text.end());
     while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
     auto secret = from_hex(hex);
     if (!secret || secret->size() != 32) fail_with(kExitUsage, a->secret_file + " does not hold a secret key as 64 hex digits");
-    PrivateKey key = need(PrivateKey::from_bytes(*secret), "private key");
-    KeyProtection protection = UnencryptedTestnetKey{};
-    if (!a->unencrypted) protection = Passphrase{read_passphrase(a->passphrase_file)};
-    need(save_keystore(file, key, protection), "keystore");
-    if (a->unencrypted) warn_unencrypted(file.string());
-    print_key(Address::of(key.public_key()), key.public_key(), a->json, {{"file", file.string()}, {"encrypted", !a->unencrypted}});
+    save_new_key(need(PrivateKey::from_bytes(*secret), "private key"), file, protection, a->json);
   });
 }
 
