@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -87,11 +90,22 @@ void Child::signal(int sig) {
   if (running()) ::kill(pid_, sig);
 }
 
+// Sleeps on a pidfd until the child exits: a fixed polling step would round every timed
+// command up to that step (a 20 ms poll once made a 12 ms `ghost query status` read 41 ms).
 std::optional<int> Child::wait_exit(double limit_s) {
+  const int fd = running() ? int(syscall(SYS_pidfd_open, pid_, 0)) : -1;
   for (const auto start = Clock::now(); running();) {
-    if (seconds_since(start) > limit_s) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const double left = limit_s - seconds_since(start);
+    if (left <= 0) break;
+    if (fd >= 0) {
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, int(std::min(left * 1e3 + 1, 1e3)));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
+  if (fd >= 0) ::close(fd);
+  if (running()) return std::nullopt;
   return status_;
 }
 
