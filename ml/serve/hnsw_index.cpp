@@ -1,5 +1,7 @@
 #include "ml/serve/hnsw_index.h"
 
+#include <unistd.h>
+
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
 
@@ -149,7 +151,7 @@ Result<void> HnswIndex::save(const std::filesystem::path& path, std::span<const 
   // first means a crash in between leaves an index nobody trusts, never a mismatched pair.
   std::error_code ec;
   std::filesystem::remove(meta_path(path), ec);
-  const std::filesystem::path tmp = path.string() + ".tmp";
+  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());  // readers may save at once
   try {
     graph_->saveIndex(tmp.string());
   } catch (const std::exception& e) {

@@ -114,7 +114,7 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
     return fail(std::string("malformed model.json: ") + e.what());
   }
   if (auto v = validate_layers(m->layers_); !v) return std::unexpected(v.error());
-  auto store = WeightStore::open(dir / "weights", options.threads);
+  auto store = WeightStore::open(dir / "weights", options.threads, options.access);
   if (!store) return std::unexpected(store.error());
   m->store_ = std::move(*store);
   const auto shapes = all_tensors(m->layers_);

@@ -52,6 +52,9 @@ struct ModelOptions {
   bool use_index = true;   // load (or build and save) the HNSW index of each Hopfield layer
   size_t rescore = 0;      // HNSW candidates re-scored per query; 0 = 2k (at least k)
   unsigned threads = 0;    // threads for opening and exact search, 0 = all cores
+  // read: takes no lock, so any number of processes (a worker, a spot-checker, the CLI) open
+  // the folder beside the one that applies training; apply() is then refused.
+  StoreAccess access = StoreAccess::write;
 };
 
 class Model {

@@ -10,6 +10,7 @@
 
 #include "base/parallel.h"
 #include "ml/canonical.h"
+#include "ml/serve/store_snapshot.h"
 
 namespace ghost::ml {
 
@@ -151,12 +152,20 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
   return ws;
 }
 
-Result<std::unique_ptr<WeightStore>> WeightStore::open(const std::filesystem::path& dir, unsigned threads) {
+Result<std::unique_ptr<WeightStore>> WeightStore::open(const std::filesystem::path& dir, unsigned threads,
+                                                       StoreAccess access) {
   threads = resolve_threads(threads);
-  leveldb::DB* raw = nullptr;
-  auto st = leveldb::DB::Open(db_options(false), dir.string(), &raw);
-  if (!st.ok()) return fail(Errc::kIo, "cannot open weight store at " + dir.string() + ": " + st.ToString());
   std::unique_ptr<WeightStore> ws(new WeightStore());
+  std::filesystem::path db_dir = dir;
+  if (access == StoreAccess::read) {
+    auto snap = StoreSnapshot::take(dir);
+    if (!snap) return std::unexpected(snap.error());
+    ws->snapshot_ = std::make_unique<StoreSnapshot>(std::move(*snap));
+    db_dir = ws->snapshot_->path();
+  }
+  leveldb::DB* raw = nullptr;
+  auto st = leveldb::DB::Open(db_options(false), db_dir.string(), &raw);
+  if (!st.ok()) return fail(Errc::kIo, "cannot open weight store at " + dir.string() + ": " + st.ToString());
   ws->db_.reset(raw);
   std::string table;
   if (!ws->db_->Get(leveldb::ReadOptions(), kShapesKey, &table).ok())
@@ -252,6 +261,7 @@ Result<void> WeightStore::for_each_leaf(uint32_t tensor,
 }
 
 Result<void> WeightStore::update(std::span<const LeafWrite> writes) {
+  if (snapshot_) return fail(Errc::kDenied, "the weight store was opened read-only");
   std::set<std::pair<uint32_t, uint64_t>> seen;
   for (auto& w : writes) {
     if (w.tensor >= shapes_.size()) return fail("no tensor " + std::to_string(w.tensor));

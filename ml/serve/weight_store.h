@@ -5,6 +5,7 @@
 // An update writes the changed leaves and the new roots in ONE synced WriteBatch, so a crash
 // can never leave leaves and roots out of step. Opening rehashes every leaf and refuses a
 // store whose leaves do not produce the stored roots (full check at open, nothing lazy).
+// One process writes a store; any number of others open it read-only at the same time.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,13 @@ class DB;
 
 namespace ghost::ml {
 
+class StoreSnapshot;
+
+enum class StoreAccess : uint8_t {
+  write,  // the one process that updates the store (takes LevelDB's lock)
+  read,   // takes no lock: reads a private copy of the store as it was at open
+};
+
 // Fills `out` (leaf_floats) with leaf `index` of tensor `tensor`; called from many threads.
 using LeafFiller = std::function<void(uint32_t tensor, uint64_t index, std::span<float> out)>;
 
@@ -40,7 +48,8 @@ class WeightStore {
                                                      std::vector<TensorShape> shapes,
                                                      const LeafFiller& fill, unsigned threads = 0);
   // Opens and checks an existing store (every root recomputed from its leaves).
-  static Result<std::unique_ptr<WeightStore>> open(const std::filesystem::path& dir, unsigned threads = 0);
+  static Result<std::unique_ptr<WeightStore>> open(const std::filesystem::path& dir, unsigned threads = 0,
+                                                   StoreAccess access = StoreAccess::write);
 
   size_t tensor_count() const { return shapes_.size(); }
   const TensorShape& shape(uint32_t tensor) const { return shapes_.at(tensor); }
@@ -59,11 +68,13 @@ class WeightStore {
                              const std::function<void(uint64_t index, std::span<const float>)>& fn) const;
 
   // Replaces leaves atomically (one synced batch with the new roots). On any error nothing
-  // changes, on disk or in memory. Not safe concurrently with readers of the same store.
+  // changes, on disk or in memory. Not safe concurrently with readers of the same object;
+  // refused on a store opened read-only.
   Result<void> update(std::span<const LeafWrite> writes);
 
  private:
   WeightStore() = default;
+  std::unique_ptr<StoreSnapshot> snapshot_;  // read-only: the copy db_ reads (outlives db_)
   std::unique_ptr<leveldb::DB> db_;
   std::vector<TensorShape> shapes_;
   std::vector<merkle::Tree> trees_;

@@ -35,6 +35,7 @@ std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, size_t ef
   opt.hnsw.progress = true;
   opt.threads = threads;
   opt.hnsw.threads = threads;
+  opt.access = ml::StoreAccess::read;  // a worker may be serving the same folder
   return need(ml::Model::open(dir, opt), "cannot open model " + dir.string() +
                                              " (build one with `ghost model build fashion-mnist --out DIR`)");
 }

@@ -32,6 +32,13 @@ printf '\x00\x00\x00\xc0\xab\xaa\xaa\xbf\xab\xaa\x2a\xbf\x00\x00\x00\x00\xab\xaa
 [[ $(stat -c %s x.bin) == 128 ]] || { echo "FAIL: x.bin is not 32 floats"; failures=$((failures + 1)); }
 head -c 100 x.bin >short.bin
 run 0 "verified:  ok" model infer syn-a --input x.bin
+# Another process holds the folder's LevelDB lock (as a serving worker does): readers still open it.
+python3 -c 'import fcntl, sys, time; f = open(sys.argv[1], "r+"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(60)' syn-a/weights/LOCK >lock.out &
+holder=$!
+for _ in $(seq 50); do grep -q locked lock.out 2>/dev/null && break; sleep 0.1; done
+run 0 "verified:  ok" model infer syn-a --input x.bin
+kill $holder; wait $holder 2>/dev/null || true
+[[ ! -e syn-a/weights.readers ]] || { echo "FAIL: the reader left its copy behind"; failures=$((failures + 1)); }
 run 0 '"verified":true' model infer syn-a --input x.bin --json --exact --proof-out proof.bin
 [[ -s proof.bin ]] || { echo "FAIL: no proof written"; failures=$((failures + 1)); }
 run 1 "f32 input must be" model infer syn-a --input short.bin

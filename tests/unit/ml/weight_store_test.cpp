@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <random>
 
 #include "ml/canonical.h"
@@ -206,6 +207,85 @@ TEST(WeightStore, SurvivesKillDuringUpdates) {
     ASSERT_TRUE(ws) << ws.error().message;
     EXPECT_EQ((*ws)->root(0), reference_root(**ws, 0));
   }
+}
+
+TEST(WeightStore, ReadersOpenTheFolderTheWriterHolds) {
+  TempDir dir;
+  const fs::path store = dir.path / "weights", readers = dir.path / "weights.readers";
+  auto writer = WeightStore::create(store, shapes(), filler(1), 2);
+  ASSERT_TRUE(writer) << writer.error().message;
+  EXPECT_FALSE(WeightStore::open(store, 1)) << "LevelDB admits one writing process per folder";
+
+  auto reader = WeightStore::open(store, 1, StoreAccess::read);
+  ASSERT_TRUE(reader) << reader.error().message;
+  EXPECT_EQ((*reader)->roots(), (*writer)->roots());
+  const std::vector<LeafWrite> w{{0, 5, std::vector<float>(7, 2.5f)}};
+  auto refused = (*reader)->update(w);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::kDenied);
+
+  // The writer moves on; the open reader keeps the state it opened, a new one sees the new.
+  ASSERT_TRUE((*writer)->update(w));
+  EXPECT_EQ((*(*reader)->leaf(0, 5))[0], value(1, 0, 5, 0));
+  auto later = WeightStore::open(store, 1, StoreAccess::read);
+  ASSERT_TRUE(later) << later.error().message;
+  EXPECT_EQ((*(*later)->leaf(0, 5))[0], 2.5f);
+  EXPECT_EQ((*later)->roots(), (*writer)->roots());
+
+  reader->reset();
+  later->reset();
+  EXPECT_FALSE(fs::exists(readers)) << "a closed reader leaves no copy behind";
+}
+
+TEST(WeightStore, AReaderRemovesCopiesOfProcessesThatDied) {
+  TempDir dir;
+  const fs::path store = dir.path / "weights";
+  ASSERT_TRUE(WeightStore::create(store, shapes(), filler(1), 2));
+  pid_t dead = fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  const fs::path stale = dir.path / "weights.readers" / (std::to_string(dead) + "-0");
+  fs::create_directories(stale);
+  auto reader = WeightStore::open(store, 1, StoreAccess::read);
+  ASSERT_TRUE(reader) << reader.error().message;
+  EXPECT_FALSE(fs::exists(stale));
+}
+
+// A writer in another process updates without pause; every read-only open either sees one
+// consistent state (open checks every leaf against the stored roots) or says it could not.
+TEST(WeightStore, ReadersNeverSeeAHalfWrittenUpdate) {
+  TempDir dir;
+  const fs::path store = dir.path / "weights";
+  ASSERT_TRUE(WeightStore::create(store, {{"A", 3000, 16}}, filler(3), 2));
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto ws = WeightStore::open(store, 1);
+    if (!ws) _exit(2);
+    std::mt19937_64 r(5);
+    for (uint64_t n = 0;; ++n) {
+      std::vector<LeafWrite> w;
+      for (uint64_t i = r() % 2900, e = i + 1 + r() % 80; i < e; ++i) w.push_back({0, i, std::vector<float>(16, float(n))});
+      if (!(*ws)->update(w)) _exit(3);
+    }
+  }
+  int opened = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto reader = WeightStore::open(store, 1, StoreAccess::read);
+    if (!reader) {
+      EXPECT_NE(reader.error().message.find("store changed"), std::string::npos) << reader.error().message;
+      continue;
+    }
+    ++opened;
+    EXPECT_EQ((*reader)->root(0), reference_root(**reader, 0));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the writer stopped early with " << WEXITSTATUS(status);
+  EXPECT_GT(opened, 0);
+  std::cout << opened << " of 30 read-only opens during writes\n";
 }
 
 }  // namespace
