@@ -77,8 +77,13 @@ void fund(Connection& c, const std::string& chain, const pb::Params& params, con
     const size_t n = std::min<size_t>(200, poor.size() - i);
     for (size_t j = 0; j < n; ++j) {
       Bytes raw = ledger::encode_tx(faucet, chain, nonce + j, transfer_to(Address::of(poor[i + j]->public_key()), each), params);
-      if (auto r = c.post("/txs?mode=async", hex_body(raw), "application/json"); r.status != 202)
-        die("funding transfer refused: HTTP " + std::to_string(r.status) + " " + r.body);
+      // A node shedding load (503 busy) asks to be retried shortly; funding must not fail on it.
+      auto r = c.post("/txs?mode=async", hex_body(raw), "application/json");
+      for (int tries = 0; r.status == 503 && tries < 200; ++tries) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        r = c.post("/txs?mode=async", hex_body(raw), "application/json");
+      }
+      if (r.status != 202) die("funding transfer refused: HTTP " + std::to_string(r.status) + " " + r.body);
     }
     const auto end = Clock::now() + std::chrono::seconds(120);
     while (account_nonce(c, from) < nonce + n) {
