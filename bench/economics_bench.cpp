@@ -17,6 +17,7 @@
 #include "consensus/ledger/params.h"
 #include "ml/canonical.h"
 #include "ml/serve/fashion_mnist.h"
+#include "ml/serve/hnsw_index.h"
 #include "ml/serve/model.h"
 #include "ml/serve/prove.h"
 #include "ml/serve/synthetic.h"
@@ -220,11 +221,13 @@ void economics_suite(Context& ctx) {
   const fs::path dir = scratch.path / "fashion";
   ctx.progress("building the fashion-mnist model and its index");
   must(build_fashion_model(dir, train), "build model");
-  ModelOptions opt;
-  auto model = must(Model::open(dir, opt), "open");
-  const HnswIndex& ix = *model->index(0);
+  auto model = must(Model::open(dir), "open");
   const ColumnMatrix& keys = model->keys(0);
-  const size_t default_ef = opt.hnsw.ef;
+  const HnswParams hnsw;
+  ctx.progress("building an hnswlib index of the columns");
+  const auto hnsw_ix = HnswIndex::build(keys, hnsw);
+  const HnswIndex& ix = *hnsw_ix;
+  const size_t default_ef = hnsw.ef;
 
   const uint64_t n_test = quick ? 500 : test.count;
   auto sets = fashion_queries(test, n_test, spec);
@@ -277,7 +280,7 @@ void economics_suite(Context& ctx) {
   ctx.progress("building a truncated index (half the columns)");
   ColumnMatrix half(keys.dim, keys.count / 2);
   std::copy(keys.data.begin(), keys.data.begin() + half.data.size(), half.data.begin());
-  auto half_ix = HnswIndex::build(half, opt.hnsw);
+  auto half_ix = HnswIndex::build(half, hnsw);
 
   auto beam = [&](size_t ef, size_t want) {
     return Strategy{"ef" + std::to_string(ef), [&ix, ef] { const_cast<HnswIndex&>(ix).set_ef(ef); },
@@ -333,7 +336,7 @@ void economics_suite(Context& ctx) {
   SyntheticParams sp{.n = syn_n, .d = 128, .d_out = 16, .seed = 1, .latent = 16};
   ctx.progress("synthetic latent-16 model, n = " + std::to_string(syn_n));
   MemoryLayer syn = synthetic_memory_layer(sp);
-  auto syn_ix = HnswIndex::build(syn.keys(), opt.hnsw);
+  auto syn_ix = HnswIndex::build(syn.keys(), hnsw);
   QuerySet syn_q{"synthetic16", {}, {}, {}};
   const size_t syn_queries = quick ? 500 : 10'000;
   for (size_t q = 0; q < syn_queries; ++q) syn_q.xs.push_back(must(query_from_input(synthetic_query(sp, 1000 + q), syn.spec()), "q"));

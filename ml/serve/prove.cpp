@@ -50,7 +50,7 @@ pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint
   proof.set_lr(lr);
   const size_t last = model.layers().size() - 1;
   const LayerSpec& spec = model.layers()[last];
-  ModelVersion current{model_id, version, model.layers(), model.store().roots()};
+  ModelVersion current{model_id, version, model.layers(), model.weight_roots(), model.search_roots()};
   std::vector<merkle::Multiproof> proofs;
   for (size_t t = 0; t < layer_tensors(spec, last).size(); ++t)
     proofs.push_back(model.store().tree(model.first_tensor(last) + uint32_t(t)).multiproof(step.updated.indices));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "ml/matrix.h"
 #include "ml/tensor_opening.h"
 #include "ml/verify/ghost_proof.h"
+#include "ml/column_codes.h"
 #include "ml/verify/recall_fraud.h"
 #include "ml/verify/train_proof.h"
 #include "proto/decode.h"
@@ -37,7 +39,15 @@ LayerSpec hopfield(uint32_t d_out, uint32_t k) {
   s.k = k;
   s.beta = 4;
   s.min_recall = 0.75f;
+  s.graph = {4, 2, 1, 0};  // ef 4, one level of 2m = 4 slots, entry column 0
   return s;
+}
+
+// Leaf words holding raw bytes (a code or a graph row), as the store keeps them.
+std::vector<float> words_of(const void* bytes, size_t size) {
+  std::vector<float> w(size / 4);
+  std::memcpy(w.data(), bytes, size);
+  return w;
 }
 
 // One tensor: its leaves as floats and canonical bytes, and its tree.
@@ -60,7 +70,7 @@ struct Tensor {
 // Layer 0: d = 4 -> d_out = 4, k = 3; layer 1: d = 4 -> d_out = 2, k = 2; n = 8 each.
 struct HandModel {
   std::vector<LayerSpec> layers{hopfield(kD, 3), hopfield(2, 2)};
-  std::vector<Tensor> tensors;  // L0.W_K, L0.W_V, L1.W_K, L1.W_V
+  std::vector<Tensor> tensors;  // L0.W_K, L0.W_V, L1.W_K, L1.W_V, then L0.C, L0.G, L1.C, L1.G
   ModelVersion version;
 
   HandModel() {
@@ -76,6 +86,20 @@ struct HandModel {
       }
       tensors.emplace_back(std::move(keys));
       tensors.emplace_back(std::move(values));
+    }
+    // The search: each column's code, and a ring where column i links to i +- 1 and i +- 2.
+    for (size_t l = 0; l < layers.size(); ++l) {
+      std::vector<std::vector<float>> codes, rows;
+      for (uint64_t i = 0; i < kN; ++i) {
+        std::vector<uint8_t> code(code_bytes(kD));
+        encode_column(this->keys(l).leaves[i], code.data());
+        codes.push_back(words_of(code.data(), code.size()));
+        const uint32_t row[4] = {uint32_t((i + 1) % kN), uint32_t((i + kN - 1) % kN), uint32_t((i + 2) % kN),
+                                 uint32_t((i + kN - 2) % kN)};
+        rows.push_back(words_of(row, sizeof row));
+      }
+      tensors.emplace_back(std::move(codes));
+      tensors.emplace_back(std::move(rows));
     }
     std::vector<Hash32> roots;
     for (auto& t : tensors) roots.push_back(t.tree.root());
@@ -155,6 +179,8 @@ TEST(VerifyOnly, GhostFileOfHandMadeRootsIsValid) {
   HandModel h;
   EXPECT_EQ(h.version.layers, h.layers);
   EXPECT_EQ(h.version.roots.size(), 4u);
+  EXPECT_EQ(h.version.search_roots.size(), 4u);
+  EXPECT_EQ(h.version.search_roots[3], h.tensors[7].tree.root());
   EXPECT_EQ(h.version.first_tensor(1), 2u);
   EXPECT_EQ(layer_tensors(h.layers[1], 1)[0].name, "L1.W_K");
   EXPECT_EQ(layer_tensors(h.layers[1], 1)[1].name, "L1.W_V");
