@@ -15,7 +15,6 @@
 #include "ml/serve/prove.h"
 #include "ml/serve/synthetic.h"
 #include "ml/verify/ghost_proof.h"
-#include "ml/verify/recall_fraud.h"
 #include "node/cli/cli.h"
 #include "proto/decode.h"
 
@@ -264,9 +263,7 @@ void add_eval(CLI::App& model) {
     const ml::FashionSet test = load_test_set();
     const uint64_t count = a->limit ? std::min(a->limit, test.count) : test.count;
     const ml::HopfieldSpec spec = m->layers()[0].hopfield();
-    // An answer missing m of the exact top-k can be challenged by a recall fraud proof.
-    const uint32_t m_missing = ml::challenge_size(spec.k, spec.min_recall);
-    uint64_t correct = 0, found = 0, wanted = 0, challengeable = 0;
+    uint64_t correct = 0, found = 0, wanted = 0;
     for (uint64_t i = 0; i < count; ++i) {
       auto inf = need(m->infer(test.image(i)), "test image " + std::to_string(i));
       if (argmax(inf.output()) == test.labels[i]) ++correct;
@@ -276,7 +273,6 @@ void add_eval(CLI::App& model) {
       for (const auto& c : m->exact_top_k(0, x)) hits += std::ranges::binary_search(got, c.index);
       found += hits;
       wanted += got.size();
-      challengeable += got.size() - hits >= m_missing;
       if ((i + 1) % 100 == 0 || i + 1 == count)
         std::cerr << "\reval " << (i + 1) << "/" << count << "  accuracy " << double(correct) / double(i + 1)
                   << "  recall@" << spec.k << " " << double(found) / double(wanted) << std::flush;
@@ -287,15 +283,12 @@ void add_eval(CLI::App& model) {
       std::cout << json::serialize(json::object{{"images", count},
                                                 {"accuracy", accuracy},
                                                 {"recall_at_k", recall},
-                                                {"challengeable", challengeable},
                                                 {"k", spec.k},
                                                 {"ef", m->layers()[0].graph.ef}})
                 << "\n";
     } else {
       std::cout << "images:    " << count << "\naccuracy:  " << accuracy << "\nrecall@" << spec.k << ": " << recall
-                << " (graph search, ef " << m->layers()[0].graph.ef << ", vs exact top-k)\nchallengeable: " << challengeable
-                << " answers miss " << m_missing << " or more of the exact top-" << spec.k
-                << (challengeable ? " (a recall fraud proof exists for each)" : "") << "\n";
+                << " (graph search, ef " << m->layers()[0].graph.ef << ", vs exact top-k)\n";
     }
   });
 }

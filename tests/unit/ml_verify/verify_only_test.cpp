@@ -20,7 +20,7 @@
 #include "ml/tensor_opening.h"
 #include "ml/verify/ghost_proof.h"
 #include "ml/column_codes.h"
-#include "ml/verify/recall_fraud.h"
+#include "ml/verify/search_fraud.h"
 #include "ml/verify/train_proof.h"
 #include "proto/decode.h"
 
@@ -280,36 +280,37 @@ TEST(VerifyOnly, HandMadeTrainingProofVerifiesAndATamperedOneDoesNot) {
   EXPECT_FALSE(verify_train_proof(bad, h.version));
 }
 
-TEST(VerifyOnly, RecallFraudAgainstABadAnswerVerifiesAndAgainstAnHonestOneDoesNot) {
+// A search fraud proof checked with roots alone: the canonical search over the hand-made ring
+// graph, replayed from every code, row and column of layer 0 (a proof may carry more leaves
+// than the search reads).
+TEST(VerifyOnly, SearchFraudAgainstABadAnswerVerifiesAndAgainstAnHonestOneDoesNot) {
   HandModel h;
   const Bytes input = input_of(0.3f, -2, 1, 5);
-  const uint32_t m = challenge_size(h.layers[0].k, h.layers[0].min_recall);
-  ASSERT_EQ(m, 1u);  // k = 3, min_recall 0.75: one column above the lowest returned score
-
-  // The column scoring best outside `selected`, opened against L0.W_K.
-  auto challenge = [&](const std::vector<uint64_t>& selected, std::span<const float> x_hat) {
-    std::vector<Scored> outside;
-    for (const auto& s : h.scores(0, x_hat))
-      if (!std::ranges::binary_search(selected, s.index)) outside.push_back(s);
-    const std::vector<uint64_t> column{best_of(outside, 1)[0].index};
-    pb::RecallFraudProof fraud;
-    fraud.set_layer(0);
-    *fraud.mutable_keys() = make_opening(h.keys(0).tree, column, h.keys(0).concat(column), LeafWire(pb::LEAVES_RAW));
-    return fraud;
-  };
+  std::vector<uint64_t> all(kN);
+  for (uint64_t i = 0; i < kN; ++i) all[i] = i;
+  pb::SearchFraudProof fraud;
+  fraud.set_layer(0);
+  const LeafWire raw(pb::LEAVES_RAW);
+  *fraud.mutable_keys() = make_opening(h.keys(0).tree, all, h.keys(0).concat(all), raw);
+  *fraud.mutable_codes() = make_opening(h.tensors[4].tree, all, h.tensors[4].concat(all), raw);
+  *fraud.mutable_graph() = make_opening(h.tensors[5].tree, all, h.tensors[5].concat(all), raw);
 
   const auto bad = h.prove(input, /*wrong_layer=*/0);
   ASSERT_TRUE(verify_ghost_proof(bad.proof, h.version));  // consistent, but not the top-k
-  const auto fraud = challenge(bad.leaves[0].indices, bad.x_hats[0]);
-  auto ok = verify_recall_fraud(fraud, bad.proof, h.version);
+  auto ok = verify_search_fraud(fraud, bad.proof, h.version);
   EXPECT_TRUE(ok) << ok.error().message;
 
-  const auto honest = h.prove(input);
-  EXPECT_FALSE(verify_recall_fraud(challenge(honest.leaves[0].indices, honest.x_hats[0]), honest.proof, h.version));
+  const auto honest = h.prove(input);  // the exact top-k
+  auto refused = verify_search_fraud(fraud, honest.proof, h.version);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("no fault shown"), std::string::npos) << refused.error().message;
 
-  pb::RecallFraudProof tampered = fraud;  // the column's bytes no longer hash to the root
-  (*tampered.mutable_keys()->mutable_leaves())[0] ^= 0x01;
-  EXPECT_FALSE(verify_recall_fraud(tampered, bad.proof, h.version));
+  pb::SearchFraudProof tampered = fraud;  // a code's bytes no longer hash to the root
+  (*tampered.mutable_codes()->mutable_leaves())[0] ^= 0x01;
+  EXPECT_FALSE(verify_search_fraud(tampered, bad.proof, h.version));
+  pb::SearchFraudProof other_roots = fraud;  // the graph opened where the codes should be
+  std::swap(*other_roots.mutable_codes(), *other_roots.mutable_graph());
+  EXPECT_FALSE(verify_search_fraud(other_roots, bad.proof, h.version));
 }
 
 }  // namespace
