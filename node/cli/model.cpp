@@ -17,8 +17,8 @@
 #include "ml/verify/ghost_proof.h"
 #include "ml/verify/recall_fraud.h"
 #include "node/cli/cli.h"
+#include "node/cli/model.h"
 #include "node/cli/model_input.h"
-#include "node/cli/model_register.h"
 #include "node/cli/print.h"
 #include "proto/decode.h"
 
@@ -89,14 +89,6 @@ void print_ghost_file(const pb::GhostFile& g, bool as_json) {
   }
 }
 
-// Writes DIR/model.ghost for a freshly built model (building its HNSW index on the way).
-void finish_build(const fs::path& dir, unsigned threads, bool index) {
-  auto model = open_model(dir, index, ml::HnswParams{}.ef, threads);
-  const pb::GhostFile g = ml::ghost_file_of(*model);
-  need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
-  std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
-  print_ghost_file(g, false);
-}
 
 void add_build(CLI::App& model) {
   CLI::App* build = model.add_subcommand("build", "Build a model directory (weights, HNSW index, model.ghost)");
@@ -297,10 +289,19 @@ void model_group(CLI::App& app) {
   add_show(*model);
   add_infer(*model);
   add_eval(*model);
+  add_import(*model);
   add_register(*model);
 }
 
 }  // namespace
+
+void finish_build(const fs::path& dir, unsigned threads, bool index) {
+  auto model = open_model(dir, index, ml::HnswParams{}.ef, threads);
+  const pb::GhostFile g = ml::ghost_file_of(*model);
+  need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
+  std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
+  print_ghost_file(g, false);
+}
 
 GHOST_CLI_GROUP(model_group);
 

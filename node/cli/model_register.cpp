@@ -1,4 +1,4 @@
-#include "node/cli/model_register.h"
+#include "node/cli/model.h"
 
 #include <iostream>
 

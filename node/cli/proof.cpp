@@ -7,7 +7,7 @@
 #include "ml/serve/ghost_file_io.h"
 #include "node/cli/chain_model.h"
 #include "node/cli/cli.h"
-#include "node/cli/model_register.h"
+#include "node/cli/model.h"
 #include "node/cli/node_client.h"
 #include "node/cli/print.h"
 #include "node/cli/proof_check.h"

@@ -16,6 +16,7 @@
 #include "node/daemon/tx_service.h"
 #include "node/explorer/explorer.h"
 #include "node/log/log.h"
+#include "node/worker/worker.h"
 #include "proto/decode.h"
 
 namespace ghost::daemon {
@@ -82,6 +83,7 @@ struct Node::Parts {
   std::unique_ptr<rpc::Server> rpc;
   std::unique_ptr<TxService> txs;
   std::unique_ptr<Api> api;
+  std::unique_ptr<worker::Worker> worker;  // with --worker; its threads stop before the core's objects go
   int exit_code = 0;
 };
 
@@ -92,6 +94,7 @@ Node::~Node() {
   if (p_->rpc) p_->rpc->stop();
   if (p_->net) p_->net->stop();
   if (p_->driver) p_->driver->stop();
+  if (p_->worker) p_->worker->stop();
   p_->work.join();
 }
 
@@ -180,6 +183,25 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   p.peers = std::make_unique<NetworkPeers>(*p.net);
   p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
                                        p.config.mempool.max_checking);
+  if (options.worker) {
+    auto wk = load_home_key(home, p.config.keys, p.config.keys.worker_key);
+    if (!wk) return fail(wk.error(), "worker key (write one with `ghostd init --worker`): ");
+    worker::Host host;
+    host.ledger = &p.chain->ledger();
+    host.chain_id = p.genesis.chain_id();
+    host.submit = [parts](Bytes raw, std::function<void(bool, std::string)> done) {
+      return parts->txs->submit(std::move(raw), std::nullopt, [done = std::move(done)](Submitted s) {
+        if (s.rejected) return done(false, s.rejected->reason);
+        const bool in = s.pool->accepted() || s.pool->verdict == mempool::Verdict::kDuplicate;
+        done(in, in ? "" : std::string(mempool::verdict_name(s.pool->verdict)) + ": " + s.pool->reason);
+      });
+    };
+    host.pending = [parts](const Hash32& id) { return parts->mempool->contains(id); };
+    auto w = worker::Worker::open(p.config.worker, home.root, home.worker(), std::move(*wk), p.core_io, std::move(host),
+                                  p.metrics);
+    if (!w) return fail(w.error(), "worker: ");
+    p.worker = std::move(*w);
+  }
 
   chain::DriverConfig dc;
   dc.timeouts = timeouts_of(p.genesis.params());
@@ -192,6 +214,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   chain::Driver::Events events;
   events.on_commit = [parts](const chain::Applied& a) {
     parts->txs->on_commit(a);
+    if (parts->worker) parts->worker->on_commit(a.block, a.results, a.tx_ids);
     count_committed(a, parts->metrics);
     parts->api->publish_commit(a);
     parts->net->set_height(a.block.header().height());
@@ -219,13 +242,14 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   explorer::add_routes(*p.rpc);
 
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
+  if (p.worker) asio::post(p.core_io, [parts] { parts->worker->start(); });
   p.net->set_height(p.chain->height());
   if (auto s = p.net->start(); !s) return fail(s.error(), "p2p: ");
   if (auto s = p.rpc->start(); !s) return fail(s.error(), "rpc: ");
   log::info("node", "started",
             {{"moniker", p.config.moniker}, {"chain_id", p.genesis.chain_id()}, {"height", p.chain->height()},
              {"node_key", p.node_key->public_key().hex()}, {"p2p_port", p.net->listen_port()},
-             {"rpc_port", p.rpc->port()}, {"validator", p.validator_key ? p.validator_key->public_key().hex() : "no"}});
+             {"rpc_port", p.rpc->port()}, {"validator", p.validator_key ? p.validator_key->public_key().hex() : "no"}, {"worker", p.worker ? "yes" : "no"}});
   return node;
 }
 
@@ -254,6 +278,7 @@ int Node::run() {
   p.rpc->stop();
   p.net->stop();
   p.driver->stop();
+  if (p.worker) p.worker->stop();
   net_guard.reset();
   p.net_io.stop();
   net_thread.join();

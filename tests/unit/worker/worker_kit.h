@@ -1,0 +1,32 @@
+// A real ledger (tests/unit/ledger/testkit.h) whose genesis registers the test model of
+// model_kit.h and stakes two workers, plus the committed block a worker reads.
+#pragma once
+
+#include "tests/unit/ledger/model_kit.h"
+
+namespace ghost::worker::test {
+
+using namespace ledger::testkit;
+
+struct JobChain {
+  ledger::testkit::ServedModel model{addr(user(0))};  // owned by user 0, so user 0 may train it
+  Chain chain{genesis_with(model, 2)};
+
+  // Applies `txs` as the next block and returns it with its receipts, as a node commits it.
+  std::pair<pb::Block, pb::BlockResults> block(const std::vector<Bytes>& txs) {
+    auto r = chain.block(txs);
+    pb::Block b;
+    b.mutable_header()->set_height(chain.ledger().height());
+    for (const auto& t : txs) b.add_txs(str(t));
+    pb::BlockResults results;
+    for (const auto& receipt : r.receipts) *results.add_receipts() = receipt;
+    return {b, results};
+  }
+  // The operator key of the worker a job was assigned to.
+  PrivateKey worker_of(const Hash32& job) {
+    auto j = chain.ledger().job(job);
+    return j->worker() == str(addr(worker_op(0))) ? worker_op(0) : worker_op(1);
+  }
+};
+
+}  // namespace ghost::worker::test
