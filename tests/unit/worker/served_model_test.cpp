@@ -121,5 +121,29 @@ TEST(ServedModel, AStepFromAVersionTheFolderNeverGotIsRefused) {
   EXPECT_TRUE((*served)->prove_inference(0, f.model.input(1)));
 }
 
+TEST(ServedModel, AFolderLeftBehindCatchesUpFromTheBlocks) {
+  JobChain f;
+  TempDir d;
+  const auto dir = build_folder(d);
+  commit_step(f, f.model.input(3));
+  commit_step(f, f.model.input(4));
+  ASSERT_EQ(f.chain.ledger().model(f.model.id())->version(), 2u);
+  auto served = ServedModel::open(dir, f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  ASSERT_EQ((*served)->version(), 0u);  // the final version, still kept by the chain
+
+  auto none = [](uint64_t) { return std::optional<pb::Block>(); };
+  EXPECT_FALSE(steps_since(f.chain.ledger(), f.model.id(), 0, none)) << "blocks not stored: cannot catch up";
+  auto steps = steps_since(f.chain.ledger(), f.model.id(), 0, [&](uint64_t h) { return f.block_at(h); });
+  ASSERT_TRUE(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  for (const auto& step : *steps) ASSERT_TRUE((*served)->apply(step));
+  EXPECT_EQ((*served)->version(), 2u);
+  auto now = (*served)->prove_inference(2, f.model.input(9));
+  ASSERT_TRUE(now) << now.error().message;
+  expect_verifies(*now, f.chain.ledger(), f.model.id(), 2);
+  EXPECT_TRUE(steps_since(f.chain.ledger(), f.model.id(), 2, none)->empty());
+}
+
 }  // namespace
 }  // namespace ghost::worker
