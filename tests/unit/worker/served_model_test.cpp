@@ -11,21 +11,6 @@ namespace {
 using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
-// A folder with model_kit's weights (same parameters and seed, so the same roots).
-std::filesystem::path build_folder(const TempDir& d, uint64_t seed = 5) {
-  ml::SyntheticParams p;
-  p.n = 200;
-  p.d = 16;
-  p.d_out = 4;
-  p.k = 8;
-  p.min_recall = 0.75f;
-  p.seed = seed;
-  auto dir = d.path / ("model-" + std::to_string(seed));
-  auto built = ml::build_synthetic_model(dir, p, 1);
-  if (!built) throw std::runtime_error(built.error().message);
-  return dir;
-}
-
 // A training step the chain accepted, as a worker reads it from the block.
 CommittedStep commit_step(JobChain& f, const Bytes& input) {
   const std::vector<float> target = {0, 1, 0, 0};

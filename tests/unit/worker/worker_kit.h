@@ -35,4 +35,19 @@ struct JobChain {
   }
 };
 
+// A folder with model_kit's weights (same parameters and seed, so the same roots).
+inline std::filesystem::path build_folder(const TempDir& d, uint64_t seed = 5) {
+  ml::SyntheticParams p;
+  p.n = 200;
+  p.d = 16;
+  p.d_out = 4;
+  p.k = 8;
+  p.min_recall = 0.75f;
+  p.seed = seed;
+  auto dir = d.path / ("model-" + std::to_string(seed));
+  auto built = ml::build_synthetic_model(dir, p, 1);
+  if (!built) throw std::runtime_error(built.error().message);
+  return dir;
+}
+
 }  // namespace ghost::worker::test
