@@ -144,35 +144,37 @@ void Worker::start() {
     }
   }
   std::ranges::sort(logged, {}, [](const auto& p) { return p.first; });
-  const uint64_t account_nonce = ledger.account(me_).nonce();
-  for (auto& [nonce, j] : logged) {
-    const Hash32 id = hash_of(j.job_id());
-    mark_busy(j);
-    auto raw = *log_->answer(id);
-    auto env = envelope_of(raw);
-    pb::TxBody body;
-    if (!env || !pb::decode(as_bytes(env->body()), body)) {
-      log::error("worker", "unreadable answer log record: the job is left to expire", {{"job", id.hex()}});
-      count_failure("log_corrupt");
-      continue;
-    }
-    if (nonce < account_nonce) {
-      // Its nonce was used by a block, so the logged answer was committed and refused there.
-      log::warn("worker", "the logged answer was refused on chain; not answering again", {{"job", id.hex()}});
-      continue;
-    }
-    count(j.kind(), "resubmitted");
-    if (nonce == next_nonce()) submit(std::move(raw), Own{id, j.kind(), nonce});
-    else send(id, j.kind(), body, 1);  // a gap below it: the same answer under the next nonce
-  }
+  for (auto& [nonce, j] : logged) resume(j, *log_->answer(hash_of(j.job_id())));
   for (const auto& j : fresh) enqueue(j);
   log::info("worker", "recovered open jobs",
             {{"resubmitted", uint64_t(logged.size())}, {"to_answer", uint64_t(fresh.size())}});
 }
 
+// A job with a logged answer gets that answer again, never a second one.
+void Worker::resume(const pb::Job& job, Bytes raw) {
+  const Hash32 id = hash_of(job.job_id());
+  mark_busy(job);
+  auto env = envelope_of(raw);
+  pb::TxBody body;
+  if (!env || !pb::decode(as_bytes(env->body()), body)) {
+    log::error("worker", "unreadable answer log record: the job is left to expire", {{"job", id.hex()}});
+    count_failure("log_corrupt");
+    return;
+  }
+  if (env->nonce() < host_.ledger->account(me_).nonce()) {
+    // Its nonce was used by a block, so the logged answer was committed and refused there.
+    log::warn("worker", "the logged answer was refused on chain; not answering again", {{"job", id.hex()}});
+    return;
+  }
+  count(job.kind(), "resubmitted");
+  if (env->nonce() == next_nonce()) submit(std::move(raw), Own{id, job.kind(), env->nonce()});
+  else send(id, job.kind(), body, 1);  // a gap below it: the same answer under the next nonce
+}
+
 void Worker::enqueue(const pb::Job& job) {
   const Hash32 id = hash_of(job.job_id());
   if (busy_.contains(id)) return;
+  if (auto raw = log_->answer(id)) return resume(job, std::move(*raw));
   auto served = served_.find(hash_of(job.model_id()));
   if (served == served_.end()) {
     log::warn("worker", "job for a model this node does not serve", {{"job", id.hex()}, {"model", to_hex(as_bytes(job.model_id()))}});

@@ -77,6 +77,7 @@ class Worker {
   // Applies the accepted steps a folder missed (from the blocks), at open.
   Result<void> catch_up(ServedModel& model);
   void enqueue(const pb::Job& job);
+  void resume(const pb::Job& job, Bytes logged_answer);
   void on_answer(const pb::Job& job, std::expected<pb::TxBody, AnswerError> body);
   void send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, int attempts);
   void submit(Bytes raw, Own own);

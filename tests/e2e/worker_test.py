@@ -167,6 +167,9 @@ def setup(net):
 def worker():
     with Testnet(validators=1, clients=1, name="worker", params=PARAMS) as net:
         tmp, model_dir, other_dir, client, model_id, worker_addr, w = setup(net)
+        no_key = subprocess.run([os.path.join(BIN, "ghostd"), "start", "--home", net.nodes[0]["home"], "--worker"],
+                                capture_output=True, text=True, timeout=60)
+        assert no_key.returncode == 2 and "ghostd init --worker" in no_key.stderr, (no_key.returncode, no_key.stderr)
         net.start(0)
 
         # --- weights the chain does not know are refused, and with nothing to serve it does not start ---
@@ -233,7 +236,11 @@ def worker():
         print(f"training step: version {before['version']} -> {moved['version']}, next inference on version {j['version']}")
 
         accepted = metric(net, w, 'ghost_worker_jobs_total{kind="inference",outcome="accepted"}')
-        assert accepted >= 1, "the worker's metrics count no accepted answer"
+        assert accepted >= 2, "the worker's metrics count no accepted answer"
+        assert metric(net, w, "ghost_worker_answer_seconds_count") == accepted
+        code, text = net.get(w, "/metrics")
+        assert "ghost_worker_queue_depth 0" in text, "queue depth missing or not back to 0"
+        print(f"metrics: {accepted:.0f} inference answers accepted since the restart")
 
 
 if __name__ == "__main__":
