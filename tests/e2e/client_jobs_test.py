@@ -6,53 +6,24 @@ ends in the deadline refund (exit 5): the client gets its escrow back plus the w
 penalty and the worker's miss is counted. Refusals made before paying (no worker, unknown
 model, a fee below the price, an input that does not fit) change no balance or nonce.
 `ghost proof verify --model` checks a local proof against the chain's roots, and fails (exit
-6) when a second node serves other roots (a proxy that flips one). The new API routes'
+6) when a second node serves other roots (tests/e2e/lying_node.py). The new API routes'
 400/404 paths: GET /workers/{address}, /jobs/{id}/result, /models/{id}?version=V."""
-import http.server
 import json
 import os
 import struct
-import subprocess
-import threading
-import urllib.error
-import urllib.request
 
-from ghostnet import BIN, FAST_PARAMS, Testnet, free_port_range, scenario
+from ghostnet import FAST_PARAMS, Testnet, scenario
+from lying_node import LyingNode, flip_last_hex_digit
 
-GHOST = os.path.join(BIN, "ghost")
 PARAMS = FAST_PARAMS + ("job_deadline_blocks=4",)
 EXIT_REJECTED, EXIT_REFUNDED, EXIT_UNVERIFIED = 2, 5, 6
 
 
-def lying_proxy(upstream):
-    """An HTTP server forwarding GETs to `upstream`, but with the last root of every
-    /models/ answer changed: a node that lies about a model's roots."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            try:
-                with urllib.request.urlopen(upstream + self.path, timeout=10) as r:
-                    status, body = r.status, r.read()
-            except urllib.error.HTTPError as e:
-                status, body = e.code, e.read()
-            if self.path.startswith("/models/") and status == 200:
-                doc = json.loads(body)
-                last = doc["roots"][-1]
-                doc["roots"][-1] = last[:-1] + ("0" if last[-1] != "0" else "1")
-                body = json.dumps(doc).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_):
-            pass
-
-    port = free_port_range(1)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{port}"
+def other_roots(path, doc):
+    """What a lying node answers: the last root of every model changed."""
+    if path.startswith("/models/"):
+        doc["roots"][-1] = flip_last_hex_digit(doc["roots"][-1])
+    return doc
 
 
 def expect(net, rc, text, *args):
@@ -111,13 +82,14 @@ def client_jobs():
         expect(net, 1, "not a model id", "worker", "register", "--model", "xyz", "--stake", "100", "--price", "0.5",
                "--from", "bob")
         assert {k: net.balance(k) for k in ("alice", "bob", "carol")} == untouched, "a refusal changed an account"
-        net.ghost("worker", "register", "--model", model, "--stake", "100", "--price", "0.5", "--endpoint",
+        # Stakes above the minimum (100), so a miss penalty leaves both eligible.
+        net.ghost("worker", "register", "--model", model, "--stake", "150", "--price", "0.5", "--endpoint",
                   "127.0.0.1:9", "--from", "bob")
-        net.ghost("tx", "stake", "--role", "worker", "--amount", "100", "--models", f"{model},{model2}", "--price",
+        net.ghost("tx", "stake", "--role", "worker", "--amount", "150", "--models", f"{model},{model2}", "--price",
                   "0.25", "--endpoint", "127.0.0.1:10", "--from", "carol")
         bob = json.loads(net.ghost("worker", "status", "bob", "--json")[1])
         assert (bob["bonded"], bob["price"], bob["models_hex"], bob["endpoint"]) == \
-            ("100000000", "500000", [model], "127.0.0.1:9"), bob
+            ("150000000", "500000", [model], "127.0.0.1:9"), bob
         assert (bob["open_jobs"], bob["pending_pay"], bob["misses"], bob["jailed"]) == (0, 0, "0", False), bob
         carol = json.loads(net.ghost("worker", "status", net.keyring["carol"]["address"], "--json")[1])
         assert sorted(carol["models_hex"]) == sorted([model, model2]) and carol["price"] == "250000", carol
@@ -155,7 +127,7 @@ def client_jobs():
         assert net.balance("alice")[0] == balance - fee + price, (balance, net.balance("alice"), fee, price)
         worker = "bob" if price == 500000 else "carol"
         status = json.loads(net.ghost("worker", "status", worker, "--json")[1])
-        assert (status["misses"], status["slashed"], status["bonded"]) == ("1", str(price), str(100000000 - price)), status
+        assert (status["misses"], status["slashed"], status["bonded"]) == ("1", str(price), str(150000000 - price)), status
         assert "has no result (REFUNDED)" in get(net, f"/jobs/{job['job_id']}/result", 404)["error"]["message"]
 
         # --async: the job id at once; the API shows it open.
@@ -172,16 +144,13 @@ def client_jobs():
                      "--node", net.url(1), "--json")
         assert json.loads(out)["roots_from"] == "2 nodes that agree", out
         expect(net, EXIT_UNVERIFIED, f"the proof is for model {model}", "proof", "verify", proof, "--model", model2)
-        server, liar = lying_proxy(net.url(1))
-        try:
+        with LyingNode(net.url(1), other_roots) as liar:
             expect(net, EXIT_UNVERIFIED, "serve different roots", "proof", "verify", proof, "--model", model,
-                   "--node", net.url(0), "--node", liar)
+                   "--node", net.url(0), "--node", liar.url)
             before = net.balance("alice")
             expect(net, EXIT_UNVERIFIED, "serve different roots", "infer", "--model", model, "--input", x,
-                   "--from", "alice", "--node", net.url(0), "--node", liar)
+                   "--from", "alice", "--node", net.url(0), "--node", liar.url)
             assert net.balance("alice") == before, "a request was paid although the nodes disagree"
-        finally:
-            server.shutdown()
 
         # The routes' refusals.
         get(net, "/models/" + model + "?version=0", 200)
