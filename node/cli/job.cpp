@@ -147,7 +147,8 @@ void refunded(const JobArgs& a, const Submitted& request, const pb::Job& job) {
     std::cout << json::serialize(o) << "\n";
   }
   fail_with(kExitRefunded, "job " + id + " was refunded at height " + std::to_string(job.closed_height()) + ": " + why +
-                               "; the escrow came back (only the " + format_credits(request.fee_paid) + " credit tx fee was spent)");
+                               "; the escrow came back with what the worker's stake paid for it (the " +
+                               format_credits(request.fee_paid) + " credit tx fee was spent)");
 }
 
 }  // namespace ghost::cli
