@@ -1,11 +1,8 @@
 #include "node/cli/job.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <iostream>
 #include <thread>
 
-#include "consensus/ledger/params.h"
 #include "node/cli/cli.h"
 #include "node/cli/keyring.h"
 #include "node/cli/node_client.h"
