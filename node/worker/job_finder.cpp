@@ -63,4 +63,36 @@ BlockNews read_block(const ledger::Ledger& ledger, const pb::Block& block, const
   return news;
 }
 
+std::optional<std::vector<CommittedStep>> steps_since(const ledger::Ledger& ledger, const Hash32& model_id, uint64_t from,
+                                                      const std::function<std::optional<pb::Block>(uint64_t)>& block_at) {
+  auto info = ledger.model(model_id);
+  if (!info) return std::nullopt;
+  std::vector<CommittedStep> steps;
+  for (uint64_t v = from; v < info->version(); ++v) {
+    auto start = chain_version(ledger, model_id, v);
+    auto made = ledger.model_version(model_id, v + 1);
+    if (!start || !made) return std::nullopt;
+    auto job = ledger.job(hash_of(made->created_by()));
+    auto block = job ? block_at(job->answered_height()) : std::nullopt;
+    if (!block) return std::nullopt;
+    // The block may also hold refused results for the job: the accepted one made these roots.
+    std::optional<pb::TrainProof> found;
+    for (const auto& raw : block->txs()) {
+      pb::TxEnvelope env;
+      pb::TxBody body;
+      if (!pb::decode(as_bytes(raw), env) || !pb::decode(as_bytes(env.body()), body) || !body.has_train_result() ||
+          body.train_result().job_id() != made->created_by())
+        continue;
+      const auto& roots = body.train_result().proof().new_roots();
+      if (std::equal(roots.begin(), roots.end(), made->roots().begin(), made->roots().end())) {
+        found = body.train_result().proof();
+        break;
+      }
+    }
+    if (!found) return std::nullopt;
+    steps.push_back({std::move(*start), std::move(*found)});
+  }
+  return steps;
+}
+
 }  // namespace ghost::worker

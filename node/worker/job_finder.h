@@ -3,6 +3,7 @@
 // nothing) and the training results any worker got accepted, which move the served weights.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -31,6 +32,13 @@ std::vector<pb::Job> open_jobs(const ledger::Ledger& ledger, const Address& work
 // What committed `block` (with its receipts; the ledger already holds its state) means for `worker`.
 BlockNews read_block(const ledger::Ledger& ledger, const pb::Block& block, const pb::BlockResults& results,
                      const Address& worker);
+
+// The accepted training steps that moved `model_id` from version `from` to its current
+// version, in order, read back from the committed blocks (`block_at`): how a folder left
+// behind (the worker was down, or killed before it applied a step) catches up. Nullopt when
+// one cannot be found (a version the chain no longer keeps, or a block not stored).
+std::optional<std::vector<CommittedStep>> steps_since(const ledger::Ledger& ledger, const Hash32& model_id, uint64_t from,
+                                                      const std::function<std::optional<pb::Block>(uint64_t)>& block_at);
 
 // The architecture and roots of one registered version, as the chain records them.
 std::optional<ml::ModelVersion> chain_version(const ledger::Ledger& ledger, const Hash32& model_id, uint64_t version);

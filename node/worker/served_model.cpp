@@ -34,17 +34,24 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
     auto info = ledger.model(id);
     if (!info) continue;
     staked += (staked.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
-    auto current = chain_version(ledger, id, info->version());
-    if (!current || current->roots != roots) continue;
-    std::unique_ptr<ServedModel> s(new ServedModel());
-    s->dir_ = dir;
-    s->id_ = id;
-    s->threads_ = threads;
-    s->model_ = std::move(*model);
-    s->version_ = info->version();
-    return s;
+    // Newest first: versions below the final one are rarely kept, so the search is short.
+    for (uint64_t v = info->version() + 1; v-- > 0;) {
+      auto version = chain_version(ledger, id, v);
+      if (!version) {
+        if (v < info->final_version()) break;
+        continue;
+      }
+      if (version->roots != roots) continue;
+      std::unique_ptr<ServedModel> s(new ServedModel());
+      s->dir_ = dir;
+      s->id_ = id;
+      s->threads_ = threads;
+      s->model_ = std::move(*model);
+      s->version_ = v;
+      return s;
+    }
   }
-  return fail(Errc::kMismatch, "its weights are not the current version of any model this worker is staked for (" +
+  return fail(Errc::kMismatch, "its weights are no version the chain keeps of a model this worker is staked for (" +
                                    (staked.empty() ? std::string("none") : staked) +
                                    "): build or copy the registered model's folder");
 }

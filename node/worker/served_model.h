@@ -25,7 +25,9 @@ namespace ghost::worker {
 class ServedModel {
  public:
   // Opens `dir` and finds the registered model, among those `worker` is staked for, whose
-  // current roots the folder holds. The error says why the folder is refused.
+  // roots the folder holds: its current version, else an older one the chain still keeps
+  // (version() then tells the caller to catch up with steps_since). The error says why the
+  // folder is refused.
   static Result<std::unique_ptr<ServedModel>> open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
                                                    const Address& worker, unsigned threads);
 

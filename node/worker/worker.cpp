@@ -38,7 +38,8 @@ Worker::Worker(const WorkerConfig& config, PrivateKey key, asio::io_context& cor
       m_queue_(metrics.gauge("ghost_worker_queue_depth", "Jobs waiting for or on a worker thread")),
       m_latency_(metrics.histogram("ghost_worker_answer_seconds",
                                    "From a job seen in a committed block to its result committed",
-                                   {0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60})) {}
+                                   {0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60})),
+      m_steps_(metrics.counter("ghost_worker_steps_applied_total", "Accepted training steps applied to served weights")) {}
 
 Worker::~Worker() { stop(); }
 
@@ -62,6 +63,10 @@ Result<std::unique_ptr<Worker>> Worker::open(const WorkerConfig& config, const s
       continue;
     }
     const Hash32 id = (*s)->model_id();
+    if (auto caught_up = w->catch_up(**s); !caught_up) {
+      log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", caught_up.error().message}});
+      continue;
+    }
     if (w->served_.contains(id)) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", "another folder serves model " + id.hex()}});
       continue;
@@ -75,6 +80,22 @@ Result<std::unique_ptr<Worker>> Worker::open(const WorkerConfig& config, const s
   log::info("worker", "worker ready", {{"address", me.str()}, {"models", uint64_t(w->served_.size())},
                                         {"threads", uint64_t(config.threads)}, {"queue", uint64_t(config.queue)}});
   return w;
+}
+
+Result<void> Worker::catch_up(ServedModel& model) {
+  const uint64_t from = model.version();
+  auto steps = steps_since(*host_.ledger, model.model_id(), from, host_.block_at);
+  if (!steps)
+    return fail(Errc::kNotFound, "the folder holds version " + std::to_string(from) +
+                                     " and the training steps since are not all in this node's blocks");
+  for (const auto& step : *steps) {
+    if (auto ok = model.apply(step); !ok) return ok;
+    m_steps_.inc();
+  }
+  if (!steps->empty())
+    log::info("worker", "model folder caught up with the chain's training steps",
+              {{"folder", model.dir().string()}, {"from_version", from}, {"version", model.version()}});
+  return {};
 }
 
 void Worker::stop() {
@@ -123,35 +144,37 @@ void Worker::start() {
     }
   }
   std::ranges::sort(logged, {}, [](const auto& p) { return p.first; });
-  const uint64_t account_nonce = ledger.account(me_).nonce();
-  for (auto& [nonce, j] : logged) {
-    const Hash32 id = hash_of(j.job_id());
-    busy_[id] = Clock::now();
-    auto raw = *log_->answer(id);
-    auto env = envelope_of(raw);
-    pb::TxBody body;
-    if (!env || !pb::decode(as_bytes(env->body()), body)) {
-      log::error("worker", "unreadable answer log record: the job is left to expire", {{"job", id.hex()}});
-      count_failure("log_corrupt");
-      continue;
-    }
-    if (nonce < account_nonce) {
-      // Its nonce was used by a block, so the logged answer was committed and refused there.
-      log::warn("worker", "the logged answer was refused on chain; not answering again", {{"job", id.hex()}});
-      continue;
-    }
-    count(j.kind(), "resubmitted");
-    if (nonce == next_nonce()) submit(std::move(raw), Own{id, j.kind(), nonce});
-    else send(id, j.kind(), body, 1);  // a gap below it: the same answer under the next nonce
-  }
+  for (auto& [nonce, j] : logged) resume(j, *log_->answer(hash_of(j.job_id())));
   for (const auto& j : fresh) enqueue(j);
   log::info("worker", "recovered open jobs",
             {{"resubmitted", uint64_t(logged.size())}, {"to_answer", uint64_t(fresh.size())}});
 }
 
+// A job with a logged answer gets that answer again, never a second one.
+void Worker::resume(const pb::Job& job, Bytes raw) {
+  const Hash32 id = hash_of(job.job_id());
+  mark_busy(job);
+  auto env = envelope_of(raw);
+  pb::TxBody body;
+  if (!env || !pb::decode(as_bytes(env->body()), body)) {
+    log::error("worker", "unreadable answer log record: the job is left to expire", {{"job", id.hex()}});
+    count_failure("log_corrupt");
+    return;
+  }
+  if (env->nonce() < host_.ledger->account(me_).nonce()) {
+    // Its nonce was used by a block, so the logged answer was committed and refused there.
+    log::warn("worker", "the logged answer was refused on chain; not answering again", {{"job", id.hex()}});
+    return;
+  }
+  count(job.kind(), "resubmitted");
+  if (env->nonce() == next_nonce()) submit(std::move(raw), Own{id, job.kind(), env->nonce()});
+  else send(id, job.kind(), body, 1);  // a gap below it: the same answer under the next nonce
+}
+
 void Worker::enqueue(const pb::Job& job) {
   const Hash32 id = hash_of(job.job_id());
   if (busy_.contains(id)) return;
+  if (auto raw = log_->answer(id)) return resume(job, std::move(*raw));
   auto served = served_.find(hash_of(job.model_id()));
   if (served == served_.end()) {
     log::warn("worker", "job for a model this node does not serve", {{"job", id.hex()}, {"model", to_hex(as_bytes(job.model_id()))}});
@@ -166,7 +189,7 @@ void Worker::enqueue(const pb::Job& job) {
   }
   ++queued_;
   m_queue_.set(double(queued_));
-  busy_[id] = Clock::now();
+  mark_busy(job);
   const ServedModel* model = served->second.get();
   auto task = [this, model, job] {
     auto body = answer_job(*model, job);
@@ -246,7 +269,7 @@ void Worker::apply_steps(const BlockNews& news) {
       auto ok = model->apply(step);
       asio::post(core_, [this, model, ok, v = step.from.version] {
         if (ok) {
-          metrics_.counter("ghost_worker_steps_applied_total", "Accepted training steps applied to served weights").inc();
+          m_steps_.inc();
           log::info("worker", "applied a training step", {{"model", model->model_id().hex()}, {"version", v + 1}});
         } else {
           count_failure("apply_step");
@@ -270,7 +293,7 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
     if (receipt.status() == pb::OK) {
       count(o.kind, "accepted");
       if (auto b = busy_.find(o.job); b != busy_.end())
-        m_latency_.observe(std::chrono::duration<double>(Clock::now() - b->second).count());
+        m_latency_.observe(std::chrono::duration<double>(Clock::now() - b->second.since).count());
     } else {
       count(o.kind, "refused");
       count_failure(pb::TxCode_Name(receipt.status()).c_str());
@@ -289,18 +312,33 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
 
   const BlockNews news = read_block(ledger, block, results, me_);
   apply_steps(news);
-  for (auto& [id, model] : served_)
-    if (auto info = ledger.model(id))
-      asio::post(serial_, [model = model.get(), f = info->final_version()] { model->keep_from(f); });
   for (const auto& j : news.assigned) enqueue(j);
 
   // Jobs closed on chain need no record any more.
   std::vector<Hash32> closed;
-  for (const auto& [job, since] : busy_)
+  for (const auto& [job, busy] : busy_)
     if (!still_mine(job)) closed.push_back(job);
   for (const auto& job : closed) {
     busy_.erase(job);
     (void)log_->forget(job);
+  }
+  prune_versions();
+}
+
+void Worker::mark_busy(const pb::Job& job) {
+  busy_[hash_of(job.job_id())] = {Clock::now(), hash_of(job.model_id()),
+                                  job.kind() == pb::INFERENCE ? std::optional(job.version()) : std::nullopt};
+}
+
+void Worker::prune_versions() {
+  for (auto& [id, model] : served_) {
+    auto info = host_.ledger->model(id);
+    if (!info) continue;
+    uint64_t keep = info->final_version();
+    for (const auto& [job, busy] : busy_)
+      if (busy.model == id && busy.pinned) keep = std::min(keep, *busy.pinned);
+    // After the steps posted before it, so a snapshot it would drop is never retaken.
+    asio::post(serial_, [model = model.get(), keep] { model->keep_from(keep); });
   }
 }
 

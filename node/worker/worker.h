@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -41,6 +42,8 @@ struct Host {
   std::function<bool(Bytes raw, std::function<void(bool accepted, std::string reason)> done)> submit;
   // Whether a tx is still in the mempool.
   std::function<bool(const Hash32& id)> pending;
+  // A committed block (to replay the training steps a folder missed).
+  std::function<std::optional<pb::Block>(uint64_t height)> block_at;
 };
 
 class Worker {
@@ -71,7 +74,10 @@ class Worker {
     int attempts = 1;
   };
 
+  // Applies the accepted steps a folder missed (from the blocks), at open.
+  Result<void> catch_up(ServedModel& model);
   void enqueue(const pb::Job& job);
+  void resume(const pb::Job& job, Bytes logged_answer);
   void on_answer(const pb::Job& job, std::expected<pb::TxBody, AnswerError> body);
   void send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, int attempts);
   void submit(Bytes raw, Own own);
@@ -81,6 +87,10 @@ class Worker {
   void count(pb::JobKind kind, const char* outcome);
   void count_failure(const char* reason);
   void apply_steps(const BlockNews& news);
+  // Forgets the kept versions no job of ours can still need: below the final version and
+  // below every version our open inference jobs pin.
+  void prune_versions();
+  void mark_busy(const pb::Job& job);
 
   const WorkerConfig config_;
   const PrivateKey key_;
@@ -93,10 +103,16 @@ class Worker {
   boost::asio::thread_pool pool_;
   boost::asio::strand<boost::asio::thread_pool::executor_type> serial_;
   uint64_t queued_ = 0;                       // jobs posted to the threads, not yet answered
-  std::map<Hash32, Clock::time_point> busy_;  // jobs being answered or with an answer in flight, since when
+  struct Busy {  // a job being answered or with an answer in flight
+    Clock::time_point since;
+    Hash32 model;
+    std::optional<uint64_t> pinned;  // the version an inference job is checked against
+  };
+  std::map<Hash32, Busy> busy_;
   std::map<Hash32, Own> own_;                 // our result txs by tx id
   metrics::Gauge& m_queue_;
   metrics::Histogram& m_latency_;
+  metrics::Counter& m_steps_;
   bool stopped_ = false;
 };
 

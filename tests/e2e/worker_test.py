@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import struct
 import subprocess
 import time
@@ -22,7 +23,7 @@ GC = 1_000_000
 PRICE = GC // 2  # the worker's price: far above a result tx's fee, so its pay shows
 MODEL = dict(n=64, d=8, d_out=4, k=4)
 PARAMS = ("timeout_propose_ms=600", "timeout_prevote_ms=300", "timeout_precommit_ms=300", "timeout_delta_ms=200",
-          "timeout_commit_ms=150", "job_deadline_blocks=100", "challenge_blocks=8")
+          "timeout_commit_ms=150", "job_deadline_blocks=100", "challenge_blocks=15")
 
 
 def b64(b):
@@ -121,6 +122,11 @@ def setup(net):
     subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", model_dir, "--seed", "3",
                     "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--d-out", str(MODEL["d_out"]),
                     "--k", str(MODEL["k"]), "--threads", "1"], check=True, capture_output=True, timeout=120)
+    shutil.copytree(model_dir, model_dir + "-v0")  # the weights as registered, for the catch-up check
+    other_dir = os.path.join(tmp, "other")  # weights the chain does not know
+    subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", other_dir, "--seed", "4",
+                    "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--threads", "1"],
+                   check=True, capture_output=True, timeout=120)
     chain_id = net.manifest["chain_id"]
     client = Client(net, chain_id)
     owned = os.path.join(tmp, "owned.ghost")
@@ -154,14 +160,25 @@ def setup(net):
         json.dump(genesis, open(os.path.join(h, "genesis.json"), "w"))
     net.nodes.append({"name": "worker", "home": home, "rpc": f"http://127.0.0.1:{base + 1}",
                       "address": made["worker_address"]})
-    return tmp, model_dir, client, model_id, made["worker_address"], len(net.nodes) - 1
+    return tmp, model_dir, other_dir, client, model_id, made["worker_address"], len(net.nodes) - 1
 
 
 @scenario
 def worker():
     with Testnet(validators=1, clients=1, name="worker", params=PARAMS) as net:
-        tmp, model_dir, client, model_id, worker_addr, w = setup(net)
+        tmp, model_dir, other_dir, client, model_id, worker_addr, w = setup(net)
+        no_key = subprocess.run([os.path.join(BIN, "ghostd"), "start", "--home", net.nodes[0]["home"], "--worker"],
+                                capture_output=True, text=True, timeout=60)
+        assert no_key.returncode == 2 and "ghostd init --worker" in no_key.stderr, (no_key.returncode, no_key.stderr)
         net.start(0)
+
+        # --- weights the chain does not know are refused, and with nothing to serve it does not start ---
+        p = net.start(w, "--worker", "--worker.model_dirs", other_dir, validator=False)
+        assert p.wait(60) == 2, "a worker with no matching model folder must exit 2"
+        log = open(net.log_path(w)).read()
+        assert "model folder refused" in log and "no version the chain keeps" in log, log[-2000:]
+        assert "no model folder matches" in log, log[-2000:]
+
         net.start(w, "--worker", validator=False)
         net.wait("the worker serving the model", lambda: "serving model" in open(net.log_path(w)).read(), timeout=60)
         net.wait_height(2, nodes=[0, w], timeout=60)
@@ -203,10 +220,14 @@ def worker():
         wait_status(net, step, ("ANSWERED", "SETTLED"), timeout=60)
         moved = model_info(net, model_id)
         assert int(moved["version"]) == int(before["version"]) + 1 and moved["roots"] != before["roots"], moved
+        # A folder left behind (here: the registered weights) catches up from the blocks at start.
+        net.kill(w)
+        net.start(w, "--worker", "--worker.model_dirs", model_dir + "-v0", validator=False)
+        net.wait("the folder caught up", lambda: "caught up" in open(net.log_path(w)).read(), timeout=60)
         pinned_old = client.infer(model_id, x)
         j = wait_status(net, pinned_old, ("ANSWERED", "SETTLED"), timeout=60)
         assert int(j["version"]) == int(before["final_version"]), j
-        wait_status(net, step, ("SETTLED",), timeout=60)
+        wait_status(net, step, ("SETTLED",), timeout=90)
         assert int(model_info(net, model_id)["final_version"]) == int(moved["version"])
         after = client.infer(model_id, x)
         j = wait_status(net, after, ("ANSWERED", "SETTLED"), timeout=60)
@@ -215,7 +236,11 @@ def worker():
         print(f"training step: version {before['version']} -> {moved['version']}, next inference on version {j['version']}")
 
         accepted = metric(net, w, 'ghost_worker_jobs_total{kind="inference",outcome="accepted"}')
-        assert accepted >= 1, "the worker's metrics count no accepted answer"
+        assert accepted >= 2, "the worker's metrics count no accepted answer"
+        assert metric(net, w, "ghost_worker_answer_seconds_count") == accepted
+        code, text = net.get(w, "/metrics")
+        assert "ghost_worker_queue_depth 0" in text, "queue depth missing or not back to 0"
+        print(f"metrics: {accepted:.0f} inference answers accepted since the restart")
 
 
 if __name__ == "__main__":

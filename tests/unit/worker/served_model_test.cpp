@@ -11,21 +11,6 @@ namespace {
 using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
-// A folder with model_kit's weights (same parameters and seed, so the same roots).
-std::filesystem::path build_folder(const TempDir& d, uint64_t seed = 5) {
-  ml::SyntheticParams p;
-  p.n = 200;
-  p.d = 16;
-  p.d_out = 4;
-  p.k = 8;
-  p.min_recall = 0.75f;
-  p.seed = seed;
-  auto dir = d.path / ("model-" + std::to_string(seed));
-  auto built = ml::build_synthetic_model(dir, p, 1);
-  if (!built) throw std::runtime_error(built.error().message);
-  return dir;
-}
-
 // A training step the chain accepted, as a worker reads it from the block.
 CommittedStep commit_step(JobChain& f, const Bytes& input) {
   const std::vector<float> target = {0, 1, 0, 0};
@@ -119,6 +104,30 @@ TEST(ServedModel, AStepFromAVersionTheFolderNeverGotIsRefused) {
   EXPECT_FALSE((*served)->apply(step));
   EXPECT_EQ((*served)->version(), 0u);
   EXPECT_TRUE((*served)->prove_inference(0, f.model.input(1)));
+}
+
+TEST(ServedModel, AFolderLeftBehindCatchesUpFromTheBlocks) {
+  JobChain f;
+  TempDir d;
+  const auto dir = build_folder(d);
+  commit_step(f, f.model.input(3));
+  commit_step(f, f.model.input(4));
+  ASSERT_EQ(f.chain.ledger().model(f.model.id())->version(), 2u);
+  auto served = ServedModel::open(dir, f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  ASSERT_EQ((*served)->version(), 0u);  // the final version, still kept by the chain
+
+  auto none = [](uint64_t) { return std::optional<pb::Block>(); };
+  EXPECT_FALSE(steps_since(f.chain.ledger(), f.model.id(), 0, none)) << "blocks not stored: cannot catch up";
+  auto steps = steps_since(f.chain.ledger(), f.model.id(), 0, [&](uint64_t h) { return f.block_at(h); });
+  ASSERT_TRUE(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  for (const auto& step : *steps) ASSERT_TRUE((*served)->apply(step));
+  EXPECT_EQ((*served)->version(), 2u);
+  auto now = (*served)->prove_inference(2, f.model.input(9));
+  ASSERT_TRUE(now) << now.error().message;
+  expect_verifies(*now, f.chain.ledger(), f.model.id(), 2);
+  EXPECT_TRUE(steps_since(f.chain.ledger(), f.model.id(), 2, none)->empty());
 }
 
 }  // namespace
