@@ -17,7 +17,8 @@ from lying_node import LyingNode, flip_last_hex_digit
 
 GC = 1_000_000
 PRICE, MAX_FEE, SHARE_PPM = GC // 2, 2 * GC, 100_000  # protocol_fee_share_ppm's default
-PARAMS = FAST_PARAMS + ("challenge_blocks=8", "job_deadline_blocks=30")
+# A challenge window of 20 fast blocks (~4 s): long enough to see the first job answered, not settled.
+PARAMS = FAST_PARAMS + ("challenge_blocks=20", "job_deadline_blocks=30")
 EXIT_UNVERIFIED = 6
 
 
