@@ -63,7 +63,7 @@ JobPlan plan_job(JobArgs& a) {
                              "`ghost worker status` lists the workers)");
   p.max_fee = a.max_fee.empty() ? std::max(*cheapest, floor) : parse_credits(a.max_fee, "--max-fee");
   if (p.max_fee < floor)
-    fail_with(kExitUsage, "--max-fee " + a.max_fee + " is below model's price floor of " + format_credits(floor) + " credits");
+    fail_with(kExitUsage, "--max-fee " + a.max_fee + " is below the model's price floor of " + format_credits(floor) + " credits");
   if (p.max_fee < *cheapest)
     fail_with(kExitRejected, "no worker serves model " + id.hex() + " within --max-fee " + a.max_fee +
                                  " (the cheapest asks " + format_credits(*cheapest) + " credits)");
