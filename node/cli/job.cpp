@@ -94,8 +94,9 @@ pb::Job wait_for_job(const JobArgs& a, const std::string& job_id) {
     }
     const uint64_t height = json_u64(node.fetch("/status").at("height"));
     const std::string worker = address_text(job.worker());
-    progress.show("job " + job_id.substr(0, 16) + "... assigned to " + worker + ": height " + std::to_string(height) +
-                  ", answer due by " + std::to_string(job.deadline()));
+    progress.show("job " + job_id.substr(0, 16) + "... assigned to " + worker + ", answer due by height " +
+                      std::to_string(job.deadline()),
+                  " (now " + std::to_string(height) + ")");
     if (std::chrono::steady_clock::now() > end) {
       progress.done();
       fail_with(kExitTimeout, "job " + job_id + " is still open at height " + std::to_string(height) + " (deadline " +
