@@ -55,6 +55,15 @@ void query_group(CLI::App& app) {
            {"balance", format_credits(json_u64(o.at("balance"))) + " credits"},
            {"nonce", text(o.at("nonce"))}});
   });
+  add_query(*q, "supply", "Credits in existence: genesis, minted, burned, and the validators' reward pool", std::nullopt,
+            fixed("/supply"), [](const json::value& v) {
+              const auto& o = v.as_object();
+              std::vector<std::vector<std::string>> rows;
+              for (const char* k : {"genesis", "minted", "burned", "reward_pool"})
+                rows.push_back({k, format_credits(json_u64(o.at(k))) + " credits"});
+              rows.push_back({"height", text(o.at("height"))});
+              table(rows);
+            });
   add_query(*q, "block", "A block by height (or \"latest\")", "height", under("/blocks/"), [](const json::value& v) {
     const auto& o = v.as_object();
     pairs(o, {"height", "hash", "time_ms", "app_hash"});
@@ -95,8 +104,8 @@ void query_group(CLI::App& app) {
     pairs(v.as_object(), {"id", "version", "registered_height", "roots"});
   });
   add_query(*q, "job", "One job and its outcome", "job id", under("/jobs/"), [](const json::value& v) {
-    pairs(v.as_object(), {"id", "kind", "status", "model_id", "version", "worker", "price", "deadline", "answered_height",
-                          "closed_height"});
+    pairs(v.as_object(), {"id", "kind", "status", "model", "version", "client_address", "worker_address", "price",
+                          "deadline", "answered_height", "closed_height"});
   });
 }
 

@@ -205,6 +205,7 @@ void init(Args a) {
       n["worker_address"] = Address::of(worker_keys[i - a.validators].public_key()).str();
     } else {
       n["validator_key"] = validator_keys[i].public_key().hex();
+      n["validator_address"] = Address::of(validator_keys[i].public_key()).str();
     }
     nodes.push_back(std::move(n));
   }

@@ -67,6 +67,13 @@ json::object block_summary(const pb::Block& block, const Hash32& hash) {
 json::object job_json(const pb::Job& job) {
   json::object o = proto_json(job).as_object();
   o["id"] = to_hex(as_bytes(job.job_id()));
+  o["model"] = to_hex(as_bytes(job.model_id()));
+  auto address = [](const std::string& bytes) {
+    auto a = Address::from_bytes(as_bytes(bytes));
+    return a ? json::value(a->str()) : json::value(nullptr);
+  };
+  o["client_address"] = address(job.client());
+  if (!job.worker().empty()) o["worker_address"] = address(job.worker());
   return o;
 }
 
@@ -192,6 +199,13 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
       for (const auto& s : chain_.ledger().stakes(pb::VALIDATOR)) stakes.push_back(proto_json(s));
       return ok(json::object{{"height", chain_.height() + 1}, {"total_power", vs.total_power()},
                              {"validators", std::move(set)}, {"stakes", std::move(stakes)}});
+    });
+  });
+  server.route(verb::get, "/supply", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
+      json::value o = proto_json(chain_.ledger().supply());
+      o.as_object()["height"] = chain_.height();
+      return ok(std::move(o));
     });
   });
   server.route(verb::get, "/workers", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
