@@ -198,6 +198,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     };
     host.pending = [parts](const Hash32& id) { return parts->mempool->contains(id); };
     host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
+    host.gossip = [parts](const Bytes& raw) {
+      pb::Envelope env;
+      if (pb::decode(raw, *env.mutable_tx())) parts->net->broadcast(std::move(env), p2p::Priority::kGossip);
+    };
     auto w = worker::Worker::open(p.config.worker, home.root, home.worker(), std::move(*wk), p.core_io, std::move(host),
                                   p.metrics);
     if (!w) return fail(w.error(), "worker: ");

@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int kMaxAttempts = 3;  // signings of one answer the mempool may refuse or drop
+constexpr uint64_t kRegossipBlocks = 4;  // an own tx pending this long is sent to the peers again
 
 const char* kind_name(pb::JobKind k) { return k == pb::TRAINING ? "training" : "inference"; }
 Hash32 hash_of(const std::string& s) { return Hash32::from_span(as_bytes(s)); }
@@ -167,7 +168,7 @@ void Worker::resume(const pb::Job& job, Bytes raw) {
     return;
   }
   count(job.kind(), "resubmitted");
-  if (env->nonce() == next_nonce()) submit(std::move(raw), Own{id, job.kind(), env->nonce()});
+  if (env->nonce() == next_nonce()) submit(std::move(raw), id, job.kind(), env->nonce(), 1);
   else send(id, job.kind(), body, 1);  // a gap below it: the same answer under the next nonce
 }
 
@@ -229,7 +230,8 @@ void Worker::send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, i
     count_failure("log_write");
     return;
   }
-  submit(std::move(raw), Own{job, kind, nonce, false, attempts});
+  log::info("worker", "answer signed", {{"job", job.hex()}, {"nonce", nonce}, {"attempt", attempts}});
+  submit(std::move(raw), job, kind, nonce, attempts);
 }
 
 // The logged answer of a tx that did not reach a block, signed again under a new nonce.
@@ -241,9 +243,9 @@ void Worker::resend(const Own& o) {
   if (env && pb::decode(as_bytes(env->body()), body)) send(o.job, o.kind, body, o.attempts + 1);
 }
 
-void Worker::submit(Bytes raw, Own own) {
+void Worker::submit(Bytes raw, const Hash32& job, pb::JobKind kind, uint64_t nonce, int attempts) {
   const Hash32 tx = ledger::tx_id(raw);
-  own_[tx] = own;
+  own_[tx] = Own{job, kind, nonce, false, attempts, raw, host_.ledger->height()};
   auto refused = [this, tx](std::string reason) {
     auto it = own_.find(tx);
     if (it == own_.end()) return;
@@ -309,6 +311,11 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
     return true;
   });
   for (const auto& o : lost) resend(o);
+  for (auto& [id, o] : own_)
+    if (o.admitted && ledger.height() >= o.gossiped_at + kRegossipBlocks) {
+      host_.gossip(o.raw);
+      o.gossiped_at = ledger.height();
+    }
 
   const BlockNews news = read_block(ledger, block, results, me_);
   apply_steps(news);

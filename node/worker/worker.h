@@ -42,6 +42,9 @@ struct Host {
   std::function<bool(Bytes raw, std::function<void(bool accepted, std::string reason)> done)> submit;
   // Whether a tx is still in the mempool.
   std::function<bool(const Hash32& id)> pending;
+  // Sends a tx already in our mempool to the peers again (one that was admitted before any
+  // peer was connected is otherwise never gossiped).
+  std::function<void(const Bytes& raw)> gossip;
   // A committed block (to replay the training steps a folder missed).
   std::function<std::optional<pb::Block>(uint64_t height)> block_at;
 };
@@ -72,6 +75,8 @@ class Worker {
     uint64_t nonce;
     bool admitted = false;  // the mempool took it (so leaving it without a block means dropped)
     int attempts = 1;
+    Bytes raw;
+    uint64_t gossiped_at = 0;  // height when last sent to the peers
   };
 
   // Applies the accepted steps a folder missed (from the blocks), at open.
@@ -80,7 +85,7 @@ class Worker {
   void resume(const pb::Job& job, Bytes logged_answer);
   void on_answer(const pb::Job& job, std::expected<pb::TxBody, AnswerError> body);
   void send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, int attempts);
-  void submit(Bytes raw, Own own);
+  void submit(Bytes raw, const Hash32& job, pb::JobKind kind, uint64_t nonce, int attempts);
   void resend(const Own& own);
   uint64_t next_nonce() const;
   bool still_mine(const Hash32& job) const;

@@ -235,8 +235,9 @@ def worker():
         assert metric(net, w, "ghost_worker_steps_applied_total") >= 1
         print(f"training step: version {before['version']} -> {moved['version']}, next inference on version {j['version']}")
 
-        accepted = metric(net, w, 'ghost_worker_jobs_total{kind="inference",outcome="accepted"}')
-        assert accepted >= 2, "the worker's metrics count no accepted answer"
+        # The worker's node counts its results when it commits their block, a moment after node0.
+        accepted = net.wait("the worker counting its 2 accepted answers since the restart", lambda: (
+            a := metric(net, w, 'ghost_worker_jobs_total{kind="inference",outcome="accepted"}')) >= 2 and a, timeout=30)
         assert metric(net, w, "ghost_worker_answer_seconds_count") == accepted
         code, text = net.get(w, "/metrics")
         assert "ghost_worker_queue_depth 0" in text, "queue depth missing or not back to 0"

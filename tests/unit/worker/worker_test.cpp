@@ -22,7 +22,7 @@ struct Rig {
   std::filesystem::path folder = build_folder(d);
   boost::asio::io_context core;
   metrics::Registry metrics;
-  std::vector<Bytes> submitted;
+  std::vector<Bytes> submitted, gossiped;
 
   std::unique_ptr<Worker> open(uint32_t queue = 64) {
     WorkerConfig c;
@@ -38,6 +38,7 @@ struct Rig {
       return true;
     };
     host.pending = [](const Hash32&) { return true; };
+    host.gossip = [this](const Bytes& raw) { gossiped.push_back(raw); };
     host.block_at = [this](uint64_t h) { return f.block_at(h); };
     auto w = Worker::open(c, d.path, d.path / "answers", worker_op(0), core, host, metrics);
     if (!w) throw std::runtime_error(w.error().message);
@@ -92,6 +93,23 @@ TEST(Worker, ResultsInFlightTakeConsecutiveNoncesAndAreAllAccepted) {
   r.commit(*w, results);
   EXPECT_EQ(r.jobs("accepted"), n);
   EXPECT_EQ(assigned_to_worker0(r.f.chain.ledger()), 0u);
+}
+
+TEST(Worker, AnAnswerLeftPendingIsSentToThePeersAgain) {
+  Rig r;
+  auto w = r.open();
+  w->start();
+  auto b = r.requests_for_worker0(1);
+  const size_t n = assigned_to_worker0(r.f.chain.ledger());
+  r.commit(*w, b);
+  r.until_submitted(n);
+  for (int i = 0; i < 3; ++i) r.commit(*w, r.f.block({}));
+  EXPECT_TRUE(r.gossiped.empty()) << "not before 4 blocks";
+  r.commit(*w, r.f.block({}));
+  std::set<std::string> sent, again;
+  for (const auto& t : r.submitted) sent.insert(ledger::tx_id(t).hex());
+  for (const auto& t : r.gossiped) again.insert(ledger::tx_id(t).hex());
+  EXPECT_EQ(sent, again);
 }
 
 TEST(Worker, AFullQueueDropsAndCountsInsteadOfWaiting) {
