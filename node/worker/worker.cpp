@@ -176,6 +176,10 @@ void Worker::enqueue(const pb::Job& job) {
   const Hash32 id = hash_of(job.job_id());
   if (busy_.contains(id)) return;
   if (auto raw = log_->answer(id)) return resume(job, std::move(*raw));
+  if (host_.peers_height && job.deadline() <= host_.peers_height()) {
+    count(job.kind(), "late");
+    return;
+  }
   auto served = served_.find(hash_of(job.model_id()));
   if (served == served_.end()) {
     log::warn("worker", "job for a model this node does not serve", {{"job", id.hex()}, {"model", to_hex(as_bytes(job.model_id()))}});

@@ -45,6 +45,9 @@ struct Host {
   // Sends a tx already in our mempool to the peers again (one that was admitted before any
   // peer was connected is otherwise never gossiped).
   std::function<void(const Bytes& raw)> gossip;
+  // The highest height a peer reports: a job whose deadline it passed is not answered (the
+  // node is catching up with blocks the chain has long settled).
+  std::function<uint64_t()> peers_height;
   // A committed block (to replay the training steps a folder missed).
   std::function<std::optional<pb::Block>(uint64_t height)> block_at;
 };

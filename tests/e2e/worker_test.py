@@ -192,6 +192,9 @@ def worker():
         got = list(struct.unpack(f"<{MODEL['d_out']}f", base64.b64decode(j["output"])))
         want = local_output(model_dir, x, tmp)
         assert all(abs(a - b) <= 1e-6 * max(1, abs(b)) for a, b in zip(got, want)), (got, want)
+        in_window = net.balance(worker_addr)[0]
+        if job(net, first)["status"] == "ANSWERED":  # so the balance above was read inside the window
+            assert in_window < worker_before, "the worker was paid before the challenge window closed"
         j = wait_status(net, first, ("SETTLED",), timeout=60)
         worker_after, worker_nonce = net.balance(worker_addr)
         assert worker_nonce == 1, f"one job, {worker_nonce} result txs"

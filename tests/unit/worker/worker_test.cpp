@@ -23,6 +23,7 @@ struct Rig {
   boost::asio::io_context core;
   metrics::Registry metrics;
   std::vector<Bytes> submitted, gossiped;
+  uint64_t peers_height = 0;  // what the peers report
 
   std::unique_ptr<Worker> open(uint32_t queue = 64) {
     WorkerConfig c;
@@ -39,6 +40,7 @@ struct Rig {
     };
     host.pending = [](const Hash32&) { return true; };
     host.gossip = [this](const Bytes& raw) { gossiped.push_back(raw); };
+    host.peers_height = [this] { return peers_height; };
     host.block_at = [this](uint64_t h) { return f.block_at(h); };
     auto w = Worker::open(c, d.path, d.path / "answers", worker_op(0), core, host, metrics);
     if (!w) throw std::runtime_error(w.error().message);
@@ -110,6 +112,19 @@ TEST(Worker, AnAnswerLeftPendingIsSentToThePeersAgain) {
   for (const auto& t : r.submitted) sent.insert(ledger::tx_id(t).hex());
   for (const auto& t : r.gossiped) again.insert(ledger::tx_id(t).hex());
   EXPECT_EQ(sent, again);
+}
+
+TEST(Worker, JobsPastTheirDeadlineOnThePeersChainAreNotAnswered) {
+  Rig r;
+  auto w = r.open();
+  w->start();
+  auto b = r.requests_for_worker0(2);
+  const size_t n = assigned_to_worker0(r.f.chain.ledger());
+  r.peers_height = r.f.chain.ledger().height() + 1000;  // this node is replaying old blocks
+  r.commit(*w, b);
+  EXPECT_EQ(r.jobs("late"), n);
+  r.core.run_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(r.submitted.empty());
 }
 
 TEST(Worker, AFullQueueDropsAndCountsInsteadOfWaiting) {
