@@ -17,7 +17,7 @@ using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
 struct Rig {
-  JobChain f;
+  JobChain f{1};  // one worker: every job is worker 0's
   TempDir d;
   std::filesystem::path folder = build_folder(d);
   boost::asio::io_context core;
@@ -46,13 +46,13 @@ struct Rig {
     if (!w) throw std::runtime_error(w.error().message);
     return std::move(*w);
   }
-  // Requests in one block until `n` are assigned to worker 0; returns that block.
+  // `n` requests in one block (all worker 0's); returns that block.
   std::pair<pb::Block, pb::BlockResults> requests_for_worker0(size_t n) {
     std::vector<Bytes> txs;
-    for (uint64_t seed = 0; txs.size() < 4 * n + 8; ++seed)
+    for (uint64_t seed = 0; txs.size() < n; ++seed)
       txs.push_back(f.chain.tx(user(1), body::request(f.model.id(), f.model.input(seed), kMaxFee)));
     auto made = f.block(txs);
-    EXPECT_GE(read_block(f.chain.ledger(), made.first, made.second, addr(worker_op(0))).assigned.size(), n);
+    EXPECT_EQ(read_block(f.chain.ledger(), made.first, made.second, addr(worker_op(0))).assigned.size(), n);
     return made;
   }
   void commit(Worker& w, const std::pair<pb::Block, pb::BlockResults>& b) {
