@@ -54,33 +54,45 @@ Result<std::unique_ptr<Worker>> Worker::open(const WorkerConfig& config, const s
   auto log = AnswerLog::open(data_dir);
   if (!log) return std::unexpected(log.error());
   w->log_ = std::move(*log);
-  const Address me = w->me_;
-  for (const auto& d : config.model_dirs) {
+  w->home_ = home;
+  if (!w->host_.ledger->stake(pb::WORKER, w->me_)) {
+    // Staked by a tx this node has not synced yet, most likely: serve once the stake shows.
+    log::warn("worker", "this worker key has no worker stake yet: waiting for it (the node may still be syncing)",
+              {{"address", w->me_.str()}, {"height", w->host_.ledger->height()}});
+    w->waiting_for_stake_ = true;
+    return w;
+  }
+  if (auto ok = w->open_folders(); !ok) return std::unexpected(ok.error());
+  return w;
+}
+
+Result<void> Worker::open_folders() {
+  for (const auto& d : config_.model_dirs) {
     std::filesystem::path dir = d;
-    if (dir.is_relative()) dir = home / dir;
-    auto s = ServedModel::open(dir, *w->host_.ledger, me, config.threads);
+    if (dir.is_relative()) dir = home_ / dir;
+    auto s = ServedModel::open(dir, *host_.ledger, me_, config_.threads);
     if (!s) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", s.error().message}});
       continue;
     }
     const Hash32 id = (*s)->model_id();
-    if (auto caught_up = w->catch_up(**s); !caught_up) {
+    if (auto caught_up = catch_up(**s); !caught_up) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", caught_up.error().message}});
       continue;
     }
-    if (w->served_.contains(id)) {
+    if (served_.contains(id)) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", "another folder serves model " + id.hex()}});
       continue;
     }
     log::info("worker", "serving model", {{"folder", dir.string()}, {"model", id.hex()}, {"version", (*s)->version()}});
-    w->served_[id] = std::move(*s);
+    served_[id] = std::move(*s);
   }
-  if (w->served_.empty())
+  if (served_.empty())
     return fail(Errc::kMismatch, "no model folder matches a model this worker serves on the chain (see the log above)");
-  metrics.gauge("ghost_worker_models_served", "Models this worker serves").set(double(w->served_.size()));
-  log::info("worker", "worker ready", {{"address", me.str()}, {"models", uint64_t(w->served_.size())},
-                                        {"threads", uint64_t(config.threads)}, {"queue", uint64_t(config.queue)}});
-  return w;
+  metrics_.gauge("ghost_worker_models_served", "Models this worker serves").set(double(served_.size()));
+  log::info("worker", "worker ready", {{"address", me_.str()}, {"models", uint64_t(served_.size())},
+                                        {"threads", uint64_t(config_.threads)}, {"queue", uint64_t(config_.queue)}});
+  return {};
 }
 
 Result<void> Worker::catch_up(ServedModel& model) {
@@ -130,6 +142,7 @@ uint64_t Worker::next_nonce() const {
 }
 
 void Worker::start() {
+  if (waiting_for_stake_) return;  // on_commit starts it once the stake shows
   const ledger::Ledger& ledger = *host_.ledger;
   for (const auto& [job, raw] : log_->all())
     if (!still_mine(job)) (void)log_->forget(job);  // closed while we were down
@@ -289,6 +302,16 @@ void Worker::apply_steps(const BlockNews& news) {
 
 void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, const std::vector<Hash32>& tx_ids) {
   const ledger::Ledger& ledger = *host_.ledger;
+  if (waiting_for_stake_) {
+    if (!ledger.stake(pb::WORKER, me_)) return;
+    waiting_for_stake_ = false;
+    if (auto ok = open_folders(); !ok) {
+      log::error("worker", "the stake showed, but this worker serves nothing", {{"reason", ok.error().message}});
+      return;
+    }
+    start();  // the state already holds this block's jobs
+    return;
+  }
   // Our results in this block: accepted or refused on chain.
   for (size_t i = 0; i < tx_ids.size(); ++i) {
     auto it = own_.find(tx_ids[i]);

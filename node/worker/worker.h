@@ -56,6 +56,8 @@ class Worker {
  public:
   // Opens the answer log in `data_dir` and every model folder (relative ones under `home`);
   // folders that do not match the chain are logged and refused. Fails when none is served.
+  // When the state holds no stake of the worker key yet (a stake tx the node has not synced),
+  // the folders are opened when a committed block brings it.
   static Result<std::unique_ptr<Worker>> open(const WorkerConfig& config, const std::filesystem::path& home,
                                               const std::filesystem::path& data_dir, PrivateKey key,
                                               boost::asio::io_context& core, Host host, metrics::Registry& metrics);
@@ -82,6 +84,8 @@ class Worker {
     uint64_t gossiped_at = 0;  // height when last sent to the peers
   };
 
+  // Opens every configured folder that matches the chain; fails when none does.
+  Result<void> open_folders();
   // Applies the accepted steps a folder missed (from the blocks), at open.
   Result<void> catch_up(ServedModel& model);
   void enqueue(const pb::Job& job);
@@ -122,6 +126,8 @@ class Worker {
   metrics::Histogram& m_latency_;
   metrics::Counter& m_steps_;
   bool stopped_ = false;
+  std::filesystem::path home_;      // relative model folders are under it
+  bool waiting_for_stake_ = false;  // opened before the node synced the worker's stake
 };
 
 }  // namespace ghost::worker

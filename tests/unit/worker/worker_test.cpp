@@ -25,7 +25,7 @@ struct Rig {
   std::vector<Bytes> submitted, gossiped;
   uint64_t peers_height = 0;  // what the peers report
 
-  std::unique_ptr<Worker> open(uint32_t queue = 64) {
+  std::unique_ptr<Worker> open(uint32_t queue = 64, const PrivateKey& key = worker_op(0)) {
     WorkerConfig c;
     c.model_dirs = {folder.string()};
     c.queue = queue;
@@ -42,7 +42,7 @@ struct Rig {
     host.gossip = [this](const Bytes& raw) { gossiped.push_back(raw); };
     host.peers_height = [this] { return peers_height; };
     host.block_at = [this](uint64_t h) { return f.block_at(h); };
-    auto w = Worker::open(c, d.path, d.path / "answers", worker_op(0), core, host, metrics);
+    auto w = Worker::open(c, d.path, d.path / "answers", key, core, host, metrics);
     if (!w) throw std::runtime_error(w.error().message);
     return std::move(*w);
   }
@@ -161,6 +161,20 @@ TEST(Worker, ARestartResubmitsTheLoggedAnswersInsteadOfAnsweringAgain) {
   auto results = r.f.block(r.submitted);
   for (const auto& receipt : results.second.receipts()) EXPECT_EQ(receipt.status(), pb::OK);
   EXPECT_EQ(r.f.chain.ledger().account(addr(worker_op(0))).nonce(), n);
+}
+
+TEST(Worker, AKeyNotStakedYetServesOnceABlockBringsItsStake) {
+  Rig r;
+  const PrivateKey late = PrivateKey::from_seed("late worker");
+  auto w = r.open(64, late);  // no stake in the state: opened, serving nothing yet
+  w->start();
+  auto served = [&] { return r.metrics.gauge("ghost_worker_models_served", "").value(); };
+  EXPECT_EQ(served(), 0);
+  r.commit(*w, r.f.block({r.f.chain.tx(user(2), body::transfer(addr(late), 200 * GC))}));
+  EXPECT_EQ(served(), 0);
+  r.commit(*w, r.f.block({r.f.chain.tx(late, body::stake_worker(150 * GC, {r.f.model.id()}, 50'000))}));
+  ASSERT_TRUE(r.f.chain.ledger().stake(pb::WORKER, addr(late)));
+  EXPECT_EQ(served(), 1);
 }
 
 TEST(Worker, FolderOfUnknownWeightsIsRefusedAndNothingServedIsAnError) {
