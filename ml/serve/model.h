@@ -64,6 +64,10 @@ class Model {
   static Result<void> create(const std::filesystem::path& dir, const std::string& name,
                              std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0);
   static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
+  // A new model folder `to` with the weights, index and ghost file of `from`, which no process
+  // may be writing: every file is hard-linked or, for the store's logs, copied, so each worker
+  // of a local testnet gets its own writable folder without a second copy of the weights.
+  static Result<void> clone(const std::filesystem::path& from, const std::filesystem::path& to);
   ~Model();
 
   const std::string& name() const { return name_; }
