@@ -25,9 +25,13 @@ NodeView read_model(const std::string& url, const Hash32& id, std::optional<uint
   std::string target = "/models/" + id.hex();
   if (version) target += "?version=" + std::to_string(*version);
   auto r = node.get(target);
+  // An unknown model is a usage error; a version no longer kept leaves a proof uncheckable.
+  if (r.status == 404 && version && api_error(r).find("keeps no version") != std::string::npos)
+    fail_with(kExitUnverified, "cannot check a proof against version " + std::to_string(*version) + ": the node at " +
+                                   url + " answered " + api_error(r));
   if (r.status == 404)
     fail_with(kExitUsage, "the node at " + url + " answered " + api_error(r) +
-                              (version ? "" : " (register a model with `ghost model register DIR --from KEY`)"));
+                              " (register a model with `ghost model register DIR --from KEY`)");
   if (r.status != 200) fail_with(kExitUnreachable, api_error(r));
   NodeView v;
   from_api_json(r.body, v.info, "a model");

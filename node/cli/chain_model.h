@@ -21,8 +21,8 @@ struct ChainModel {
 };
 
 // The model `id` at `version` (its current version when absent) from every node in `nodes`.
-// Unknown model or version: kExitUsage; a ghost file that does not hash to the id, or nodes
-// that disagree: kExitUnverified.
+// Unknown model: kExitUsage; a version the chain no longer keeps, a ghost file that does not
+// hash to the id, or nodes that disagree: kExitUnverified.
 ChainModel chain_model(const std::vector<std::string>& nodes, const Hash32& id, std::optional<uint64_t> version = {});
 
 // A model id given on the command line (64 hex digits), else kExitUsage naming `flag`.

@@ -5,10 +5,8 @@
 #include <iostream>
 
 #include "base/file.h"
-#include "ml/canonical.h"
 #include "node/cli/cli.h"
 #include "node/cli/job.h"
-#include "node/cli/keyring.h"
 #include "node/cli/model_input.h"
 #include "node/cli/print.h"
 #include "node/cli/proof_check.h"

@@ -1,11 +1,8 @@
 #include "node/cli/job.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <iostream>
 #include <thread>
 
-#include "consensus/ledger/params.h"
 #include "node/cli/cli.h"
 #include "node/cli/keyring.h"
 #include "node/cli/node_client.h"
@@ -66,7 +63,7 @@ JobPlan plan_job(JobArgs& a) {
                              "`ghost worker status` lists the workers)");
   p.max_fee = a.max_fee.empty() ? std::max(*cheapest, floor) : parse_credits(a.max_fee, "--max-fee");
   if (p.max_fee < floor)
-    fail_with(kExitUsage, "--max-fee " + a.max_fee + " is below model's price floor of " + format_credits(floor) + " credits");
+    fail_with(kExitUsage, "--max-fee " + a.max_fee + " is below the model's price floor of " + format_credits(floor) + " credits");
   if (p.max_fee < *cheapest)
     fail_with(kExitRejected, "no worker serves model " + id.hex() + " within --max-fee " + a.max_fee +
                                  " (the cheapest asks " + format_credits(*cheapest) + " credits)");
@@ -97,8 +94,9 @@ pb::Job wait_for_job(const JobArgs& a, const std::string& job_id) {
     }
     const uint64_t height = json_u64(node.fetch("/status").at("height"));
     const std::string worker = address_text(job.worker());
-    progress.show("job " + job_id.substr(0, 16) + "... assigned to " + worker + ": height " + std::to_string(height) +
-                  ", answer due by " + std::to_string(job.deadline()));
+    progress.show("job " + job_id.substr(0, 16) + "... assigned to " + worker + ", answer due by height " +
+                      std::to_string(job.deadline()),
+                  " (now " + std::to_string(height) + ")");
     if (std::chrono::steady_clock::now() > end) {
       progress.done();
       fail_with(kExitTimeout, "job " + job_id + " is still open at height " + std::to_string(height) + " (deadline " +
@@ -147,7 +145,8 @@ void refunded(const JobArgs& a, const Submitted& request, const pb::Job& job) {
     std::cout << json::serialize(o) << "\n";
   }
   fail_with(kExitRefunded, "job " + id + " was refunded at height " + std::to_string(job.closed_height()) + ": " + why +
-                               "; the escrow came back (only the " + format_credits(request.fee_paid) + " credit tx fee was spent)");
+                               "; the escrow came back with what the worker's stake paid for it (the " +
+                               format_credits(request.fee_paid) + " credit tx fee was spent)");
 }
 
 }  // namespace ghost::cli

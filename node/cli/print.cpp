@@ -101,7 +101,8 @@ json::object roots_json(const pb::GhostFile& file, std::span<const Hash32> roots
 
 bool Progress::is_tty() { return isatty(STDERR_FILENO) == 1; }
 
-void Progress::show(const std::string& line) {
+void Progress::show(const std::string& what, const std::string& detail) {
+  const std::string line = tty_ ? what + detail : what;
   if (line == last_) return;
   if (tty_) std::cerr << "\r\033[K" << line << std::flush;
   else std::cerr << line << std::endl;

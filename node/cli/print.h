@@ -42,10 +42,11 @@ void print_answer(std::span<const float> output, bool fashion);
 // The roots of a model version by tensor name ("L0.W_K" -> hex), in ghost-file order.
 boost::json::object roots_json(const pb::GhostFile& file, std::span<const Hash32> roots);
 
-// One progress line on stderr, rewritten in place on a terminal, else printed when it changes.
+// One progress line on stderr: on a terminal `what` and `detail` (a height, a count) rewritten
+// in place; elsewhere (a log) `what` alone, printed when it changes.
 class Progress {
  public:
-  void show(const std::string& line);
+  void show(const std::string& what, const std::string& detail = "");
   void done();  // ends the line on a terminal
 
  private:

@@ -15,7 +15,8 @@ import struct
 from ghostnet import FAST_PARAMS, Testnet, scenario
 from lying_node import LyingNode, flip_last_hex_digit
 
-PARAMS = FAST_PARAMS + ("job_deadline_blocks=4",)
+# Blocks come every ~0.2 s: a deadline of a few blocks must still be ahead when the request lands.
+PARAMS = FAST_PARAMS + ("job_deadline_blocks=10",)
 EXIT_REJECTED, EXIT_REFUNDED, EXIT_UNVERIFIED = 2, 5, 6
 
 
@@ -102,7 +103,7 @@ def client_jobs():
         expect(net, EXIT_REJECTED, "the cheapest asks 0.25", "infer", "--model", model, "--input", x, "--max-fee", "0.1",
                "--from", "alice")
         expect(net, 1, "does not fit the model's first layer", "infer", "--model", model, "--input", short, "--from", "alice")
-        expect(net, 1, "--deadline must be 2 to 4", "infer", "--model", model, "--input", x, "--deadline", "9",
+        expect(net, 1, "--deadline must be 2 to 10", "infer", "--model", model, "--input", x, "--deadline", "11",
                "--from", "alice")
         expect(net, 1, "--target-class must be below", "train", "--model", model, "--input", x, "--target-class", "99",
                "--from", "alice")
@@ -115,7 +116,7 @@ def client_jobs():
 
         # Inference with no worker answering: refunded at the deadline with the miss penalty.
         balance, _ = net.balance("alice")
-        code, out, err = net.ghost("infer", "--model", model, "--input", x, "--max-fee", "1", "--deadline", "3",
+        code, out, err = net.ghost("infer", "--model", model, "--input", x, "--max-fee", "1", "--deadline", "8",
                                    "--from", "alice", "--json", "--node", net.url(0), "--node", net.url(1), check=False,
                                    timeout=120)
         assert code == EXIT_REFUNDED and "no worker answered by its deadline" in err, (code, out, err)
@@ -144,6 +145,12 @@ def client_jobs():
                      "--node", net.url(1), "--json")
         assert json.loads(out)["roots_from"] == "2 nodes that agree", out
         expect(net, EXIT_UNVERIFIED, f"the proof is for model {model}", "proof", "verify", proof, "--model", model2)
+        # The same proof naming version 7 (field 2 after the 34 bytes of the model id): no roots to check it by.
+        raw = open(proof, "rb").read()
+        assert raw[:2] == b"\x0a\x20", raw[:2]
+        later = os.path.join(net.dir, "p7.bin")
+        open(later, "wb").write(raw[:34] + b"\x10\x07" + raw[34:])
+        expect(net, EXIT_UNVERIFIED, "cannot check a proof against version 7", "proof", "verify", later, "--model", model)
         with LyingNode(net.url(1), other_roots) as liar:
             expect(net, EXIT_UNVERIFIED, "serve different roots", "proof", "verify", proof, "--model", model,
                    "--node", net.url(0), "--node", liar.url)
