@@ -9,6 +9,7 @@
 #include "base/parallel.h"
 #include "ml/canonical.h"
 #include "ml/serve/graph_build.h"
+#include "ml/serve/store_snapshot.h"
 
 namespace ghost::ml {
 
@@ -147,6 +148,33 @@ Result<void> Model::create(const std::filesystem::path& dir, const std::string& 
   m["layers"] = std::move(arr);
   if (auto w = write_file_atomic(dir / kManifest, as_bytes(json::serialize(m) + "\n")); !w)
     return fail(w.error(), "cannot write model manifest: ");
+  return {};
+}
+
+Result<void> Model::clone(const std::filesystem::path& from, const std::filesystem::path& to) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(from / kManifest, ec)) return fail(Errc::kNotFound, "no model at " + from.string());
+  if (fs::exists(to, ec)) return fail(Errc::kExists, to.string() + " already exists");
+  fs::create_directories(to, ec);
+  if (ec) return fail(Errc::kIo, "cannot create " + to.string() + ": " + ec.message());
+  auto undo = [&](Error e) {
+    fs::remove_all(to, ec);
+    return std::unexpected(std::move(e));
+  };
+  // The manifest last, as in create: a folder without it is not a model.
+  for (const auto& e : fs::directory_iterator(from, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_regular_file() || name == kManifest) continue;  // the store below; readers' copies are private
+    // Every file here is replaced by rename when it changes, never rewritten in place.
+    fs::create_hard_link(e.path(), to / name, ec);
+    if (ec) fs::copy_file(e.path(), to / name, ec);
+    if (ec) return undo(Error{Errc::kIo, "cannot copy " + e.path().string() + ": " + ec.message()});
+  }
+  if (ec) return undo(Error{Errc::kIo, "cannot list " + from.string() + ": " + ec.message()});
+  if (auto r = copy_store(from / "weights", to / "weights"); !r) return undo(r.error());
+  fs::copy_file(from / kManifest, to / kManifest, ec);
+  if (ec) return undo(Error{Errc::kIo, "cannot copy the model manifest: " + ec.message()});
   return {};
 }
 

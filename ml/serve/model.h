@@ -67,6 +67,10 @@ class Model {
                              std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0,
                              bool progress = false);
   static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
+  // A new model folder `to` with the weights, index and ghost file of `from`, which no process
+  // may be writing: every file is hard-linked or, for the store's logs, copied, so each worker
+  // of a local testnet gets its own writable folder without a second copy of the weights.
+  static Result<void> clone(const std::filesystem::path& from, const std::filesystem::path& to);
   ~Model();
 
   const std::string& name() const { return name_; }

@@ -76,6 +76,14 @@ Result<StoreSnapshot> StoreSnapshot::take(const fs::path& db_dir) {
   return fail(last.code, "cannot take a read-only copy of " + db_dir.string() + ": " + last.message);
 }
 
+Result<void> copy_store(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (fs::exists(to, ec)) return fail(Errc::kExists, to.string() + " already exists");
+  auto r = copy_once(from, to);
+  if (!r) fs::remove_all(to, ec);
+  return r;
+}
+
 StoreSnapshot::~StoreSnapshot() {
   if (path_.empty()) return;
   std::error_code ec;

@@ -27,4 +27,8 @@ class StoreSnapshot {
   std::filesystem::path path_;
 };
 
+// A new store at `to` (which must not exist) holding what `from` holds; no process may be
+// writing `from`. Tables are hard-linked, so a copy costs no disk until one side writes.
+Result<void> copy_store(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace ghost::ml

@@ -149,6 +149,9 @@ Result<std::unique_ptr<WeightStore>> WeightStore::create(const std::filesystem::
   leveldb::WriteOptions sync;
   sync.sync = true;
   if (st = ws->db_->Write(sync, &final_batch); !st.ok()) return fail(Errc::kIo, "weight store write: " + st.ToString());
+  // Into tables now, logs gone: a reader's snapshot and a clone hard-link tables but must copy
+  // logs, which would otherwise hold up to a write buffer of leaves each.
+  ws->db_->CompactRange(nullptr, nullptr);
   return ws;
 }
 

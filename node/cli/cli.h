@@ -18,11 +18,14 @@ enum ExitCode : int {
   kExitUsage = 1,        // bad arguments, files or input; anything else that failed
   kExitRejected = 2,     // the chain refused the tx (the receipt's code is printed)
   kExitUnreachable = 3,  // the node cannot be reached, or it serves another chain
-  kExitTimeout = 4,      // the tx was not committed in time (it may still be)
+  kExitTimeout = 4,      // the tx was not committed in time (it may still be), or a job not closed
+  kExitRefunded = 5,     // a paid job was refunded: no answer by its deadline, or its answer proven wrong
+  kExitUnverified = 6,   // a proof failed the local check, or the nodes disagree about a model's roots
 };
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 done, 1 usage or other error, 2 tx rejected (its receipt code is printed), "
-    "3 node unreachable or wrong chain, 4 timed out.";
+    "3 node unreachable or wrong chain, 4 timed out, 5 job refunded (no answer by its deadline, or the "
+    "answer proven wrong), 6 a proof failed the local check (even if the chain accepted it).";
 
 struct CommandError : std::runtime_error {
   int code;

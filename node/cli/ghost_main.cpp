@@ -1,10 +1,10 @@
-// ghost: the Ghostchain client (keys, models, transactions, queries, testnet).
+// ghost: the Ghostchain client (keys, models, transactions, paid jobs, proofs, queries, testnet).
 #include <iostream>
 
 #include "node/cli/cli.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"ghost: the Ghostchain client (keys, models, transactions, queries, testnet)"};
+  CLI::App app{"ghost: the Ghostchain client (keys, models, transactions, workers, paid jobs, proofs, queries, testnet)"};
   app.footer(ghost::cli::kExitCodesHelp);
   app.require_subcommand(1);
   ghost::cli::add_all_groups(app);

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
 
   auto* init = app.add_subcommand("init", "Write a new home folder: config.toml, genesis.json, node and validator keys");
   std::string chain_id, moniker = "ghost-node", genesis_file, passphrase_file;
-  bool unencrypted = false, as_json = false;
+  bool unencrypted = false, as_json = false, init_worker = false;
   init->add_option("--home", home_dir, "Home folder to create")->required();
   init->add_option("--chain-id", chain_id, "Chain id (1-50 of a-z 0-9 - _ .)")->required();
   init->add_option("--moniker", moniker, "A name for this node");
@@ -64,13 +64,16 @@ int main(int argc, char** argv) {
   auto* insecure = init->add_flag("--insecure-unencrypted-keys", unencrypted,
                                   "Store the keys unencrypted (test networks only)");
   pass->excludes(insecure);
+  init->add_flag("--worker", init_worker, "Also write a worker key (keys/worker_key.json) for `start --worker`");
   init->add_flag("--json", as_json, "Print what was created as JSON");
   add_config_flags(*init, given);
 
   auto* start = app.add_subcommand("start", "Run the node until SIGINT or SIGTERM");
-  bool validator = false;
+  bool validator = false, worker = false;
   start->add_option("--home", home_dir, "Home folder written by `ghostd init`")->required();
   start->add_flag("--validator", validator, "Sign votes and proposals with the home's validator key");
+  start->add_flag("--worker", worker,
+                  "Answer the jobs assigned to the home's worker key with the models in worker.model_dirs");
   add_config_flags(*start, given);
 
   try {
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
     o.moniker = moniker;
     if (!genesis_file.empty()) o.genesis = genesis_file;
     o.insecure_unencrypted_keys = unencrypted;
+    o.worker = init_worker;
     if (!passphrase_file.empty()) {
       auto p = read_passphrase_file(passphrase_file);
       if (!p) return fail_with(p.error(), 1);
@@ -102,12 +106,20 @@ int main(int argc, char** argv) {
     auto made = init_home(home, o);
     if (!made) return fail_with(made.error(), made.error().code == Errc::kInvalid ? 1 : 2);
     if (unencrypted) std::cerr << "WARNING: the keys in " << home_dir << "/keys are UNENCRYPTED: use this node on test networks only\n";
-    if (as_json)
+    if (as_json) {
       std::cout << "{\"home\":\"" << home_dir << "\",\"node_key\":\"" << made->node_key.hex() << "\",\"validator_key\":\""
-                << made->validator_key.hex() << "\",\"validator_address\":\"" << made->validator_address.str() << "\"}\n";
-    else
+                << made->validator_key.hex() << "\",\"validator_address\":\"" << made->validator_address.str() << "\"";
+      if (made->worker_key)
+        std::cout << ",\"worker_key\":\"" << made->worker_key->hex() << "\",\"worker_address\":\""
+                  << Address::of(*made->worker_key).str() << "\"";
+      std::cout << "}\n";
+    } else {
       std::cout << "initialised " << home_dir << "\n  node key       " << made->node_key.hex() << "\n  validator key  "
                 << made->validator_key.hex() << "\n  validator addr " << made->validator_address.str() << "\n";
+      if (made->worker_key)
+        std::cout << "  worker key     " << made->worker_key->hex() << "\n  worker addr    "
+                  << Address::of(*made->worker_key).str() << "\n";
+    }
     return 0;
   }
 
@@ -121,7 +133,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (auto r = apply_flags(*config, given, *start); !r) return fail_with(r.error(), 1);
-  auto node = Node::open(home, std::move(*config), StartOptions{validator});
+  auto node = Node::open(home, std::move(*config), StartOptions{validator, worker});
   if (!node) return fail_with(node.error(), 2);
   return (*node)->run() == 0 ? 0 : 3;
 }

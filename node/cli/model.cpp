@@ -16,6 +16,9 @@
 #include "ml/serve/synthetic.h"
 #include "ml/verify/ghost_proof.h"
 #include "node/cli/cli.h"
+#include "node/cli/model.h"
+#include "node/cli/model_input.h"
+#include "node/cli/print.h"
 #include "proto/decode.h"
 
 namespace ghost::cli {
@@ -24,7 +27,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-constexpr const char* kGhostFileName = "model.ghost";
 
 
 std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, unsigned threads) {
@@ -45,6 +47,19 @@ json::object ghost_file_object(const pb::GhostFile& g) {
     for (const auto& t : l.tensors()) roots[t.name()] = to_hex(as_bytes(t.root()));
   o["roots_hex"] = std::move(roots);
   return o;
+}
+
+// The owner and terms of the folder's model.ghost (`ghost model register` sets the owner):
+// they are part of the model id, so the proof names the id the chain knows.
+ml::GhostFileMeta registered_meta(const fs::path& dir) {
+  ml::GhostFileMeta meta;
+  auto f = ml::load_ghost_file(dir / kGhostFileName);
+  if (!f) return meta;
+  meta.owner.assign(f->owner().begin(), f->owner().end());
+  meta.policy = f->update_policy();
+  for (const auto& t : f->trainers()) meta.trainers.emplace_back(t.begin(), t.end());
+  meta.price_floor = f->price_floor();
+  return meta;
 }
 
 void print_ghost_file(const pb::GhostFile& g, bool as_json) {
@@ -76,14 +91,6 @@ void print_ghost_file(const pb::GhostFile& g, bool as_json) {
   }
 }
 
-// Writes DIR/model.ghost for a freshly built model.
-void finish_build(const fs::path& dir, unsigned threads) {
-  auto model = open_model(dir, false, threads);
-  const pb::GhostFile g = ml::ghost_file_of(*model);
-  need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
-  std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
-  print_ghost_file(g, false);
-}
 
 void add_build(CLI::App& model) {
   CLI::App* build = model.add_subcommand("build", "Build a model directory (weights, search graph, model.ghost)");
@@ -138,27 +145,11 @@ void add_show(CLI::App& model) {
   cmd->add_option("FILE", a->file, "A .ghost file, or a model directory (its model.ghost)")->required();
   cmd->add_flag("--json", a->json, "Print protobuf's JSON mapping, with the model id and roots in hex");
   cmd->callback([a] {
-    fs::path p = a->file;
-    if (fs::is_directory(p)) p /= kGhostFileName;
+    const fs::path p = ghost_file_path(a->file);
     print_ghost_file(need(ml::load_ghost_file(p), "cannot show " + p.string()), a->json);
   });
 }
 
-
-size_t argmax(const std::vector<float>& v) {
-  size_t best = 0;
-  for (size_t i = 1; i < v.size(); ++i)
-    if (v[i] > v[best]) best = i;
-  return best;
-}
-
-void check_fashion_model(const ml::Model& model) {
-  const auto& l = model.layers();
-  if (l.size() != 1 || l[0].d != ml::kFashionPixels || l[0].encoding != ml::InputEncoding::u8 ||
-      l[0].d_out != ml::kFashionClasses)
-    throw std::runtime_error("fashion-mnist test images need a fashion-mnist model (build one with "
-                             "`ghost model build fashion-mnist --out DIR`)");
-}
 
 ml::FashionSet load_test_set() {
   return need(ml::load_fashion_test(), "cannot read the fashion-mnist test set from " + ml::fashion_dir().string() +
@@ -167,8 +158,8 @@ ml::FashionSet load_test_set() {
 
 void add_infer(CLI::App& model) {
   struct Args {
-    std::string dir, input, proof_out;
-    int64_t fashion = -1;
+    std::string dir, proof_out;
+    InputArgs input;
     unsigned threads = 0;
     bool json = false, exact = false;
   };
@@ -176,32 +167,19 @@ void add_infer(CLI::App& model) {
   CLI::App* cmd = model.add_subcommand(
       "infer", "Run one inference locally, build its ghost proof and verify it against the model's roots");
   cmd->add_option("DIR", a->dir, "Model directory")->required();
-  auto* in = cmd->add_option("--input", a->input, "File holding the raw input (the first layer's encoding: d bytes for u8, 4d for f32)");
-  auto* fashion = cmd->add_option("--fashion-test", a->fashion, "Use fashion-mnist test image I (0..9999) as input");
-  in->excludes(fashion);
+  add_input_options(*cmd, a->input);
   cmd->add_flag("--exact", a->exact, "Exact top-k by brute force instead of the canonical graph search");
   cmd->add_option("--proof-out", a->proof_out, "Also write the ghost proof (wire encoding) to this file");
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
-    if (a->input.empty() && a->fashion < 0)
-      throw CLI::ValidationError("give --input FILE or --fashion-test I");
+    if (a->input.file.empty() && a->input.fashion < 0) fail_with(kExitUsage, "give --input FILE or --fashion-test I");
     auto m = open_model(a->dir, !a->exact, a->threads);
-    Bytes input;
-    int label = -1;
-    if (a->fashion >= 0) {
-      check_fashion_model(*m);
-      const ml::FashionSet test = load_test_set();
-      if (uint64_t(a->fashion) >= test.count)
-        throw CLI::ValidationError("--fashion-test", "image index must be below " + std::to_string(test.count));
-      auto img = test.image(uint64_t(a->fashion));
-      input.assign(img.begin(), img.end());
-      label = test.labels[uint64_t(a->fashion)];
-    } else {
-      input = need(read_file(a->input), "cannot read input file");
-    }
+    const ModelInput in = read_input(a->input, m->layers());
+    const Bytes& input = in.bytes;
+    const int label = in.label ? int(*in.label) : -1;
     auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::graph), "inference failed");
-    const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m)), "model");
+    const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m, registered_meta(a->dir))), "model");
     const Bytes raw = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, pb::LEAVES_RAW));
     const Bytes wire = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, ml::LeafWire::shortest()));
     const auto t0 = std::chrono::steady_clock::now();
@@ -259,7 +237,9 @@ void add_eval(CLI::App& model) {
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
     auto m = open_model(a->dir, true, a->threads);
-    check_fashion_model(*m);
+    if (!is_fashion_model(m->layers()))
+      fail_with(kExitUsage, "fashion-mnist test images need a fashion-mnist model (build one with "
+                            "`ghost model build fashion-mnist --out DIR`)");
     const ml::FashionSet test = load_test_set();
     const uint64_t count = a->limit ? std::min(a->limit, test.count) : test.count;
     const ml::HopfieldSpec spec = m->layers()[0].hopfield();
@@ -300,9 +280,19 @@ void model_group(CLI::App& app) {
   add_show(*model);
   add_infer(*model);
   add_eval(*model);
+  add_import(*model);
+  add_register(*model);
 }
 
 }  // namespace
+
+void finish_build(const fs::path& dir, unsigned threads) {
+  auto model = open_model(dir, false, threads);
+  const pb::GhostFile g = ml::ghost_file_of(*model);
+  need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
+  std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";
+  print_ghost_file(g, false);
+}
 
 GHOST_CLI_GROUP(model_group);
 

@@ -1,5 +1,7 @@
 #include "node/cli/node_client.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -109,6 +111,13 @@ uint64_t json_u64(const json::value& v) {
     return uint64_t(v.as_int64());
   }
   fail_with(kExitUnreachable, "the node answered " + json::serialize(v) + " where a number belongs");
+}
+
+void from_api_json(const json::value& v, google::protobuf::Message& out, const std::string& what) {
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(json::serialize(v), &out, o).ok())
+    fail_with(kExitUnreachable, "the node sent " + what + " that does not parse");
 }
 
 std::string api_error(const NodeClient::Reply& r) {

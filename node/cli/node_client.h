@@ -2,6 +2,8 @@
 // bodies, and failures turned into the exit codes of cli.h (an unreachable node is 3).
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
@@ -34,6 +36,10 @@ class NodeClient {
 
 // A u64 of protobuf's JSON mapping (a string) or a plain JSON number.
 uint64_t json_u64(const boost::json::value& v);
+
+// A record the API printed in protobuf's JSON mapping, parsed back (the fields the node adds
+// beside it, such as hex ids, are skipped); a body that does not parse fails kExitUnreachable.
+void from_api_json(const boost::json::value& v, google::protobuf::Message& out, const std::string& what);
 
 // "CODE: message" of an API error body, or the raw body.
 std::string api_error(const NodeClient::Reply& r);

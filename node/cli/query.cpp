@@ -1,12 +1,12 @@
 // `ghost query ...`: read the chain through a node's API; --json prints the API's answer,
 // otherwise aligned tables for people.
 #include <boost/json.hpp>
-#include <iomanip>
 #include <iostream>
 
 #include "node/cli/cli.h"
 #include "node/cli/keyring.h"
 #include "node/cli/node_client.h"
+#include "node/cli/print.h"
 
 namespace ghost::cli {
 namespace {
@@ -17,33 +17,6 @@ struct QueryArgs {
   std::string node;
   bool json = false;
 };
-
-std::string text(const json::value& v) {
-  if (v.is_string()) return std::string(v.as_string());
-  return json::serialize(v);
-}
-
-// Prints rows as columns padded to their widest cell.
-void table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width;
-  for (const auto& r : rows)
-    for (size_t c = 0; c < r.size(); ++c) {
-      if (width.size() <= c) width.push_back(0);
-      width[c] = std::max(width[c], r[c].size());
-    }
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size(); ++c)
-      std::cout << (c + 1 < r.size() ? std::string(r[c]) + std::string(width[c] - r[c].size() + 2, ' ') : r[c]);
-    std::cout << "\n";
-  }
-}
-
-void pairs(const json::object& o, const std::vector<std::string>& keys) {
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& k : keys)
-    if (o.contains(k)) rows.push_back({k, text(o.at(k))});
-  table(rows);
-}
 
 using Printer = std::function<void(const json::value&)>;
 
@@ -82,6 +55,15 @@ void query_group(CLI::App& app) {
            {"balance", format_credits(json_u64(o.at("balance"))) + " credits"},
            {"nonce", text(o.at("nonce"))}});
   });
+  add_query(*q, "supply", "Credits in existence: genesis, minted, burned, and the validators' reward pool", std::nullopt,
+            fixed("/supply"), [](const json::value& v) {
+              const auto& o = v.as_object();
+              std::vector<std::vector<std::string>> rows;
+              for (const char* k : {"genesis", "minted", "burned", "reward_pool"})
+                rows.push_back({k, format_credits(json_u64(o.at(k))) + " credits"});
+              rows.push_back({"height", text(o.at("height"))});
+              table(rows);
+            });
   add_query(*q, "block", "A block by height (or \"latest\")", "height", under("/blocks/"), [](const json::value& v) {
     const auto& o = v.as_object();
     pairs(o, {"height", "hash", "time_ms", "app_hash"});
@@ -122,8 +104,8 @@ void query_group(CLI::App& app) {
     pairs(v.as_object(), {"id", "version", "registered_height", "roots"});
   });
   add_query(*q, "job", "One job and its outcome", "job id", under("/jobs/"), [](const json::value& v) {
-    pairs(v.as_object(), {"id", "kind", "status", "model_id", "version", "worker", "price", "deadline", "answered_height",
-                          "closed_height"});
+    pairs(v.as_object(), {"id", "kind", "status", "model", "version", "client_address", "worker_address", "price",
+                          "deadline", "answered_height", "closed_height"});
   });
 }
 

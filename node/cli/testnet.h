@@ -15,6 +15,7 @@ struct TestnetNode {
   std::filesystem::path home;
   std::string rpc;  // http://127.0.0.1:PORT
   bool validator = true;
+  bool worker = false;  // started with --worker: serves its copy of the testnet's model
 };
 
 struct Testnet {

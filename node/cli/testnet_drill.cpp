@@ -57,6 +57,7 @@ int spawn(const TestnetNode& n, const std::string& ghostd) {
     if (out < 0 || in < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);
     std::vector<std::string> args{ghostd, "start", "--home", n.home.string()};
     if (n.validator) args.push_back("--validator");
+    if (n.worker) args.push_back("--worker");
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -1,12 +1,12 @@
 #include "node/daemon/api.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include "consensus/ledger/genesis.h"
+#include "node/daemon/job_views.h"
+#include "node/daemon/proto_json.h"
 #include "proto/decode.h"
 
 namespace ghost::daemon {
@@ -17,18 +17,14 @@ using boost::beast::http::verb;
 
 namespace {
 
-json::value proto_json(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  o.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return json::parse(out);
-}
-
 rpc::Response ok(const json::value& v) { return rpc::json(json::serialize(v)); }
 rpc::Response not_found(std::string what) { return rpc::error(404, "not_found", what); }
 rpc::Response bad(std::string what) { return rpc::error(400, "bad_request", what); }
+rpc::Response view(std::variant<json::object, NoView> v) {
+  if (auto* o = std::get_if<json::object>(&v)) return ok(*o);
+  const auto& no = std::get<NoView>(v);
+  return rpc::error(no.status, no.status == 404 ? "not_found" : "bad_request", no.message);
+}
 
 // A decimal of at most `digits` digits (19 fit in uint64).
 std::optional<uint64_t> parse_uint(const std::string& s, size_t digits = 19) {
@@ -71,6 +67,13 @@ json::object block_summary(const pb::Block& block, const Hash32& hash) {
 json::object job_json(const pb::Job& job) {
   json::object o = proto_json(job).as_object();
   o["id"] = to_hex(as_bytes(job.job_id()));
+  o["model"] = to_hex(as_bytes(job.model_id()));
+  auto address = [](const std::string& bytes) {
+    auto a = Address::from_bytes(as_bytes(bytes));
+    return a ? json::value(a->str()) : json::value(nullptr);
+  };
+  o["client_address"] = address(job.client());
+  if (!job.worker().empty()) o["worker_address"] = address(job.worker());
   return o;
 }
 
@@ -198,6 +201,13 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
                              {"validators", std::move(set)}, {"stakes", std::move(stakes)}});
     });
   });
+  server.route(verb::get, "/supply", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
+      json::value o = proto_json(chain_.ledger().supply());
+      o.as_object()["height"] = chain_.height();
+      return ok(std::move(o));
+    });
+  });
   server.route(verb::get, "/workers", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
     on_core(std::move(reply), [this] {
       json::array out;
@@ -205,37 +215,44 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
       return ok(json::object{{"workers", std::move(out)}});
     });
   });
-  auto model_json = [this](const pb::ModelInfo& m) {
-    json::object o = proto_json(m).as_object();
-    o["id"] = to_hex(as_bytes(m.model_id()));
-    json::array roots;
-    if (auto v = chain_.ledger().model_version(Hash32::from_span(as_bytes(m.model_id())), m.version()))
-      for (const auto& r : v->roots()) roots.push_back(json::string(to_hex(as_bytes(r))));
-    o["roots"] = std::move(roots);
-    return o;
-  };
-  server.route(verb::get, "/models", [this, model_json](const rpc::Request&, const std::string&, rpc::Reply reply) {
-    on_core(std::move(reply), [this, model_json] {
+  server.route(verb::get, "/workers/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
+    on_core(std::move(reply), [this, param] {
+      auto a = Address::parse(param);
+      if (!a) return bad("bad address: " + a.error().message);
+      auto s = chain_.ledger().stake(pb::WORKER, *a);
+      if (!s) return not_found("no worker stake of " + a->str());
+      return ok(worker_view(chain_.ledger(), *s));
+    });
+  });
+  server.route(verb::get, "/models", [this](const rpc::Request&, const std::string&, rpc::Reply reply) {
+    on_core(std::move(reply), [this] {
       json::array out;
-      for (const auto& m : chain_.ledger().models()) out.push_back(model_json(m));
+      for (const auto& m : chain_.ledger().models()) out.push_back(std::get<json::object>(model_view(chain_.ledger(), m, {})));
       return ok(json::object{{"models", std::move(out)}});
     });
   });
-  server.route(verb::get, "/models/", [this, model_json](const rpc::Request&, const std::string& param, rpc::Reply reply) {
-    on_core(std::move(reply), [this, param, model_json] {
+  server.route(verb::get, "/models/", [this](const rpc::Request& req, const std::string& param, rpc::Reply reply) {
+    std::optional<uint64_t> version;
+    if (auto v = req.query.find("version"); v != req.query.end())
+      if (version = parse_uint(v->second); !version) return reply(bad("version must be a number"));
+    on_core(std::move(reply), [this, param, version] {
       auto id = parse_hash(param);
       if (!id) return bad("a model id is 64 hex digits");
       auto m = chain_.ledger().model(*id);
       if (!m) return not_found("no model " + id->hex());
-      return ok(model_json(*m));
+      return view(model_view(chain_.ledger(), *m, version));
     });
   });
+  // /jobs/{id} and /jobs/{id}/result
   server.route(verb::get, "/jobs/", [this](const rpc::Request&, const std::string& param, rpc::Reply reply) {
     on_core(std::move(reply), [this, param] {
-      auto id = parse_hash(param);
-      if (!id) return bad("a job id is 64 hex digits");
+      constexpr std::string_view kResult = "/result";
+      const bool result = param.ends_with(kResult);
+      auto id = parse_hash(result ? param.substr(0, param.size() - kResult.size()) : param);
+      if (!id) return bad("a job is named /jobs/{id} or /jobs/{id}/result, its id 64 hex digits");
       auto j = chain_.ledger().job(*id);
       if (!j) return not_found("no job " + id->hex());
+      if (result) return view(job_result(chain_.store(), *j));
       return ok(job_json(*j));
     });
   });

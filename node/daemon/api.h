@@ -12,8 +12,10 @@
 //   GET  /accounts/{address}      balance and nonce
 //   GET  /validators              the current set with powers, and every validator stake
 //   GET  /workers                 worker stakes
-//   GET  /models, /models/{id}    registered models with their current roots
+//   GET  /workers/{address}       one worker stake with its open jobs and pending pay
+//   GET  /models, /models/{id}    registered models with their current roots; ?version=V: that version's
 //   GET  /jobs/{id}               one job
+//   GET  /jobs/{id}/result        its output and proof, as its result tx carried them
 //   GET  /jobs?limit=N            the N latest requested jobs without inputs, outputs and proofs,
 //                                 the total and the count per status
 //   GET  /metrics                 Prometheus text

@@ -69,10 +69,16 @@ std::vector<Field> fields_of(NodeConfig& c) {
        &c.keys.node_key},
       {"keys.validator_key", "Validator (consensus) key keystore, relative to the home folder",
        &c.keys.validator_key},
+      {"keys.worker_key", "Worker keystore (signs result txs with --worker), relative to the home folder",
+       &c.keys.worker_key},
       {"keys.passphrase_file", "File whose first line is the keystores' passphrase (else $GHOSTD_PASSPHRASE)",
        &c.keys.passphrase_file},
       {"keys.allow_unencrypted", "Load unencrypted keystores (testnets only; logged loudly)",
        &c.keys.allow_unencrypted},
+      {"worker.model_dirs", "Model folders the worker serves (relative to the home folder or absolute), comma-separated",
+       &c.worker.model_dirs},
+      {"worker.queue", "Jobs waiting for a worker thread; beyond it a job is dropped and counted", &c.worker.queue},
+      {"worker.threads", "Threads running the worker's forward passes and training steps", &c.worker.threads},
   };
 }
 
@@ -256,6 +262,7 @@ Result<void> validate_config(const NodeConfig& c) {
   if (c.consensus.max_proposal_bytes == 0) return fail("consensus.max_proposal_bytes must be positive");
   if (c.consensus.resend_ms == 0 || c.consensus.status_ms == 0 || c.consensus.sync_batch == 0)
     return fail("consensus.resend_ms, status_ms and sync_batch must be positive");
+  if (auto w = worker::validate_worker_config(c.worker); !w) return w;
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "node/mempool/mempool.h"
 #include "node/p2p/network.h"
 #include "node/rpc/server.h"
+#include "node/worker/config.h"
 
 namespace ghost::daemon {
 
@@ -33,6 +34,7 @@ struct ConsensusConfig {
 struct KeysConfig {
   std::string node_key = "keys/node_key.json";            // relative to the home folder
   std::string validator_key = "keys/validator_key.json";
+  std::string worker_key = "keys/worker_key.json";  // signs the worker's result txs (--worker)
   std::string passphrase_file;  // first line is the keystores' passphrase; else GHOSTD_PASSPHRASE
   bool allow_unencrypted = false;  // set by `init --insecure-unencrypted-keys`: testnets only
 };
@@ -52,6 +54,7 @@ struct NodeConfig {
   mempool::Config mempool;
   ConsensusConfig consensus;
   KeysConfig keys;
+  worker::WorkerConfig worker;  // used with `ghostd start --worker`
 };
 
 // One configurable value: its dotted name ("p2p.listen"), help text, and where it lives.

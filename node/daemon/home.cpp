@@ -121,13 +121,16 @@ Result<InitResult> init_home(const Home& home, const InitOptions& options) {
   if (options.insecure_unencrypted_keys == options.passphrase.has_value())
     return fail("give a passphrase for the keys, or --insecure-unencrypted-keys (testnets only)");
   std::error_code ec;
-  for (const auto& p : {home.config(), home.key(config.keys.node_key), home.key(config.keys.validator_key)})
+  for (const auto& p : {home.config(), home.key(config.keys.node_key), home.key(config.keys.validator_key),
+                        home.key(config.keys.worker_key)})
     if (std::filesystem::exists(p, ec))
       return fail(Errc::kExists, p.string() + " already exists: " + home.root.string() +
                                      " is an initialised home (use another --home, or remove it first)");
 
   const PrivateKey node_key = options.node_key.value_or(PrivateKey::generate());
   const PrivateKey validator_key = options.validator_key.value_or(PrivateKey::generate());
+  std::optional<PrivateKey> worker_key;
+  if (options.worker) worker_key = options.worker_key.value_or(PrivateKey::generate());
   pb::Genesis genesis;
   if (options.genesis_doc) {
     genesis = *options.genesis_doc;
@@ -153,13 +156,16 @@ Result<InitResult> init_home(const Home& home, const InitOptions& options) {
     return std::unexpected(e);
   };
   for (const auto& dir : {home.root, home.key(config.keys.node_key).parent_path(),
-                          home.key(config.keys.validator_key).parent_path()}) {
+                          home.key(config.keys.validator_key).parent_path(), home.key(config.keys.worker_key).parent_path()}) {
     if (std::filesystem::exists(dir, ec)) continue;
     if (!std::filesystem::create_directories(dir, ec))
       return undo(Error{Errc::kIo, "cannot create " + dir.string() + ": " + ec.message()});
     written.push_back(dir);
   }
-  for (const auto& [key, rel] : {std::pair{&node_key, config.keys.node_key}, std::pair{&validator_key, config.keys.validator_key}}) {
+  std::vector<std::pair<const PrivateKey*, std::string>> keys = {{&node_key, config.keys.node_key},
+                                                                   {&validator_key, config.keys.validator_key}};
+  if (worker_key) keys.emplace_back(&*worker_key, config.keys.worker_key);
+  for (const auto& [key, rel] : keys) {
     if (auto s = save_keystore(home.key(rel), *key, protection); !s) return undo(s.error());
     written.push_back(home.key(rel));
   }
@@ -168,7 +174,9 @@ Result<InitResult> init_home(const Home& home, const InitOptions& options) {
   written.push_back(home.genesis());
   if (auto w = write_file_atomic(home.config(), as_bytes(config_toml(config)), {.mode = 0600, .replace = false}); !w)
     return undo(w.error());
-  return InitResult{node_key.public_key(), validator_key.public_key(), Address::of(validator_key.public_key())};
+  InitResult made{node_key.public_key(), validator_key.public_key(), Address::of(validator_key.public_key()), {}};
+  if (worker_key) made.worker_key = worker_key->public_key();
+  return made;
 }
 
 }  // namespace ghost::daemon

@@ -4,9 +4,11 @@
 //   HOME/genesis.json         the chain's genesis (protobuf JSON mapping)
 //   HOME/keys/node_key.json   proves this node to peers
 //   HOME/keys/validator_key.json   signs votes and proposals (and evidence txs)
+//   HOME/keys/worker_key.json      signs a worker's result txs (`init --worker`)
 //   HOME/data/blocks/         block store (LevelDB)
 //   HOME/data/state/          ledger state (LevelDB)
 //   HOME/data/consensus/      WAL and signer state
+//   HOME/data/worker/         the worker's answer log (LevelDB), with --worker
 //   HOME/ghostd.lock          held (flock) by the running ghostd, which writes its pid there
 //   HOME/ghostd.log           its output when `ghost testnet start` runs it
 #pragma once
@@ -29,6 +31,7 @@ struct Home {
   std::filesystem::path blocks() const { return data() / "blocks"; }
   std::filesystem::path state() const { return data() / "state"; }
   std::filesystem::path consensus() const { return data() / "consensus"; }
+  std::filesystem::path worker() const { return data() / "worker"; }
   std::filesystem::path key(const std::string& relative) const { return root / relative; }
   std::filesystem::path lock() const { return root / "ghostd.lock"; }
   std::filesystem::path log() const { return root / "ghostd.log"; }
@@ -59,8 +62,10 @@ struct InitOptions {
   std::optional<pb::Genesis> genesis_doc;        // ... this one, else a one-validator genesis of this node
   std::optional<PrivateKey> node_key;            // generated when absent
   std::optional<PrivateKey> validator_key;       // generated when absent
-  std::optional<std::string> passphrase;         // encrypts both keys ...
-  bool insecure_unencrypted_keys = false;        // ... or neither is encrypted (testnets only)
+  bool worker = false;                           // also write a worker key
+  std::optional<PrivateKey> worker_key;          // generated when absent (with worker)
+  std::optional<std::string> passphrase;         // encrypts every key ...
+  bool insecure_unencrypted_keys = false;        // ... or none is encrypted (testnets only)
   NodeConfig config;                             // written to config.toml (chain_id set from above)
 };
 
@@ -69,6 +74,7 @@ struct InitResult {
   PublicKey node_key;
   PublicKey validator_key;
   Address validator_address;  // the validator key's account: pays for its evidence txs
+  std::optional<PublicKey> worker_key;  // with InitOptions::worker: stake with it, it signs results
 };
 
 // Writes a new home. Refuses (kExists) a folder that already holds config.toml or keys,

@@ -16,6 +16,7 @@
 #include "node/daemon/tx_service.h"
 #include "node/explorer/explorer.h"
 #include "node/log/log.h"
+#include "node/worker/worker.h"
 #include "proto/decode.h"
 
 namespace ghost::daemon {
@@ -50,6 +51,12 @@ class NetworkPeers : public chain::Peers {
   p2p::Network& net_;
 };
 
+uint64_t best_peer_height(const p2p::Network& net) {
+  uint64_t best = 0;
+  for (const auto& peer : net.peers()) best = std::max(best, peer.height);
+  return best;
+}
+
 bft::Timeouts timeouts_of(const pb::Params& p) {
   bft::Timeouts t;
   t.propose_ms = p.timeout_propose_ms();
@@ -82,6 +89,7 @@ struct Node::Parts {
   std::unique_ptr<rpc::Server> rpc;
   std::unique_ptr<TxService> txs;
   std::unique_ptr<Api> api;
+  std::unique_ptr<worker::Worker> worker;  // with --worker; its threads stop before the core's objects go
   int exit_code = 0;
 };
 
@@ -92,6 +100,7 @@ Node::~Node() {
   if (p_->rpc) p_->rpc->stop();
   if (p_->net) p_->net->stop();
   if (p_->driver) p_->driver->stop();
+  if (p_->worker) p_->worker->stop();
   p_->work.join();
 }
 
@@ -169,7 +178,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   };
   handler.on_connect = [parts](const p2p::PeerInfo& peer) {
     log::info("p2p", "peer connected", {{"peer", peer.id.hex().substr(0, 12)}, {"address", peer.address}, {"height", peer.height}});
-    asio::post(parts->core_io, [parts, peer] { parts->driver->on_peer(peer.id, peer.height); });
+    asio::post(parts->core_io, [parts, peer] {
+      parts->driver->on_peer(peer.id, peer.height);
+      parts->txs->share_pending(peer.id);
+    });
   };
   handler.on_disconnect = [parts](const p2p::PeerId& peer) {
     log::info("p2p", "peer disconnected", {{"peer", peer.hex().substr(0, 12)}});
@@ -180,6 +192,31 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   p.peers = std::make_unique<NetworkPeers>(*p.net);
   p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
                                        p.config.mempool.max_checking);
+  if (options.worker) {
+    auto wk = load_home_key(home, p.config.keys, p.config.keys.worker_key);
+    if (!wk) return fail(wk.error(), "worker key (write one with `ghostd init --worker`): ");
+    worker::Host host;
+    host.ledger = &p.chain->ledger();
+    host.chain_id = p.genesis.chain_id();
+    host.submit = [parts](Bytes raw, std::function<void(bool, std::string)> done) {
+      return parts->txs->submit(std::move(raw), std::nullopt, [done = std::move(done)](Submitted s) {
+        if (s.rejected) return done(false, s.rejected->reason);
+        const bool in = s.pool->accepted() || s.pool->verdict == mempool::Verdict::kDuplicate;
+        done(in, in ? "" : std::string(mempool::verdict_name(s.pool->verdict)) + ": " + s.pool->reason);
+      });
+    };
+    host.pending = [parts](const Hash32& id) { return parts->mempool->contains(id); };
+    host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
+    host.peers_height = [parts] { return best_peer_height(*parts->net); };
+    host.gossip = [parts](const Bytes& raw) {
+      pb::Envelope env;
+      if (pb::decode(raw, *env.mutable_tx())) parts->net->broadcast(std::move(env), p2p::Priority::kGossip);
+    };
+    auto w = worker::Worker::open(p.config.worker, home.root, home.worker(), std::move(*wk), p.core_io, std::move(host),
+                                  p.metrics);
+    if (!w) return fail(w.error(), "worker: ");
+    p.worker = std::move(*w);
+  }
 
   chain::DriverConfig dc;
   dc.timeouts = timeouts_of(p.genesis.params());
@@ -192,6 +229,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   chain::Driver::Events events;
   events.on_commit = [parts](const chain::Applied& a) {
     parts->txs->on_commit(a);
+    if (parts->worker) parts->worker->on_commit(a.block, a.results, a.tx_ids);
     count_committed(a, parts->metrics);
     parts->api->publish_commit(a);
     parts->net->set_height(a.block.header().height());
@@ -210,22 +248,19 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   facts.node_key = p.node_key->public_key().hex();
   if (p.validator_key) facts.validator = p.validator_key->public_key();
   facts.peers = [parts] { return parts->net->peers().size(); };
-  facts.best_peer_height = [parts] {
-    uint64_t best = 0;
-    for (const auto& peer : parts->net->peers()) best = std::max(best, peer.height);
-    return best;
-  };
+  facts.best_peer_height = [parts] { return best_peer_height(*parts->net); };
   p.api = std::make_unique<Api>(p.core_io, *p.rpc, *p.chain, *p.mempool, *p.txs, p.metrics, std::move(facts));
   explorer::add_routes(*p.rpc);
 
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
+  if (p.worker) asio::post(p.core_io, [parts] { parts->worker->start(); });
   p.net->set_height(p.chain->height());
   if (auto s = p.net->start(); !s) return fail(s.error(), "p2p: ");
   if (auto s = p.rpc->start(); !s) return fail(s.error(), "rpc: ");
   log::info("node", "started",
             {{"moniker", p.config.moniker}, {"chain_id", p.genesis.chain_id()}, {"height", p.chain->height()},
              {"node_key", p.node_key->public_key().hex()}, {"p2p_port", p.net->listen_port()},
-             {"rpc_port", p.rpc->port()}, {"validator", p.validator_key ? p.validator_key->public_key().hex() : "no"}});
+             {"rpc_port", p.rpc->port()}, {"validator", p.validator_key ? p.validator_key->public_key().hex() : "no"}, {"worker", p.worker ? "yes" : "no"}});
   return node;
 }
 
@@ -254,6 +289,7 @@ int Node::run() {
   p.rpc->stop();
   p.net->stop();
   p.driver->stop();
+  if (p.worker) p.worker->stop();
   net_guard.reset();
   p.net_io.stop();
   net_thread.join();

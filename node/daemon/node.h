@@ -13,6 +13,7 @@ namespace ghost::daemon {
 
 struct StartOptions {
   bool validator = false;  // sign votes and proposals with the home's validator key
+  bool worker = false;     // answer jobs with the home's worker key (config.worker)
 };
 
 class Node {

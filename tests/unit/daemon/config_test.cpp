@@ -27,6 +27,10 @@ NodeConfig sample() {
   c.rpc.requests_per_second = 12.5;
   c.consensus.test_equivocate = true;
   c.mempool.max_txs = 7;
+  c.worker.model_dirs = {"models/fashion", "/srv/models/other"};
+  c.worker.queue = 9;
+  c.worker.threads = 3;
+  c.keys.worker_key = "keys/w.json";
   return c;
 }
 
@@ -70,6 +74,8 @@ TEST(Config, ErrorsNameTheKey) {
   expect_error(base + "[[broken", "not valid TOML");
   expect_error(base + "[p2p]\nmax_frame_bytes = 16777217\n", "the WAL's record limit");
   expect_error("moniker = \"m\"\n", "chain_id is empty");
+  expect_error(base + "[worker]\nqueue = 0\n", "worker.queue must be positive");
+  expect_error(base + "[worker]\nmodel_dirs = \"one\"\n", "worker.model_dirs must be an array of strings");
   EXPECT_EQ(load_config(d.path / "none.toml").error().code, Errc::kNotFound);
 }
 
@@ -89,6 +95,14 @@ TEST(Config, FlagsSetFieldsFromText) {
   EXPECT_FALSE(set_field(c, "rpc.burst", ""));
   EXPECT_FALSE(set_field(c, "consensus.test_equivocate", "yes"));
   EXPECT_FALSE(set_field(c, "no.such", "1"));
+  ASSERT_TRUE(set_field(c, "worker.model_dirs", "m1,/abs/m2"));
+  EXPECT_EQ(c.worker.model_dirs, (std::vector<std::string>{"m1", "/abs/m2"}));
+  ASSERT_TRUE(set_field(c, "p2p.ban_score", "5"));
+  ASSERT_TRUE(validate_config(c));
+  ASSERT_TRUE(set_field(c, "worker.threads", "0"));
+  auto v = validate_config(c);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("worker.threads"), std::string::npos);
 }
 
 }  // namespace

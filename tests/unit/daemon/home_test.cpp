@@ -72,6 +72,41 @@ TEST(Home, UnencryptedKeysNeedTheConfigSwitch) {
   EXPECT_EQ(load_home_key(h, config->keys, config->keys.node_key).error().code, Errc::kDenied);
 }
 
+TEST(Home, WorkerKeyIsWrittenOnlyWhenAskedAndProtectedLikeTheOthers) {
+  TempDir d;
+  Home plain{d.path / "plain"};
+  auto made = init_home(plain, options(true));
+  ASSERT_TRUE(made);
+  EXPECT_FALSE(made->worker_key);
+  EXPECT_FALSE(std::filesystem::exists(plain.key(KeysConfig{}.worker_key)));
+
+  Home w{d.path / "w"};
+  InitOptions o = options(true);
+  o.worker = true;
+  made = init_home(w, o);
+  ASSERT_TRUE(made) << made.error().message;
+  ASSERT_TRUE(made->worker_key);
+  auto config = load_config(w.config());
+  ASSERT_TRUE(config);
+  auto info = inspect_keystore_file(w.key(config->keys.worker_key));
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_TRUE(info->encrypted);
+  KeysConfig keys = config->keys;
+  keys.passphrase_file = (d.path / "pass").string();
+  std::ofstream(keys.passphrase_file) << "correct horse\n";
+  auto wk = load_home_key(w, keys, keys.worker_key);
+  ASSERT_TRUE(wk) << wk.error().message;
+  EXPECT_EQ(wk->public_key(), *made->worker_key);
+
+  Home u{d.path / "u"};
+  o = options(false);
+  o.worker = true;
+  ASSERT_TRUE(init_home(u, o));
+  info = inspect_keystore_file(u.key(KeysConfig{}.worker_key));
+  ASSERT_TRUE(info);
+  EXPECT_FALSE(info->encrypted);
+}
+
 TEST(Home, SecondInitIsRefusedAndChangesNothing) {
   TempDir d;
   Home h{d.path / "n0"};

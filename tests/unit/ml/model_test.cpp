@@ -130,6 +130,35 @@ TEST(Model, TrainingStepUpdatesWeightsNotTheSearchAndSurvivesReopen) {
   EXPECT_TRUE(std::equal(c2.begin(), c2.end(), step->updated.key(0, p.d).begin()));
 }
 
+TEST(Model, ACloneSharesNoWriteWithItsSource) {
+  TempDir dir;
+  auto p = small();
+  const auto src = dir.path / "src", copy = dir.path / "copy";
+  ASSERT_TRUE(build_synthetic_model(src, p, 2));
+  const auto roots = std::move(*Model::open(src, opts()))->store().roots();
+  ASSERT_TRUE(Model::clone(src, copy));
+  auto c = Model::clone(src, copy);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, Errc::kExists);
+  EXPECT_EQ(Model::clone(dir.path / "none", dir.path / "x").error().code, Errc::kNotFound);
+  {
+    // Train the clone several times, with compactions, while the source stays as built.
+    auto m = std::move(*Model::open(copy, opts()));
+    EXPECT_EQ(m->store().roots(), roots);
+    std::vector<float> target(p.d_out, 0.0f);
+    target[0] = 1.0f;
+    for (uint64_t i = 0; i < 5; ++i) {
+      auto step = m->train_step(synthetic_input(p.d, 40 + i), target, 0.5f, Search::exact);
+      ASSERT_TRUE(step) << step.error().message;
+      ASSERT_TRUE(m->apply(step->writes));
+    }
+    EXPECT_NE(m->store().roots(), roots);
+  }
+  auto original = Model::open(src, opts());  // open re-hashes every leaf against the stored roots
+  ASSERT_TRUE(original) << original.error().message;
+  EXPECT_EQ((*original)->store().roots(), roots);
+}
+
 TEST(Model, AfterTrainingTheGraphSearchGivesTheSameAnswerAfterReopening) {
   TempDir dir;
   auto p = small();

@@ -1,0 +1,18 @@
+// `ghost worker register|status`: a worker's stake and profile (models served, price,
+// endpoint), and what it has done: jobs served and open, pay pending settlement, misses,
+// faults, penalties and jail.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "proto/tx.pb.h"
+
+namespace ghost::cli {
+
+// A worker Stake's profile from the flags: model ids (64 hex digits each), price in credits,
+// endpoint HOST:PORT (or empty). Bad values fail with kExitUsage naming the flag.
+void set_worker_profile(pb::Stake& stake, const std::vector<std::string>& models, const std::string& price,
+                        const std::string& endpoint);
+
+}  // namespace ghost::cli

@@ -1,0 +1,121 @@
+#include "node/worker/served_model.h"
+
+#include <mutex>
+
+#include "ml/serve/prove.h"
+#include "ml/verify/train_proof.h"
+
+namespace ghost::worker {
+
+namespace {
+
+ml::ModelOptions options(unsigned threads, ml::StoreAccess access) {
+  ml::ModelOptions o;
+  o.threads = threads;
+  o.access = access;
+  return o;
+}
+
+std::string short_id(const Hash32& id) { return id.hex().substr(0, 16); }
+
+}  // namespace
+
+Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                       const Address& worker, unsigned threads) {
+  auto stake = ledger.stake(pb::WORKER, worker);
+  if (!stake) return fail(Errc::kNotFound, "this worker key has no worker stake on the chain (stake first)");
+  auto model = ml::Model::open(dir, options(threads, ml::StoreAccess::write));
+  if (!model) return fail(model.error(), "cannot open the model folder: ");
+  // Versions hold the weights' roots; the committed search (codes, graph) is the ghost file's.
+  const std::vector<Hash32> roots = (*model)->weight_roots();
+  std::string staked;
+  for (const auto& id_bytes : stake->models()) {
+    const Hash32 id = Hash32::from_span(as_bytes(id_bytes));
+    auto info = ledger.model(id);
+    if (!info) continue;
+    staked += (staked.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
+    // The folder's committed search (codes, graph) must be the registered one.
+    auto registered = ml::model_version(info->ghost_file());
+    if (!registered || registered->search_roots != (*model)->search_roots()) continue;
+    // Newest first: versions below the final one are rarely kept, so the search is short.
+    for (uint64_t v = info->version() + 1; v-- > 0;) {
+      auto version = chain_version(ledger, id, v);
+      if (!version) {
+        if (v < info->final_version()) break;
+        continue;
+      }
+      if (version->roots != roots) continue;
+      std::unique_ptr<ServedModel> s(new ServedModel());
+      s->dir_ = dir;
+      s->id_ = id;
+      s->threads_ = threads;
+      s->model_ = std::move(*model);
+      s->version_ = v;
+      return s;
+    }
+  }
+  return fail(Errc::kMismatch, "its weights are no version the chain keeps of a model this worker is staked for (" +
+                                   (staked.empty() ? std::string("none") : staked) +
+                                   "): build or copy the registered model's folder");
+}
+
+uint64_t ServedModel::version() const {
+  std::shared_lock lock(mutex_);
+  return version_;
+}
+
+const ml::Model* ServedModel::at(uint64_t version) const {
+  if (version == version_) return model_.get();
+  auto it = kept_.find(version);
+  return it == kept_.end() ? nullptr : it->second.get();
+}
+
+Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan input) const {
+  std::shared_lock lock(mutex_);
+  const ml::Model* m = at(version);
+  if (!m)
+    return fail(Errc::kNotFound, "version " + std::to_string(version) + " is not held (the folder is at version " +
+                                     std::to_string(version_) + ")");
+  auto inf = m->infer(input, ml::Search::graph);
+  if (!inf) return std::unexpected(inf.error());
+  return ml::make_ghost_proof(*m, id_, version, input, *inf, ml::LeafWire::shortest());
+}
+
+Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr) const {
+  std::shared_lock lock(mutex_);
+  auto step = model_->train_step(input, target, lr, ml::Search::graph);
+  if (!step) return std::unexpected(step.error());
+  return ml::make_train_proof(*model_, id_, version_, input, target, lr, *step, ml::LeafWire::shortest());
+}
+
+Result<void> ServedModel::apply(const CommittedStep& step) {
+  const uint64_t from = step.from.version;
+  {
+    std::shared_lock lock(mutex_);
+    if (from < version_) return {};  // applied before a restart
+    if (from > version_)
+      return fail(Errc::kMismatch, "the chain's step from version " + std::to_string(from) + " follows version " +
+                                       std::to_string(version_) + " that this folder never got");
+    if (model_->weight_roots() != step.from.roots)
+      return fail(Errc::kMismatch, "the folder's weights are not version " + std::to_string(from));
+  }
+  auto verified = ml::verify_train_proof(step.proof, step.from);
+  if (!verified) return fail(verified.error(), "accepted training step does not verify here: ");
+  // The folder only changes under apply, which runs one at a time: the snapshot is `from`.
+  auto kept = ml::Model::open(dir_, options(threads_, ml::StoreAccess::read));
+  if (!kept) return fail(kept.error(), "cannot keep version " + std::to_string(from) + ": ");
+  std::unique_lock lock(mutex_);
+  if (auto ok = model_->apply(verified->writes); !ok) return ok;
+  if (model_->weight_roots() != verified->roots)
+    return fail(Errc::kMismatch, "the weights after the step do not have the step's roots");
+  kept_[from] = std::move(*kept);
+  version_ = from + 1;
+  return {};
+}
+
+void ServedModel::keep_from(uint64_t final_version) {
+  std::unique_lock lock(mutex_);
+  std::erase_if(kept_, [&](const auto& kv) { return kv.first < final_version; });
+}
+
+}  // namespace ghost::worker

@@ -1,0 +1,63 @@
+// One model folder served by the worker: opened as the folder's one writer, matched against
+// the chain (its weights must be the current version of a registered model the worker is
+// staked for), answering on any version a job may pin, and moved by accepted training steps.
+//
+// Inference jobs pin the model's FINAL version while training steps wait out their challenge
+// window (docs/protocol.md §3.14), so after a step the worker holds both: the folder moves to
+// the new current version, and a read-only snapshot of the folder taken just before keeps each
+// older version until it is no longer final (docs/decisions.md, "The worker keeps...").
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+
+#include "consensus/ledger/ledger.h"
+#include "crypto/keys.h"
+#include "ml/serve/model.h"
+#include "node/worker/job_finder.h"
+#include "proto/ghost.pb.h"
+
+namespace ghost::worker {
+
+class ServedModel {
+ public:
+  // Opens `dir` and finds the registered model, among those `worker` is staked for, whose
+  // roots the folder holds: its current version, else an older one the chain still keeps
+  // (version() then tells the caller to catch up with steps_since). The error says why the
+  // folder is refused.
+  static Result<std::unique_ptr<ServedModel>> open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                   const Address& worker, unsigned threads);
+
+  const Hash32& model_id() const { return id_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  uint64_t version() const;  // the chain version the folder holds (the newest applied)
+
+  // Any number at once (a shared lock against apply).
+  Result<pb::GhostProof> prove_inference(uint64_t version, ByteSpan input) const;
+  // A training step from the newest version held.
+  Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr) const;
+
+  // Applies an accepted training step (its writes, from the verified proof) when it starts
+  // from the version held, first keeping that version as a snapshot. A step already applied
+  // is skipped; one from a version not held is an error (the folder missed a step).
+  Result<void> apply(const CommittedStep& step);
+  // Forgets kept versions older than `final_version` (no job can pin them any more).
+  void keep_from(uint64_t final_version);
+
+ private:
+  ServedModel() = default;
+  const ml::Model* at(uint64_t version) const;  // under the lock; null when not held
+
+  std::filesystem::path dir_;
+  Hash32 id_;
+  unsigned threads_ = 1;
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<ml::Model> model_;  // the folder, writable, at version_
+  uint64_t version_ = 0;
+  std::map<uint64_t, std::unique_ptr<ml::Model>> kept_;  // older versions, read-only snapshots
+};
+
+}  // namespace ghost::worker

@@ -1,0 +1,134 @@
+// A served model folder (node/worker/served_model.h): matched against the chain, answering on
+// the version a job pins, and keeping the final version while a newer one is pending.
+#include <gtest/gtest.h>
+
+#include "node/worker/served_model.h"
+#include "tests/unit/worker/worker_kit.h"
+
+namespace ghost::worker {
+namespace {
+
+using namespace test;
+constexpr uint64_t kMaxFee = 80'000;
+
+// A training step the chain accepted, as a worker reads it from the block.
+CommittedStep commit_step(JobChain& f, const Bytes& input) {
+  const std::vector<float> target = {0, 1, 0, 0};
+  Bytes req = f.chain.tx(user(0), body::train_request(f.model.id(), input, target, 0.5f, kMaxFee));
+  f.block({req});
+  const Hash32 job = ledger::tx_id(req);
+  pb::TrainProof step = f.model.train(input, target, 0.5f);
+  f.model.apply();
+  auto [b, results] = f.block({f.chain.tx(f.worker_of(job), body::train_result(job, step))});
+  EXPECT_EQ(results.receipts(0).status(), pb::OK) << results.receipts(0).reason();
+  auto news = read_block(f.chain.ledger(), b, results, addr(worker_op(0)));
+  EXPECT_EQ(news.trained.size(), 1u);
+  return news.trained.at(0);
+}
+
+void expect_verifies(const pb::GhostProof& proof, const ledger::Ledger& l, const Hash32& id, uint64_t version) {
+  auto v = chain_version(l, id, version);
+  ASSERT_TRUE(v);
+  auto ok = ml::verify_ghost_proof(proof, *v);
+  EXPECT_TRUE(ok) << ok.error().message;
+}
+
+TEST(ServedModel, AFolderIsServedOnlyForAModelItsWorkerIsStakedFor) {
+  JobChain f;
+  TempDir d;
+  auto dir = build_folder(d);
+  auto served = ServedModel::open(dir, f.chain.ledger(), addr(worker_op(1)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  EXPECT_EQ((*served)->model_id(), f.model.id());
+  EXPECT_EQ((*served)->version(), 0u);
+  served->reset();  // the folder has one writer
+
+  auto unstaked = ServedModel::open(dir, f.chain.ledger(), addr(user(3)), 1);
+  ASSERT_FALSE(unstaked);
+  EXPECT_NE(unstaked.error().message.find("no worker stake"), std::string::npos) << unstaked.error().message;
+
+  auto other = ServedModel::open(build_folder(d, 6), f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, Errc::kMismatch);
+  EXPECT_NE(other.error().message.find(f.model.id().hex().substr(0, 16)), std::string::npos) << other.error().message;
+
+  auto missing = ServedModel::open(d.path / "none", f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot open the model folder"), std::string::npos);
+}
+
+TEST(ServedModel, AfterAStepBothTheFinalAndTheNewVersionAreAnswered) {
+  JobChain f;
+  TempDir d;
+  auto served = ServedModel::open(build_folder(d), f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  ServedModel& m = **served;
+  const Bytes x = f.model.input(11);
+  auto p0 = m.prove_inference(0, x);
+  ASSERT_TRUE(p0) << p0.error().message;
+  expect_verifies(*p0, f.chain.ledger(), f.model.id(), 0);
+  auto not_yet = m.prove_inference(1, x);
+  ASSERT_FALSE(not_yet);
+  EXPECT_EQ(not_yet.error().code, Errc::kNotFound);
+
+  const CommittedStep step = commit_step(f, f.model.input(3));
+  ASSERT_TRUE(m.apply(step));
+  EXPECT_EQ(m.version(), 1u);
+  EXPECT_TRUE(m.apply(step)) << "a step applied before is skipped";
+  EXPECT_EQ(m.version(), 1u);
+
+  auto old = m.prove_inference(0, x);  // inference still pins the final version 0
+  ASSERT_TRUE(old) << old.error().message;
+  expect_verifies(*old, f.chain.ledger(), f.model.id(), 0);
+  auto now = m.prove_inference(1, x);
+  ASSERT_TRUE(now) << now.error().message;
+  expect_verifies(*now, f.chain.ledger(), f.model.id(), 1);
+
+  m.keep_from(1);  // version 1 became final
+  EXPECT_EQ(m.prove_inference(0, x).error().code, Errc::kNotFound);
+  EXPECT_TRUE(m.prove_inference(1, x));
+}
+
+TEST(ServedModel, AStepFromAVersionTheFolderNeverGotIsRefused) {
+  JobChain f;
+  TempDir d;
+  auto served = ServedModel::open(build_folder(d), f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served);
+  CommittedStep step = commit_step(f, f.model.input(3));
+  step.from.version = 4;
+  auto r = (*served)->apply(step);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("never got"), std::string::npos) << r.error().message;
+  step.from.version = 0;
+  step.proof.set_lr(0.75f);  // not the step the chain accepted: refused, weights unchanged
+  EXPECT_FALSE((*served)->apply(step));
+  EXPECT_EQ((*served)->version(), 0u);
+  EXPECT_TRUE((*served)->prove_inference(0, f.model.input(1)));
+}
+
+TEST(ServedModel, AFolderLeftBehindCatchesUpFromTheBlocks) {
+  JobChain f;
+  TempDir d;
+  const auto dir = build_folder(d);
+  commit_step(f, f.model.input(3));
+  commit_step(f, f.model.input(4));
+  ASSERT_EQ(f.chain.ledger().model(f.model.id())->version(), 2u);
+  auto served = ServedModel::open(dir, f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  ASSERT_EQ((*served)->version(), 0u);  // the final version, still kept by the chain
+
+  auto none = [](uint64_t) { return std::optional<pb::Block>(); };
+  EXPECT_FALSE(steps_since(f.chain.ledger(), f.model.id(), 0, none)) << "blocks not stored: cannot catch up";
+  auto steps = steps_since(f.chain.ledger(), f.model.id(), 0, [&](uint64_t h) { return f.block_at(h); });
+  ASSERT_TRUE(steps);
+  ASSERT_EQ(steps->size(), 2u);
+  for (const auto& step : *steps) ASSERT_TRUE((*served)->apply(step));
+  EXPECT_EQ((*served)->version(), 2u);
+  auto now = (*served)->prove_inference(2, f.model.input(9));
+  ASSERT_TRUE(now) << now.error().message;
+  expect_verifies(*now, f.chain.ledger(), f.model.id(), 2);
+  EXPECT_TRUE(steps_since(f.chain.ledger(), f.model.id(), 2, none)->empty());
+}
+
+}  // namespace
+}  // namespace ghost::worker
