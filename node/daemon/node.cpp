@@ -51,6 +51,12 @@ class NetworkPeers : public chain::Peers {
   p2p::Network& net_;
 };
 
+uint64_t best_peer_height(const p2p::Network& net) {
+  uint64_t best = 0;
+  for (const auto& peer : net.peers()) best = std::max(best, peer.height);
+  return best;
+}
+
 bft::Timeouts timeouts_of(const pb::Params& p) {
   bft::Timeouts t;
   t.propose_ms = p.timeout_propose_ms();
@@ -198,6 +204,11 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     };
     host.pending = [parts](const Hash32& id) { return parts->mempool->contains(id); };
     host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
+    host.peers_height = [parts] { return best_peer_height(*parts->net); };
+    host.gossip = [parts](const Bytes& raw) {
+      pb::Envelope env;
+      if (pb::decode(raw, *env.mutable_tx())) parts->net->broadcast(std::move(env), p2p::Priority::kGossip);
+    };
     auto w = worker::Worker::open(p.config.worker, home.root, home.worker(), std::move(*wk), p.core_io, std::move(host),
                                   p.metrics);
     if (!w) return fail(w.error(), "worker: ");
@@ -234,11 +245,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   facts.node_key = p.node_key->public_key().hex();
   if (p.validator_key) facts.validator = p.validator_key->public_key();
   facts.peers = [parts] { return parts->net->peers().size(); };
-  facts.best_peer_height = [parts] {
-    uint64_t best = 0;
-    for (const auto& peer : parts->net->peers()) best = std::max(best, peer.height);
-    return best;
-  };
+  facts.best_peer_height = [parts] { return best_peer_height(*parts->net); };
   p.api = std::make_unique<Api>(p.core_io, *p.rpc, *p.chain, *p.mempool, *p.txs, p.metrics, std::move(facts));
   explorer::add_routes(*p.rpc);
 

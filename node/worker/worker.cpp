@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int kMaxAttempts = 3;  // signings of one answer the mempool may refuse or drop
+constexpr uint64_t kRegossipBlocks = 4;  // an own tx pending this long is sent to the peers again
 
 const char* kind_name(pb::JobKind k) { return k == pb::TRAINING ? "training" : "inference"; }
 Hash32 hash_of(const std::string& s) { return Hash32::from_span(as_bytes(s)); }
@@ -53,33 +54,45 @@ Result<std::unique_ptr<Worker>> Worker::open(const WorkerConfig& config, const s
   auto log = AnswerLog::open(data_dir);
   if (!log) return std::unexpected(log.error());
   w->log_ = std::move(*log);
-  const Address me = w->me_;
-  for (const auto& d : config.model_dirs) {
+  w->home_ = home;
+  if (!w->host_.ledger->stake(pb::WORKER, w->me_)) {
+    // Staked by a tx this node has not synced yet, most likely: serve once the stake shows.
+    log::warn("worker", "this worker key has no worker stake yet: waiting for it (the node may still be syncing)",
+              {{"address", w->me_.str()}, {"height", w->host_.ledger->height()}});
+    w->waiting_for_stake_ = true;
+    return w;
+  }
+  if (auto ok = w->open_folders(); !ok) return std::unexpected(ok.error());
+  return w;
+}
+
+Result<void> Worker::open_folders() {
+  for (const auto& d : config_.model_dirs) {
     std::filesystem::path dir = d;
-    if (dir.is_relative()) dir = home / dir;
-    auto s = ServedModel::open(dir, *w->host_.ledger, me, config.threads);
+    if (dir.is_relative()) dir = home_ / dir;
+    auto s = ServedModel::open(dir, *host_.ledger, me_, config_.threads);
     if (!s) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", s.error().message}});
       continue;
     }
     const Hash32 id = (*s)->model_id();
-    if (auto caught_up = w->catch_up(**s); !caught_up) {
+    if (auto caught_up = catch_up(**s); !caught_up) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", caught_up.error().message}});
       continue;
     }
-    if (w->served_.contains(id)) {
+    if (served_.contains(id)) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", "another folder serves model " + id.hex()}});
       continue;
     }
     log::info("worker", "serving model", {{"folder", dir.string()}, {"model", id.hex()}, {"version", (*s)->version()}});
-    w->served_[id] = std::move(*s);
+    served_[id] = std::move(*s);
   }
-  if (w->served_.empty())
+  if (served_.empty())
     return fail(Errc::kMismatch, "no model folder matches a model this worker serves on the chain (see the log above)");
-  metrics.gauge("ghost_worker_models_served", "Models this worker serves").set(double(w->served_.size()));
-  log::info("worker", "worker ready", {{"address", me.str()}, {"models", uint64_t(w->served_.size())},
-                                        {"threads", uint64_t(config.threads)}, {"queue", uint64_t(config.queue)}});
-  return w;
+  metrics_.gauge("ghost_worker_models_served", "Models this worker serves").set(double(served_.size()));
+  log::info("worker", "worker ready", {{"address", me_.str()}, {"models", uint64_t(served_.size())},
+                                        {"threads", uint64_t(config_.threads)}, {"queue", uint64_t(config_.queue)}});
+  return {};
 }
 
 Result<void> Worker::catch_up(ServedModel& model) {
@@ -129,6 +142,7 @@ uint64_t Worker::next_nonce() const {
 }
 
 void Worker::start() {
+  if (waiting_for_stake_) return;  // on_commit starts it once the stake shows
   const ledger::Ledger& ledger = *host_.ledger;
   for (const auto& [job, raw] : log_->all())
     if (!still_mine(job)) (void)log_->forget(job);  // closed while we were down
@@ -167,7 +181,7 @@ void Worker::resume(const pb::Job& job, Bytes raw) {
     return;
   }
   count(job.kind(), "resubmitted");
-  if (env->nonce() == next_nonce()) submit(std::move(raw), Own{id, job.kind(), env->nonce()});
+  if (env->nonce() == next_nonce()) submit(std::move(raw), id, job.kind(), env->nonce(), 1);
   else send(id, job.kind(), body, 1);  // a gap below it: the same answer under the next nonce
 }
 
@@ -175,6 +189,10 @@ void Worker::enqueue(const pb::Job& job) {
   const Hash32 id = hash_of(job.job_id());
   if (busy_.contains(id)) return;
   if (auto raw = log_->answer(id)) return resume(job, std::move(*raw));
+  if (host_.peers_height && job.deadline() <= host_.peers_height()) {
+    count(job.kind(), "late");
+    return;
+  }
   auto served = served_.find(hash_of(job.model_id()));
   if (served == served_.end()) {
     log::warn("worker", "job for a model this node does not serve", {{"job", id.hex()}, {"model", to_hex(as_bytes(job.model_id()))}});
@@ -229,7 +247,8 @@ void Worker::send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, i
     count_failure("log_write");
     return;
   }
-  submit(std::move(raw), Own{job, kind, nonce, false, attempts});
+  log::info("worker", "answer signed", {{"job", job.hex()}, {"nonce", nonce}, {"attempt", attempts}});
+  submit(std::move(raw), job, kind, nonce, attempts);
 }
 
 // The logged answer of a tx that did not reach a block, signed again under a new nonce.
@@ -241,9 +260,9 @@ void Worker::resend(const Own& o) {
   if (env && pb::decode(as_bytes(env->body()), body)) send(o.job, o.kind, body, o.attempts + 1);
 }
 
-void Worker::submit(Bytes raw, Own own) {
+void Worker::submit(Bytes raw, const Hash32& job, pb::JobKind kind, uint64_t nonce, int attempts) {
   const Hash32 tx = ledger::tx_id(raw);
-  own_[tx] = own;
+  own_[tx] = Own{job, kind, nonce, false, attempts, raw, host_.ledger->height()};
   auto refused = [this, tx](std::string reason) {
     auto it = own_.find(tx);
     if (it == own_.end()) return;
@@ -283,6 +302,16 @@ void Worker::apply_steps(const BlockNews& news) {
 
 void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, const std::vector<Hash32>& tx_ids) {
   const ledger::Ledger& ledger = *host_.ledger;
+  if (waiting_for_stake_) {
+    if (!ledger.stake(pb::WORKER, me_)) return;
+    waiting_for_stake_ = false;
+    if (auto ok = open_folders(); !ok) {
+      log::error("worker", "the stake showed, but this worker serves nothing", {{"reason", ok.error().message}});
+      return;
+    }
+    start();  // the state already holds this block's jobs
+    return;
+  }
   // Our results in this block: accepted or refused on chain.
   for (size_t i = 0; i < tx_ids.size(); ++i) {
     auto it = own_.find(tx_ids[i]);
@@ -309,6 +338,11 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
     return true;
   });
   for (const auto& o : lost) resend(o);
+  for (auto& [id, o] : own_)
+    if (o.admitted && ledger.height() >= o.gossiped_at + kRegossipBlocks) {
+      host_.gossip(o.raw);
+      o.gossiped_at = ledger.height();
+    }
 
   const BlockNews news = read_block(ledger, block, results, me_);
   apply_steps(news);

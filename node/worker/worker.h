@@ -42,6 +42,12 @@ struct Host {
   std::function<bool(Bytes raw, std::function<void(bool accepted, std::string reason)> done)> submit;
   // Whether a tx is still in the mempool.
   std::function<bool(const Hash32& id)> pending;
+  // Sends a tx already in our mempool to the peers again (one that was admitted before any
+  // peer was connected is otherwise never gossiped).
+  std::function<void(const Bytes& raw)> gossip;
+  // The highest height a peer reports: a job whose deadline it passed is not answered (the
+  // node is catching up with blocks the chain has long settled).
+  std::function<uint64_t()> peers_height;
   // A committed block (to replay the training steps a folder missed).
   std::function<std::optional<pb::Block>(uint64_t height)> block_at;
 };
@@ -50,6 +56,8 @@ class Worker {
  public:
   // Opens the answer log in `data_dir` and every model folder (relative ones under `home`);
   // folders that do not match the chain are logged and refused. Fails when none is served.
+  // When the state holds no stake of the worker key yet (a stake tx the node has not synced),
+  // the folders are opened when a committed block brings it.
   static Result<std::unique_ptr<Worker>> open(const WorkerConfig& config, const std::filesystem::path& home,
                                               const std::filesystem::path& data_dir, PrivateKey key,
                                               boost::asio::io_context& core, Host host, metrics::Registry& metrics);
@@ -72,15 +80,19 @@ class Worker {
     uint64_t nonce;
     bool admitted = false;  // the mempool took it (so leaving it without a block means dropped)
     int attempts = 1;
+    Bytes raw;
+    uint64_t gossiped_at = 0;  // height when last sent to the peers
   };
 
+  // Opens every configured folder that matches the chain; fails when none does.
+  Result<void> open_folders();
   // Applies the accepted steps a folder missed (from the blocks), at open.
   Result<void> catch_up(ServedModel& model);
   void enqueue(const pb::Job& job);
   void resume(const pb::Job& job, Bytes logged_answer);
   void on_answer(const pb::Job& job, std::expected<pb::TxBody, AnswerError> body);
   void send(const Hash32& job, pb::JobKind kind, const pb::TxBody& body, int attempts);
-  void submit(Bytes raw, Own own);
+  void submit(Bytes raw, const Hash32& job, pb::JobKind kind, uint64_t nonce, int attempts);
   void resend(const Own& own);
   uint64_t next_nonce() const;
   bool still_mine(const Hash32& job) const;
@@ -114,6 +126,8 @@ class Worker {
   metrics::Histogram& m_latency_;
   metrics::Counter& m_steps_;
   bool stopped_ = false;
+  std::filesystem::path home_;      // relative model folders are under it
+  bool waiting_for_stake_ = false;  // opened before the node synced the worker's stake
 };
 
 }  // namespace ghost::worker

@@ -9,8 +9,9 @@ namespace ghost::worker::test {
 using namespace ledger::testkit;
 
 struct JobChain {
+  explicit JobChain(int workers = 2) : chain(genesis_with(model, workers)) {}
   ledger::testkit::ServedModel model{addr(user(0))};  // owned by user 0, so user 0 may train it
-  Chain chain{genesis_with(model, 2)};
+  Chain chain;
   std::map<uint64_t, pb::Block> blocks;  // every block made by block()
 
   // Applies `txs` as the next block and returns it with its receipts, as a node commits it.

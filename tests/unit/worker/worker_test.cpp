@@ -17,14 +17,15 @@ using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
 struct Rig {
-  JobChain f;
+  JobChain f{1};  // one worker: every job is worker 0's
   TempDir d;
   std::filesystem::path folder = build_folder(d);
   boost::asio::io_context core;
   metrics::Registry metrics;
-  std::vector<Bytes> submitted;
+  std::vector<Bytes> submitted, gossiped;
+  uint64_t peers_height = 0;  // what the peers report
 
-  std::unique_ptr<Worker> open(uint32_t queue = 64) {
+  std::unique_ptr<Worker> open(uint32_t queue = 64, const PrivateKey& key = worker_op(0)) {
     WorkerConfig c;
     c.model_dirs = {folder.string()};
     c.queue = queue;
@@ -38,18 +39,20 @@ struct Rig {
       return true;
     };
     host.pending = [](const Hash32&) { return true; };
+    host.gossip = [this](const Bytes& raw) { gossiped.push_back(raw); };
+    host.peers_height = [this] { return peers_height; };
     host.block_at = [this](uint64_t h) { return f.block_at(h); };
-    auto w = Worker::open(c, d.path, d.path / "answers", worker_op(0), core, host, metrics);
+    auto w = Worker::open(c, d.path, d.path / "answers", key, core, host, metrics);
     if (!w) throw std::runtime_error(w.error().message);
     return std::move(*w);
   }
-  // Requests in one block until `n` are assigned to worker 0; returns that block.
+  // `n` requests in one block (all worker 0's); returns that block.
   std::pair<pb::Block, pb::BlockResults> requests_for_worker0(size_t n) {
     std::vector<Bytes> txs;
-    for (uint64_t seed = 0; txs.size() < 4 * n + 8; ++seed)
+    for (uint64_t seed = 0; txs.size() < n; ++seed)
       txs.push_back(f.chain.tx(user(1), body::request(f.model.id(), f.model.input(seed), kMaxFee)));
     auto made = f.block(txs);
-    EXPECT_GE(read_block(f.chain.ledger(), made.first, made.second, addr(worker_op(0))).assigned.size(), n);
+    EXPECT_EQ(read_block(f.chain.ledger(), made.first, made.second, addr(worker_op(0))).assigned.size(), n);
     return made;
   }
   void commit(Worker& w, const std::pair<pb::Block, pb::BlockResults>& b) {
@@ -94,6 +97,36 @@ TEST(Worker, ResultsInFlightTakeConsecutiveNoncesAndAreAllAccepted) {
   EXPECT_EQ(assigned_to_worker0(r.f.chain.ledger()), 0u);
 }
 
+TEST(Worker, AnAnswerLeftPendingIsSentToThePeersAgain) {
+  Rig r;
+  auto w = r.open();
+  w->start();
+  auto b = r.requests_for_worker0(1);
+  const size_t n = assigned_to_worker0(r.f.chain.ledger());
+  r.commit(*w, b);
+  r.until_submitted(n);
+  for (int i = 0; i < 3; ++i) r.commit(*w, r.f.block({}));
+  EXPECT_TRUE(r.gossiped.empty()) << "not before 4 blocks";
+  r.commit(*w, r.f.block({}));
+  std::set<std::string> sent, again;
+  for (const auto& t : r.submitted) sent.insert(ledger::tx_id(t).hex());
+  for (const auto& t : r.gossiped) again.insert(ledger::tx_id(t).hex());
+  EXPECT_EQ(sent, again);
+}
+
+TEST(Worker, JobsPastTheirDeadlineOnThePeersChainAreNotAnswered) {
+  Rig r;
+  auto w = r.open();
+  w->start();
+  auto b = r.requests_for_worker0(2);
+  const size_t n = assigned_to_worker0(r.f.chain.ledger());
+  r.peers_height = r.f.chain.ledger().height() + 1000;  // this node is replaying old blocks
+  r.commit(*w, b);
+  EXPECT_EQ(r.jobs("late"), n);
+  r.core.run_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(r.submitted.empty());
+}
+
 TEST(Worker, AFullQueueDropsAndCountsInsteadOfWaiting) {
   Rig r;
   auto w = r.open(/*queue=*/2);
@@ -128,6 +161,20 @@ TEST(Worker, ARestartResubmitsTheLoggedAnswersInsteadOfAnsweringAgain) {
   auto results = r.f.block(r.submitted);
   for (const auto& receipt : results.second.receipts()) EXPECT_EQ(receipt.status(), pb::OK);
   EXPECT_EQ(r.f.chain.ledger().account(addr(worker_op(0))).nonce(), n);
+}
+
+TEST(Worker, AKeyNotStakedYetServesOnceABlockBringsItsStake) {
+  Rig r;
+  const PrivateKey late = PrivateKey::from_seed("late worker");
+  auto w = r.open(64, late);  // no stake in the state: opened, serving nothing yet
+  w->start();
+  auto served = [&] { return r.metrics.gauge("ghost_worker_models_served", "").value(); };
+  EXPECT_EQ(served(), 0);
+  r.commit(*w, r.f.block({r.f.chain.tx(user(2), body::transfer(addr(late), 200 * GC))}));
+  EXPECT_EQ(served(), 0);
+  r.commit(*w, r.f.block({r.f.chain.tx(late, body::stake_worker(150 * GC, {r.f.model.id()}, 50'000))}));
+  ASSERT_TRUE(r.f.chain.ledger().stake(pb::WORKER, addr(late)));
+  EXPECT_EQ(served(), 1);
 }
 
 TEST(Worker, FolderOfUnknownWeightsIsRefusedAndNothingServedIsAnError) {
