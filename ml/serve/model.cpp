@@ -262,6 +262,10 @@ Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) c
 }
 
 Result<Inference> Model::infer(ByteSpan input, Search search) const {
+  return infer(input, [&](size_t l, std::span<const float> x) { return select(l, x, search); });
+}
+
+Result<Inference> Model::infer(ByteSpan input, const Selector& choose) const {
   Inference inf;
   Bytes carried;  // the previous layer's output, as the next layer's f32 input
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -281,7 +285,7 @@ Result<Inference> Model::infer(ByteSpan input, Search search) const {
     } else {
       auto x = query_from_input(in, s.hopfield());
       if (!x) return fail(x.error(), "layer " + std::to_string(l) + ": ");
-      auto sel = select(l, *x, search);
+      auto sel = choose(l, *x);
       if (!sel) return std::unexpected(sel.error());
       std::vector<uint64_t> idx;
       for (auto& c : *sel) idx.push_back(c.index);

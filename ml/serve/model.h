@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -83,6 +84,10 @@ class Model {
 
   // Forward pass through every layer; thread-safe with other infer calls.
   Result<Inference> infer(ByteSpan input, Search search = Search::hnsw) const;
+  // The same pass with each Hopfield layer's selected set chosen by `select` (the worker's
+  // test-only cheats: a proof stays valid whatever the set, only its recall suffers).
+  using Selector = std::function<Result<std::vector<Scored>>(size_t layer, std::span<const float> x_hat)>;
+  Result<Inference> infer(ByteSpan input, const Selector& select) const;
   // Exact top-k of the Hopfield layer `layer` for a normalized query (validators, fraud proofs).
   std::vector<Scored> exact_top_k(size_t layer, std::span<const float> x_hat) const;
   // W_K of a Hopfield layer in memory, read from the store on first use.

@@ -79,6 +79,18 @@ std::vector<Field> fields_of(NodeConfig& c) {
        &c.worker.model_dirs},
       {"worker.queue", "Jobs waiting for a worker thread; beyond it a job is dropped and counted", &c.worker.queue},
       {"worker.threads", "Threads running the worker's forward passes and training steps", &c.worker.threads},
+      {"worker.cheat",
+       "TEST ONLY: answer inference jobs wrongly: wrong_output, foreign_column, degraded_topk, stale_version or silence "
+       "(refused unless the genesis allows test modes)",
+       &c.worker.cheat},
+      {"spot_check.enabled", "With --validator: check sampled answers against the exact top-k and challenge faults",
+       &c.spot_check.enabled},
+      {"spot_check.model_dirs",
+       "Model folders the spot-checker checks with, opened read-only (relative to the home folder or absolute), comma-separated",
+       &c.spot_check.model_dirs},
+      {"spot_check.threads", "Threads recomputing the exact top-k of sampled answers", &c.spot_check.threads},
+      {"spot_check.queue", "Sampled answers waiting for a spot-check thread; beyond it one is skipped and counted",
+       &c.spot_check.queue},
   };
 }
 
@@ -263,6 +275,7 @@ Result<void> validate_config(const NodeConfig& c) {
   if (c.consensus.resend_ms == 0 || c.consensus.status_ms == 0 || c.consensus.sync_batch == 0)
     return fail("consensus.resend_ms, status_ms and sync_batch must be positive");
   if (auto w = worker::validate_worker_config(c.worker); !w) return w;
+  if (auto s = spotcheck::validate_spot_check_config(c.spot_check); !s) return s;
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include "node/mempool/mempool.h"
 #include "node/p2p/network.h"
 #include "node/rpc/server.h"
+#include "node/spotcheck/config.h"
 #include "node/worker/config.h"
 
 namespace ghost::daemon {
@@ -55,6 +56,7 @@ struct NodeConfig {
   ConsensusConfig consensus;
   KeysConfig keys;
   worker::WorkerConfig worker;  // used with `ghostd start --worker`
+  spotcheck::SpotCheckConfig spot_check;  // used with `ghostd start --validator`
 };
 
 // One configurable value: its dotted name ("p2p.listen"), help text, and where it lives.

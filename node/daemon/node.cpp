@@ -16,6 +16,7 @@
 #include "node/daemon/tx_service.h"
 #include "node/explorer/explorer.h"
 #include "node/log/log.h"
+#include "node/spotcheck/spot_checker.h"
 #include "node/worker/worker.h"
 #include "proto/decode.h"
 
@@ -90,6 +91,7 @@ struct Node::Parts {
   std::unique_ptr<TxService> txs;
   std::unique_ptr<Api> api;
   std::unique_ptr<worker::Worker> worker;  // with --worker; its threads stop before the core's objects go
+  std::unique_ptr<spotcheck::SpotChecker> spot;  // with --validator and spot_check.model_dirs; likewise
   int exit_code = 0;
 };
 
@@ -101,6 +103,7 @@ Node::~Node() {
   if (p_->net) p_->net->stop();
   if (p_->driver) p_->driver->stop();
   if (p_->worker) p_->worker->stop();
+  if (p_->spot) p_->spot->stop();
   p_->work.join();
 }
 
@@ -127,6 +130,8 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
                                      p.config.chain_id + " (this home belongs to another chain)");
   if (p.config.consensus.test_equivocate && !p.genesis.test_modes())
     return fail(Errc::kDenied, "consensus.test_equivocate is a test-only mode and this chain's genesis does not allow test modes");
+  if (!p.config.worker.cheat.empty() && !p.genesis.test_modes())
+    return fail(Errc::kDenied, "worker.cheat is a test-only mode and this chain's genesis does not allow test modes");
   auto node_key = load_home_key(home, p.config.keys, p.config.keys.node_key);
   if (!node_key) return fail(node_key.error(), "node key: ");
   p.node_key = std::move(*node_key);
@@ -216,6 +221,27 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
                                   p.metrics);
     if (!w) return fail(w.error(), "worker: ");
     p.worker = std::move(*w);
+    if (!p.config.worker.cheat.empty())
+      log::warn("worker", "TEST MODE: this worker answers wrongly on purpose", {{"cheat", p.config.worker.cheat}});
+  }
+
+  if (options.validator && p.config.spot_check.enabled && !p.config.spot_check.model_dirs.empty()) {
+    spotcheck::Host host;
+    host.ledger = &p.chain->ledger();
+    host.submit = [parts](pb::TxBody body, std::function<void(std::optional<Hash32>, std::string)> done) {
+      parts->txs->submit_own(body, [done = std::move(done)](Submitted s) {
+        if (s.ok()) return done(s.id, "");
+        done(std::nullopt, s.rejected ? s.rejected->reason
+                                      : std::string(mempool::verdict_name(s.pool->verdict)) + ": " + s.pool->reason);
+      });
+    };
+    host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
+    host.results_at = [parts](uint64_t h) { return parts->chain->store().results(h); };
+    auto s = spotcheck::SpotChecker::open(p.config.spot_check, home.root, p.core_io, std::move(host), p.metrics);
+    if (!s) return fail(s.error(), "spot-checker: ");
+    p.spot = std::move(*s);
+  } else if (options.validator && p.config.spot_check.enabled) {
+    log::info("spotcheck", "spot-checker off: no spot_check.model_dirs (the folders of the models to check)");
   }
 
   chain::DriverConfig dc;
@@ -230,6 +256,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   events.on_commit = [parts](const chain::Applied& a) {
     parts->txs->on_commit(a);
     if (parts->worker) parts->worker->on_commit(a.block, a.results, a.tx_ids);
+    if (parts->spot) parts->spot->on_commit(a.block, a.hash, a.results, a.tx_ids);
     count_committed(a, parts->metrics);
     parts->api->publish_commit(a);
     parts->net->set_height(a.block.header().height());
@@ -254,6 +281,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
 
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
   if (p.worker) asio::post(p.core_io, [parts] { parts->worker->start(); });
+  if (p.spot) asio::post(p.core_io, [parts] { parts->spot->start(); });
   p.net->set_height(p.chain->height());
   if (auto s = p.net->start(); !s) return fail(s.error(), "p2p: ");
   if (auto s = p.rpc->start(); !s) return fail(s.error(), "rpc: ");
@@ -290,6 +318,7 @@ int Node::run() {
   p.net->stop();
   p.driver->stop();
   if (p.worker) p.worker->stop();
+  if (p.spot) p.spot->stop();
   net_guard.reset();
   p.net_io.stop();
   net_thread.join();

@@ -79,7 +79,7 @@ FAST_PARAMS = ("timeout_propose_ms=600", "timeout_prevote_ms=300", "timeout_prec
 
 
 class Testnet:
-    def __init__(self, validators=4, test_modes=False, clients=4, name="e2e", params=FAST_PARAMS):
+    def __init__(self, validators=4, test_modes=False, clients=4, name="e2e", params=FAST_PARAMS, init_args=()):
         self.dir = tempfile.mkdtemp(prefix=f"ghost-{name}-")
         self.procs = {}
         self.base = free_port_range(2 * validators)
@@ -87,6 +87,7 @@ class Testnet:
                 "--clients", str(clients), "--out", self.dir, "--base-port", str(self.base), "--json"]
         if test_modes:
             args.append("--test-modes")
+        args += list(init_args)  # e.g. --workers N --model DIR
         for p in params:
             args += ["--param", p]
         out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout
