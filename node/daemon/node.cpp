@@ -92,6 +92,7 @@ struct Node::Parts {
   std::unique_ptr<Api> api;
   std::unique_ptr<worker::Worker> worker;  // with --worker; its threads stop before the core's objects go
   std::unique_ptr<spotcheck::SpotChecker> spot;  // with --validator and spot_check.model_dirs; likewise
+  std::unique_ptr<fetch::FetchService> fetch;  // weight ranges served to peers, and `ghostd fetch-model`
   int exit_code = 0;
 };
 
@@ -104,6 +105,7 @@ Node::~Node() {
   if (p_->driver) p_->driver->stop();
   if (p_->worker) p_->worker->stop();
   if (p_->spot) p_->spot->stop();
+  if (p_->fetch) p_->fetch->stop();
   p_->work.join();
 }
 
@@ -172,6 +174,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
         to_core();
         return true;
       }
+      case pb::Envelope::kLeafRangeRequest:
+      case pb::Envelope::kLeafRangeResponse:
+        parts->fetch->on_message(from, env);
+        return false;  // asked again, answered again
       case pb::Envelope::kStatus:
       case pb::Envelope::kBlockRequest:
       case pb::Envelope::kBlockResponse:
@@ -190,11 +196,17 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   };
   handler.on_disconnect = [parts](const p2p::PeerId& peer) {
     log::info("p2p", "peer disconnected", {{"peer", peer.hex().substr(0, 12)}});
+    parts->fetch->on_peer_gone(peer);
     asio::post(parts->core_io, [parts, peer] { parts->driver->on_peer_gone(peer); });
   };
   p.net = std::make_unique<p2p::Network>(p.net_io, p.config.p2p, *p.node_key, p.genesis.chain_id(),
                                          ledger::genesis_hash(p.genesis), std::move(handler), p.metrics);
   p.peers = std::make_unique<NetworkPeers>(*p.net);
+  std::vector<std::filesystem::path> served;
+  for (const auto& d : p.config.worker.model_dirs)
+    served.push_back(std::filesystem::path(d).is_relative() ? home.root / d : std::filesystem::path(d));
+  p.fetch = std::make_unique<fetch::FetchService>(
+      fetch::FetchService::Host{p.net.get(), &p.core_io, &p.work, &p.chain->ledger()}, served, p.config.worker.threads);
   p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
                                        p.config.mempool.max_checking);
   if (options.worker) {
@@ -282,6 +294,13 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
   if (p.worker) asio::post(p.core_io, [parts] { parts->worker->start(); });
   if (p.spot) asio::post(p.core_io, [parts] { parts->spot->start(); });
+  if (options.fetch)
+    p.fetch->fetch(*options.fetch, [parts](Result<void> r) {
+      if (r) log::info("fetch", "model folder ready", {{"out", parts->options.fetch->out.string()}});
+      else log::error("fetch", "weight fetch failed", {{"reason", r.error().message}});
+      parts->exit_code = r ? 0 : 3;
+      parts->core_io.stop();
+    });
   p.net->set_height(p.chain->height());
   if (auto s = p.net->start(); !s) return fail(s.error(), "p2p: ");
   if (auto s = p.rpc->start(); !s) return fail(s.error(), "rpc: ");
@@ -319,6 +338,7 @@ int Node::run() {
   p.driver->stop();
   if (p.worker) p.worker->stop();
   if (p.spot) p.spot->stop();
+  p.fetch->stop();
   net_guard.reset();
   p.net_io.stop();
   net_thread.join();
