@@ -183,7 +183,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   };
   handler.on_connect = [parts](const p2p::PeerInfo& peer) {
     log::info("p2p", "peer connected", {{"peer", peer.id.hex().substr(0, 12)}, {"address", peer.address}, {"height", peer.height}});
-    asio::post(parts->core_io, [parts, peer] { parts->driver->on_peer(peer.id, peer.height); });
+    asio::post(parts->core_io, [parts, peer] {
+      parts->driver->on_peer(peer.id, peer.height);
+      parts->txs->share_pending(peer.id);
+    });
   };
   handler.on_disconnect = [parts](const p2p::PeerId& peer) {
     log::info("p2p", "peer disconnected", {{"peer", peer.hex().substr(0, 12)}});

@@ -73,6 +73,13 @@ void TxService::admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::P
   if (done) done(Submitted{id, std::nullopt, std::move(added)});
 }
 
+void TxService::share_pending(const p2p::PeerId& peer) {
+  for (const Bytes& raw : mempool_.pending()) {
+    pb::Envelope env;
+    if (pb::decode(raw, *env.mutable_tx())) net_.send(peer, std::move(env), p2p::Priority::kGossip);
+  }
+}
+
 void TxService::wait_for_commit(const Hash32& id, uint64_t timeout_ms,
                                 std::function<void(std::optional<std::pair<pb::Receipt, uint64_t>>)> done) {
   const uint64_t serial = next_serial_++;

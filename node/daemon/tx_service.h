@@ -44,6 +44,10 @@ class TxService {
   void wait_for_commit(const Hash32& id, uint64_t timeout_ms,
                        std::function<void(std::optional<std::pair<pb::Receipt, uint64_t>>)> done);
   void on_commit(const chain::Applied& applied);
+  // Sends a newly connected peer every pending tx (gossip reaches only the peers connected
+  // at admission; without this a tx taken while alone would wait forever, and so would every
+  // later nonce of its sender).
+  void share_pending(const p2p::PeerId& peer);
   // Submits evidence of double signing as this node's own Evidence tx (needs the validator
   // key and a balance for the fee at its address).
   void submit_evidence(const pb::Evidence& evidence);

@@ -151,6 +151,14 @@ std::vector<Hash32> Mempool::update(std::span<const Hash32> included, const Stat
   return impl_->update(included, state);
 }
 
+std::vector<Bytes> Mempool::pending() const {
+  std::vector<Bytes> out;
+  out.reserve(impl_->pool().size());
+  for (const auto& [sender, txs] : impl_->pool().senders())
+    for (const Slot& s : txs) out.emplace_back(s.raw.begin(), s.raw.end());
+  return out;
+}
+
 bool Mempool::contains(const Hash32& id) const { return impl_->pool().find(id) != nullptr; }
 
 std::optional<Bytes> Mempool::get(const Hash32& id) const {

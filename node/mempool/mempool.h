@@ -81,6 +81,10 @@ class Mempool {
   // ones too).
   std::vector<Hash32> update(std::span<const Hash32> included, const StateView& state);
 
+  // Every pending tx, each sender's in nonce order: what a newly connected peer is sent, so a
+  // tx admitted while no peer was connected still reaches a proposer.
+  std::vector<Bytes> pending() const;
+
   bool contains(const Hash32& id) const;
   std::optional<Bytes> get(const Hash32& id) const;
   uint64_t size() const;
