@@ -104,16 +104,16 @@ def misbehaving_worker():
         refusals(model_dir)
         with Testnet(validators=1, clients=1, name="cheat", test_modes=True, params=PARAMS,
                      init_args=("--workers", "1", "--model", model_dir)) as net:
-            run_modes(net, model_dir, tmp)
+            run_modes(net, tmp)
 
 
-def run_modes(net, model_dir, tmp):
+def run_modes(net, tmp):
     model = net.manifest["model"]["id"]
     w = next(i for i, n in enumerate(net.nodes) if n["role"] == "worker")
     worker_addr = net.nodes[w]["worker_address"]
     validator_addr = net.nodes[0]["validator_address"]
     addresses = [validator_addr, worker_addr, net.keyring["alice"]["address"]]
-    net.start(0, "--spot_check.model_dirs", model_dir, "--spot_check.threads", "1")
+    net.start(0)  # testnet init gave the validator the model folder to spot-check with
     net.wait_height(2, nodes=[0])
     supply_holds(net, addresses)
     log = net.log_path(w)

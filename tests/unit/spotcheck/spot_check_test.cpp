@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "node/spotcheck/fraud_check.h"
@@ -171,6 +172,8 @@ struct Following {
   std::vector<pb::TxBody> submitted;
   std::unique_ptr<SpotChecker> checker;
 
+  std::map<uint64_t, std::pair<pb::Block, pb::BlockResults>> stored;  // the node's block store
+
   explicit Following(Rig& rig, std::vector<std::string> dirs) : r(rig) {
     Host host;
     host.ledger = &r.chain.ledger();
@@ -178,8 +181,14 @@ struct Following {
       submitted.push_back(body);
       done(sha256("challenge-" + std::to_string(submitted.size())), "");
     };
-    host.block_at = [](uint64_t) { return std::nullopt; };
-    host.results_at = [](uint64_t) { return std::nullopt; };
+    host.block_at = [this](uint64_t h) {
+      auto it = stored.find(h);
+      return it == stored.end() ? std::nullopt : std::optional(it->second.first);
+    };
+    host.results_at = [this](uint64_t h) {
+      auto it = stored.find(h);
+      return it == stored.end() ? std::nullopt : std::optional(it->second.second);
+    };
     SpotCheckConfig c;
     c.model_dirs = std::move(dirs);
     auto s = SpotChecker::open(c, r.dir.path, core, std::move(host), metrics);
@@ -195,6 +204,7 @@ struct Following {
     std::vector<Hash32> ids;
     for (const auto& t : txs) b.add_txs(str(t)), ids.push_back(ledger::tx_id(t));
     for (const auto& receipt : res.receipts) *results.add_receipts() = receipt;
+    stored[b.header().height()] = {b, results};
     checker->on_commit(b, sha256("hash-" + std::to_string(b.header().height())), results, ids);
   }
   // Runs the core thread's side until `checks` checks came back from the threads (or 20 s).
@@ -237,6 +247,22 @@ TEST(SpotChecker, ChallengesAFaultOnlyOnceTheNextBlockSamplesIt) {
   auto res = r.chain.block({c});
   ASSERT_EQ(res.receipts.at(0).status(), pb::OK) << res.receipts.at(0).reason();
   EXPECT_EQ(r.chain.ledger().job(Hash32::from_span(as_bytes(bad.job_id())))->status(), pb::CHALLENGED);
+}
+
+TEST(SpotChecker, AfterARestartTheLastBlocksAnswersAreSampledByTheNext) {
+  Rig r;
+  Following before(r, {r.checker_dir.string()});
+  const pb::Job bad = r.request(2);
+  before.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  before.checker->stop();  // the node stops with the answer's block committed, the next one not
+
+  Following after(r, {r.checker_dir.string()});
+  after.stored = before.stored;
+  after.checker->start();
+  after.commit({});
+  after.settle(1);
+  ASSERT_EQ(after.submitted.size(), 1u);
+  EXPECT_EQ(after.submitted[0].challenge().job_id(), bad.job_id());
 }
 
 TEST(SpotChecker, AnswersOfAModelItDoesNotHoldAreSkipped) {
