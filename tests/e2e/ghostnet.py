@@ -33,10 +33,23 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_sig, lambda s, f: (_close_all(), sys.exit(128 + s)))
 
 
+def ephemeral_low():
+    """The first port the kernel hands out for outgoing connections: listening ports chosen
+    below it cannot be taken meanwhile by some process's outbound socket (the nodes dial their
+    peers from such ports)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_range(count, tries=200):
-    """A base port such that base .. base+count-1 are all free on 127.0.0.1 now."""
+    """A base port such that base .. base+count-1 are all free on 127.0.0.1 now, below the
+    ephemeral range."""
+    top = max(ephemeral_low(), 10000 + 2 * count)
     for _ in range(tries):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(10000, top - count)
         socks = []
         try:
             for p in range(base, base + count):
