@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "node/fetch/fetch_config.h"
 #include "node/mempool/mempool.h"
 #include "node/p2p/network.h"
 #include "node/rpc/server.h"
@@ -55,6 +56,7 @@ struct NodeConfig {
   ConsensusConfig consensus;
   KeysConfig keys;
   worker::WorkerConfig worker;  // used with `ghostd start --worker`
+  fetch::FetchConfig fetch;     // weight ranges served to peers and fetched from them
 };
 
 // One configurable value: its dotted name ("p2p.listen"), help text, and where it lives.
