@@ -83,10 +83,15 @@ void FetchService::send_answer(const p2p::PeerId& to, pb::Envelope env) {
   // Bounded by kServedPerPeer answers of at most kMaxRangeBytes each, within the send queue.
   host_.net->send(to, std::move(env), p2p::Priority::kConsensus);
   std::lock_guard lock(serving_mu_);
-  if (--serving_[to] == 0) serving_.erase(to);
+  // A peer that left and came back was forgiven its answers still in flight (on_peer_gone).
+  if (auto it = serving_.find(to); it != serving_.end() && --it->second == 0) serving_.erase(it);
 }
 
 void FetchService::on_peer_gone(const p2p::PeerId& peer) {
+  {
+    std::lock_guard lock(serving_mu_);
+    serving_.erase(peer);  // a fetcher killed and restarted must not inherit its old answers' count
+  }
   std::lock_guard lock(fetcher_mu_);
   if (fetcher_) fetcher_->on_peer_gone(peer);
 }
