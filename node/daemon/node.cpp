@@ -134,6 +134,8 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     return fail(Errc::kDenied, "consensus.test_equivocate is a test-only mode and this chain's genesis does not allow test modes");
   if (!p.config.worker.cheat.empty() && !p.genesis.test_modes())
     return fail(Errc::kDenied, "worker.cheat is a test-only mode and this chain's genesis does not allow test modes");
+  if (p.config.fetch.test_tamper && !p.genesis.test_modes())
+    return fail(Errc::kDenied, "fetch.test_tamper is a test-only mode and this chain's genesis does not allow test modes");
   auto node_key = load_home_key(home, p.config.keys, p.config.keys.node_key);
   if (!node_key) return fail(node_key.error(), "node key: ");
   p.node_key = std::move(*node_key);
@@ -206,7 +208,9 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   for (const auto& d : p.config.worker.model_dirs)
     served.push_back(std::filesystem::path(d).is_relative() ? home.root / d : std::filesystem::path(d));
   p.fetch = std::make_unique<fetch::FetchService>(
-      fetch::FetchService::Host{p.net.get(), &p.core_io, &p.work, &p.chain->ledger()}, served, p.config.worker.threads);
+      fetch::FetchService::Host{p.net.get(), &p.core_io, &p.work, &p.chain->ledger()}, p.config.fetch, served,
+      p.config.worker.threads);
+  if (p.config.fetch.test_tamper) log::warn("fetch", "TEST MODE: every weight range this node serves has an altered leaf");
   p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
                                        p.config.mempool.max_checking);
   if (options.worker) {

@@ -10,8 +10,13 @@ namespace ghost::fetch {
 
 namespace asio = boost::asio;
 
-FetchService::FetchService(Host host, const std::vector<std::filesystem::path>& serve_dirs, unsigned threads)
-    : host_(host), threads_(threads) {
+FetchService::FetchService(Host host, FetchConfig config, const std::vector<std::filesystem::path>& serve_dirs,
+                           unsigned threads)
+    : host_(host), config_(config), threads_(threads) {
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(io_);
+    io_.run();
+  });
   for (const auto& dir : serve_dirs) {
     auto held = server_.add(dir, *host_.ledger, threads_);
     if (!held) {
@@ -58,15 +63,35 @@ bool FetchService::on_message(const p2p::PeerId& from, const pb::Envelope& env) 
   asio::post(*host_.work, [this, from, ask = *ask] {
     pb::Envelope out;
     *out.mutable_leaf_range_response() = server_.answer(ask);
-    // Bounded by kServedPerPeer answers of at most kMaxRangeBytes each, within the send queue.
-    host_.net->send(from, std::move(out), p2p::Priority::kConsensus);
-    std::lock_guard lock(serving_mu_);
-    if (--serving_[from] == 0) serving_.erase(from);
+    std::string* leaves = out.mutable_leaf_range_response()->mutable_leaves()->mutable_leaves();
+    if (config_.test_tamper && !leaves->empty()) (*leaves)[leaves->size() / 2] ^= 0x40;
+    if (config_.serve_mb_per_s == 0) return send_answer(from, std::move(out));
+    asio::post(io_, [this, from, out = std::move(out)]() mutable {
+      const auto now = std::chrono::steady_clock::now();
+      const auto at = std::max(now, upload_free_);
+      upload_free_ = at + std::chrono::microseconds(out.ByteSizeLong() / config_.serve_mb_per_s);
+      auto timer = std::make_shared<asio::steady_timer>(io_, at);
+      timer->async_wait([this, timer, from, out = std::move(out)](const boost::system::error_code&) mutable {
+        send_answer(from, std::move(out));
+      });
+    });
   });
   return true;
 }
 
+void FetchService::send_answer(const p2p::PeerId& to, pb::Envelope env) {
+  // Bounded by kServedPerPeer answers of at most kMaxRangeBytes each, within the send queue.
+  host_.net->send(to, std::move(env), p2p::Priority::kConsensus);
+  std::lock_guard lock(serving_mu_);
+  // A peer that left and came back was forgiven its answers still in flight (on_peer_gone).
+  if (auto it = serving_.find(to); it != serving_.end() && --it->second == 0) serving_.erase(it);
+}
+
 void FetchService::on_peer_gone(const p2p::PeerId& peer) {
+  {
+    std::lock_guard lock(serving_mu_);
+    serving_.erase(peer);  // a fetcher killed and restarted must not inherit its old answers' count
+  }
   std::lock_guard lock(fetcher_mu_);
   if (fetcher_) fetcher_->on_peer_gone(peer);
 }
@@ -113,6 +138,8 @@ void FetchService::wait_for_model(FetchTarget target, std::function<void(Result<
   fh.send = [net = host_.net](const p2p::PeerId& to, pb::Envelope env) { net->send(to, std::move(env), p2p::Priority::kGossip); };
   fh.report = [net = host_.net](const p2p::PeerId& peer, p2p::Offence o, std::string why) { net->report(peer, o, std::move(why)); };
   FetcherOptions fo;
+  fo.per_peer = config_.per_peer;
+  fo.timeout_ms = config_.timeout_ms;
   fo.threads = threads_;
   auto fetcher = std::make_shared<Fetcher>(io_, std::move(*opened), std::move(fh), fo, finished);
   {
@@ -120,10 +147,6 @@ void FetchService::wait_for_model(FetchTarget target, std::function<void(Result<
     fetcher_ = fetcher;
   }
   fetcher->start();
-  thread_ = std::thread([this] {
-    auto guard = asio::make_work_guard(io_);
-    io_.run();
-  });
 }
 
 }  // namespace ghost::fetch

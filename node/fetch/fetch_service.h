@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "node/fetch/fetch_config.h"
 #include "node/fetch/fetcher.h"
 #include "node/fetch/range_server.h"
 
@@ -35,7 +36,7 @@ class FetchService {
   };
   // Serves each folder that holds a version the chain keeps (others are logged and skipped:
   // the worker says why it refuses its own). Call before the threads run.
-  FetchService(Host host, const std::vector<std::filesystem::path>& serve_dirs, unsigned threads);
+  FetchService(Host host, FetchConfig config, const std::vector<std::filesystem::path>& serve_dirs, unsigned threads);
   ~FetchService();
 
   // Network thread: true when the message was a range request or response (handled here).
@@ -48,13 +49,16 @@ class FetchService {
 
  private:
   void wait_for_model(FetchTarget target, std::function<void(Result<void>)> done, bool told);
+  void send_answer(const p2p::PeerId& to, pb::Envelope env);  // after the upload cap's wait
 
   Host host_;
+  FetchConfig config_;
   unsigned threads_;
   RangeServer server_;
   std::mutex serving_mu_;
   std::map<p2p::PeerId, uint32_t> serving_;  // requests being answered, per peer
-  boost::asio::io_context io_;
+  boost::asio::io_context io_;  // the fetch thread: the fetcher, and answers held by the upload cap
+  std::chrono::steady_clock::time_point upload_free_;  // fetch thread: when the cap lets the next answer go
   std::unique_ptr<boost::asio::steady_timer> wait_timer_;  // core thread: the model not yet on chain
   std::mutex fetcher_mu_;  // fetcher_ is set on the fetch thread, read on the network thread
   std::shared_ptr<Fetcher> fetcher_;
