@@ -144,9 +144,17 @@ double wait_until(const std::string& what, double limit_s, const std::function<b
 }
 
 uint16_t free_port_base(int count) {
+  // Below the kernel's ephemeral range, so no outbound socket (a node dialling a peer) takes
+  // one of these ports between this check and the node's bind.
+  int low = 32768;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%d", &low) != 1) low = 32768;
+    std::fclose(f);
+  }
+  low = std::max(low, 10000 + 2 * count);
   std::mt19937 rng(std::random_device{}());
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = std::uniform_int_distribution<int>(20000, 60000 - count)(rng);
+    const int base = std::uniform_int_distribution<int>(10000, low - count)(rng);
     bool free = true;
     for (int port = base; free && port < base + count; ++port) {
       const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

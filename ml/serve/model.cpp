@@ -135,9 +135,20 @@ Result<void> Model::create(const std::filesystem::path& dir, const std::string& 
       fill(tensor, index, out);
     }
   };
+  return assemble(dir, name, layers, fill_all, threads);
+}
+
+Result<void> Model::assemble(const std::filesystem::path& dir, const std::string& name,
+                             const std::vector<LayerSpec>& layers, const LeafFiller& fill, unsigned threads) {
+  if (auto v = validate_layers(layers); !v) return v;
+  for (size_t l = 0; l < layers.size(); ++l)
+    if (layers[l].type == LayerType::hopfield)
+      if (auto v = validate_graph(layers[l]); !v) return fail(v.error(), "layer " + std::to_string(l) + ": ");
+  std::error_code ec;
+  if (std::filesystem::exists(dir / kManifest, ec)) return fail(Errc::kExists, dir.string() + " already holds a model");
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail("cannot create " + dir.string() + ": " + ec.message());
-  auto store = WeightStore::create(dir / "weights", all_tensors(layers), fill_all, threads);
+  auto store = WeightStore::create(dir / "weights", all_tensors(layers), fill, threads);
   if (!store) return std::unexpected(store.error());
   // The manifest last: a directory without it is not a model.
   json::object m;
@@ -312,6 +323,10 @@ Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) c
 }
 
 Result<Inference> Model::infer(ByteSpan input, Search search) const {
+  return infer(input, [&](size_t l, std::span<const float> x) { return select(l, x, search); });
+}
+
+Result<Inference> Model::infer(ByteSpan input, const Selector& choose) const {
   Inference inf;
   Bytes carried;  // the previous layer's output, as the next layer's f32 input
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -331,7 +346,7 @@ Result<Inference> Model::infer(ByteSpan input, Search search) const {
     } else {
       auto x = query_from_input(in, s.hopfield());
       if (!x) return fail(x.error(), "layer " + std::to_string(l) + ": ");
-      auto sel = select(l, *x, search);
+      auto sel = choose(l, *x);
       if (!sel) return std::unexpected(sel.error());
       std::vector<uint64_t> idx;
       for (auto& c : *sel) idx.push_back(c.index);

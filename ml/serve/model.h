@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -66,6 +67,11 @@ class Model {
   static Result<void> create(const std::filesystem::path& dir, const std::string& name,
                              std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0,
                              bool progress = false);
+  // Writes a new model directory whose search is already built (a weight fetch): fill gives
+  // every leaf of all_tensors(layers), the weights then the codes and graphs, and each
+  // Hopfield layer's graph spec is the one they were built with.
+  static Result<void> assemble(const std::filesystem::path& dir, const std::string& name,
+                               const std::vector<LayerSpec>& layers, const LeafFiller& fill, unsigned threads = 0);
   static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
   // A new model folder `to` with the weights, index and ghost file of `from`, which no process
   // may be writing: every file is hard-linked or, for the store's logs, copied, so each worker
@@ -91,6 +97,10 @@ class Model {
 
   // Forward pass through every layer; thread-safe with other infer calls.
   Result<Inference> infer(ByteSpan input, Search search = Search::graph) const;
+  // The same pass with each Hopfield layer's selected set chosen by `select` (the worker's
+  // test-only cheats: a proof stays valid whatever the set, only its recall suffers).
+  using Selector = std::function<Result<std::vector<Scored>>(size_t layer, std::span<const float> x_hat)>;
+  Result<Inference> infer(ByteSpan input, const Selector& select) const;
   // Exact top-k of the Hopfield layer `layer` for a normalized query (validators, fraud proofs).
   std::vector<Scored> exact_top_k(size_t layer, std::span<const float> x_hat) const;
   // W_K of a Hopfield layer in memory, read from the store on first use.

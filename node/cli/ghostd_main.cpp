@@ -1,4 +1,5 @@
-// ghostd: the Ghostchain node. `ghostd init` writes a home folder, `ghostd start` runs it.
+// ghostd: the Ghostchain node. `ghostd init` writes a home folder, `ghostd start` runs it,
+// `ghostd fetch-model` runs it until a model's weights are fetched from peers.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -76,6 +77,19 @@ int main(int argc, char** argv) {
                   "Answer the jobs assigned to the home's worker key with the models in worker.model_dirs");
   add_config_flags(*start, given);
 
+  auto* fetch_model = app.add_subcommand(
+      "fetch-model",
+      "Run the node until it has fetched a registered model's current weights from its peers into a new folder "
+      "(every leaf checked against the chain's roots; resumes after a kill), then stop. Exit 0: the folder is "
+      "built (list it in worker.model_dirs to serve it); 3: the fetch failed (the log says why)");
+  std::string fetch_id, fetch_out;
+  bool fetch_json = false;
+  fetch_model->add_option("--home", home_dir, "Home folder written by `ghostd init`")->required();
+  fetch_model->add_option("--model", fetch_id, "Model id (64 hex digits, as `ghost query models` shows)")->required();
+  fetch_model->add_option("--out", fetch_out, "The new model folder (or the one a killed fetch left)")->required();
+  fetch_model->add_flag("--json", fetch_json, "Print the outcome as one JSON line");
+  add_config_flags(*fetch_model, given);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -132,8 +146,18 @@ int main(int argc, char** argv) {
       std::cerr << "ghostd: " << config.error().message << " (fix the file, or move it away and run `ghostd init`)\n";
     return 1;
   }
-  if (auto r = apply_flags(*config, given, *start); !r) return fail_with(r.error(), 1);
-  auto node = Node::open(home, std::move(*config), StartOptions{validator, worker});
+  StartOptions options{validator, worker, std::nullopt};
+  if (*fetch_model) {
+    auto id = Hash32::from_hex(fetch_id);
+    if (!id) return fail_with(Error{Errc::kInvalid, "--model: " + id.error().message + " (give the 64 hex digits of the model id)"}, 1);
+    options.fetch = fetch::FetchTarget{*id, std::filesystem::absolute(fetch_out)};
+  }
+  if (auto r = apply_flags(*config, given, *fetch_model ? *fetch_model : *start); !r) return fail_with(r.error(), 1);
+  auto node = Node::open(home, std::move(*config), options);
   if (!node) return fail_with(node.error(), 2);
-  return (*node)->run() == 0 ? 0 : 3;
+  const int code = (*node)->run() == 0 ? 0 : 3;
+  if (*fetch_model && fetch_json)
+    std::cout << "{\"model\":\"" << fetch_id << "\",\"out\":\"" << options.fetch->out.string() << "\",\"fetched\":"
+              << (code == 0 ? "true" : "false") << "}\n";
+  return code;
 }

@@ -192,6 +192,9 @@ void init(Args a) {
       // Its own writable copy (it applies training), hard-linked: no second copy of the weights.
       need(ml::Model::clone(a.model, home / "model"), "cannot give " + o.moniker + " a copy of " + a.model);
       o.config.worker.model_dirs = {(home / "model").string()};
+    } else if (!a.model.empty()) {
+      // Validators spot-check answers with the original folder, read-only (nobody writes it).
+      o.config.spot_check.model_dirs = {fs::absolute(a.model).string()};
     }
     if (auto r = daemon::init_home(daemon::Home{home}, o); !r) throw std::runtime_error(home.string() + ": " + r.error().message);
     json::object n{{"name", o.moniker},

@@ -79,6 +79,25 @@ std::vector<Field> fields_of(NodeConfig& c) {
        &c.worker.model_dirs},
       {"worker.queue", "Jobs waiting for a worker thread; beyond it a job is dropped and counted", &c.worker.queue},
       {"worker.threads", "Threads running the worker's forward passes and training steps", &c.worker.threads},
+      {"worker.cheat",
+       "TEST ONLY: answer inference jobs wrongly: wrong_output, foreign_column, degraded_topk, stale_version or silence "
+       "(refused unless the genesis allows test modes)",
+       &c.worker.cheat},
+      {"spot_check.enabled", "With --validator: check sampled answers against the exact top-k and challenge faults",
+       &c.spot_check.enabled},
+      {"spot_check.model_dirs",
+       "Model folders the spot-checker checks with, opened read-only (relative to the home folder or absolute), comma-separated",
+       &c.spot_check.model_dirs},
+      {"spot_check.threads", "Threads recomputing the exact top-k of sampled answers", &c.spot_check.threads},
+      {"spot_check.queue", "Sampled answers waiting for a spot-check thread; beyond it one is skipped and counted",
+       &c.spot_check.queue},
+      {"fetch.per_peer", "Weight ranges asked of one peer at a time by `ghostd fetch-model`", &c.fetch.per_peer},
+      {"fetch.timeout_ms", "A weight range unanswered this long is asked of another peer", &c.fetch.timeout_ms},
+      {"fetch.serve_mb_per_s", "Upload cap (MB/s) for the weight ranges served to all peers; 0 = none",
+       &c.fetch.serve_mb_per_s},
+      {"fetch.test_tamper",
+       "TEST ONLY: alter one leaf of every weight range served (refused unless the genesis allows test modes)",
+       &c.fetch.test_tamper},
   };
 }
 
@@ -256,6 +275,7 @@ Result<void> validate_config(const NodeConfig& c) {
   if (c.p2p.reconnect_min_ms == 0 || c.p2p.reconnect_max_ms < c.p2p.reconnect_min_ms)
     return fail("p2p.reconnect_min_ms must be positive and at most p2p.reconnect_max_ms");
   if (c.rpc.max_connections == 0) return fail("rpc.max_connections must be positive");
+  if (c.fetch.per_peer == 0 || c.fetch.timeout_ms == 0) return fail("fetch.per_peer and fetch.timeout_ms must be positive");
   if (!(c.rpc.requests_per_second > 0) || !(c.rpc.burst >= 1)) return fail("rpc.requests_per_second and rpc.burst must be positive");
   if (c.mempool.max_txs == 0 || c.mempool.max_bytes == 0 || c.mempool.max_per_sender == 0 || c.mempool.max_checking == 0)
     return fail("mempool limits must be positive");
@@ -263,6 +283,7 @@ Result<void> validate_config(const NodeConfig& c) {
   if (c.consensus.resend_ms == 0 || c.consensus.status_ms == 0 || c.consensus.sync_batch == 0)
     return fail("consensus.resend_ms, status_ms and sync_batch must be positive");
   if (auto w = worker::validate_worker_config(c.worker); !w) return w;
+  if (auto s = spotcheck::validate_spot_check_config(c.spot_check); !s) return s;
   return {};
 }
 

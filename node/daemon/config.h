@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "base/result.h"
+#include "node/fetch/fetch_config.h"
 #include "node/mempool/mempool.h"
 #include "node/p2p/network.h"
 #include "node/rpc/server.h"
+#include "node/spotcheck/config.h"
 #include "node/worker/config.h"
 
 namespace ghost::daemon {
@@ -55,6 +57,8 @@ struct NodeConfig {
   ConsensusConfig consensus;
   KeysConfig keys;
   worker::WorkerConfig worker;  // used with `ghostd start --worker`
+  spotcheck::SpotCheckConfig spot_check;  // used with `ghostd start --validator`
+  fetch::FetchConfig fetch;     // weight ranges served to peers and fetched from them
 };
 
 // One configurable value: its dotted name ("p2p.listen"), help text, and where it lives.

@@ -16,6 +16,7 @@
 #include "node/daemon/tx_service.h"
 #include "node/explorer/explorer.h"
 #include "node/log/log.h"
+#include "node/spotcheck/spot_checker.h"
 #include "node/worker/worker.h"
 #include "proto/decode.h"
 
@@ -90,6 +91,8 @@ struct Node::Parts {
   std::unique_ptr<TxService> txs;
   std::unique_ptr<Api> api;
   std::unique_ptr<worker::Worker> worker;  // with --worker; its threads stop before the core's objects go
+  std::unique_ptr<spotcheck::SpotChecker> spot;  // with --validator and spot_check.model_dirs; likewise
+  std::unique_ptr<fetch::FetchService> fetch;  // weight ranges served to peers, and `ghostd fetch-model`
   int exit_code = 0;
 };
 
@@ -101,6 +104,8 @@ Node::~Node() {
   if (p_->net) p_->net->stop();
   if (p_->driver) p_->driver->stop();
   if (p_->worker) p_->worker->stop();
+  if (p_->spot) p_->spot->stop();
+  if (p_->fetch) p_->fetch->stop();
   p_->work.join();
 }
 
@@ -127,6 +132,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
                                      p.config.chain_id + " (this home belongs to another chain)");
   if (p.config.consensus.test_equivocate && !p.genesis.test_modes())
     return fail(Errc::kDenied, "consensus.test_equivocate is a test-only mode and this chain's genesis does not allow test modes");
+  if (!p.config.worker.cheat.empty() && !p.genesis.test_modes())
+    return fail(Errc::kDenied, "worker.cheat is a test-only mode and this chain's genesis does not allow test modes");
+  if (p.config.fetch.test_tamper && !p.genesis.test_modes())
+    return fail(Errc::kDenied, "fetch.test_tamper is a test-only mode and this chain's genesis does not allow test modes");
   auto node_key = load_home_key(home, p.config.keys, p.config.keys.node_key);
   if (!node_key) return fail(node_key.error(), "node key: ");
   p.node_key = std::move(*node_key);
@@ -167,6 +176,10 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
         to_core();
         return true;
       }
+      case pb::Envelope::kLeafRangeRequest:
+      case pb::Envelope::kLeafRangeResponse:
+        parts->fetch->on_message(from, env);
+        return false;  // asked again, answered again
       case pb::Envelope::kStatus:
       case pb::Envelope::kBlockRequest:
       case pb::Envelope::kBlockResponse:
@@ -185,11 +198,19 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   };
   handler.on_disconnect = [parts](const p2p::PeerId& peer) {
     log::info("p2p", "peer disconnected", {{"peer", peer.hex().substr(0, 12)}});
+    parts->fetch->on_peer_gone(peer);
     asio::post(parts->core_io, [parts, peer] { parts->driver->on_peer_gone(peer); });
   };
   p.net = std::make_unique<p2p::Network>(p.net_io, p.config.p2p, *p.node_key, p.genesis.chain_id(),
                                          ledger::genesis_hash(p.genesis), std::move(handler), p.metrics);
   p.peers = std::make_unique<NetworkPeers>(*p.net);
+  std::vector<std::filesystem::path> served;
+  for (const auto& d : p.config.worker.model_dirs)
+    served.push_back(std::filesystem::path(d).is_relative() ? home.root / d : std::filesystem::path(d));
+  p.fetch = std::make_unique<fetch::FetchService>(
+      fetch::FetchService::Host{p.net.get(), &p.core_io, &p.work, &p.chain->ledger()}, p.config.fetch, served,
+      p.config.worker.threads);
+  if (p.config.fetch.test_tamper) log::warn("fetch", "TEST MODE: every weight range this node serves has an altered leaf");
   p.txs = std::make_unique<TxService>(p.core_io, p.work, *p.chain, *p.mempool, *p.net, p.validator_key, p.metrics,
                                        p.config.mempool.max_checking);
   if (options.worker) {
@@ -216,6 +237,27 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
                                   p.metrics);
     if (!w) return fail(w.error(), "worker: ");
     p.worker = std::move(*w);
+    if (!p.config.worker.cheat.empty())
+      log::warn("worker", "TEST MODE: this worker answers wrongly on purpose", {{"cheat", p.config.worker.cheat}});
+  }
+
+  if (options.validator && p.config.spot_check.enabled && !p.config.spot_check.model_dirs.empty()) {
+    spotcheck::Host host;
+    host.ledger = &p.chain->ledger();
+    host.submit = [parts](pb::TxBody body, std::function<void(std::optional<Hash32>, std::string)> done) {
+      parts->txs->submit_own(body, [done = std::move(done)](Submitted s) {
+        if (s.ok()) return done(s.id, "");
+        done(std::nullopt, s.rejected ? s.rejected->reason
+                                      : std::string(mempool::verdict_name(s.pool->verdict)) + ": " + s.pool->reason);
+      });
+    };
+    host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
+    host.results_at = [parts](uint64_t h) { return parts->chain->store().results(h); };
+    auto s = spotcheck::SpotChecker::open(p.config.spot_check, home.root, p.core_io, std::move(host), p.metrics);
+    if (!s) return fail(s.error(), "spot-checker: ");
+    p.spot = std::move(*s);
+  } else if (options.validator && p.config.spot_check.enabled) {
+    log::info("spotcheck", "spot-checker off: no spot_check.model_dirs (the folders of the models to check)");
   }
 
   chain::DriverConfig dc;
@@ -230,6 +272,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   events.on_commit = [parts](const chain::Applied& a) {
     parts->txs->on_commit(a);
     if (parts->worker) parts->worker->on_commit(a.block, a.results, a.tx_ids);
+    if (parts->spot) parts->spot->on_commit(a.block, a.hash, a.results, a.tx_ids);
     count_committed(a, parts->metrics);
     parts->api->publish_commit(a);
     parts->net->set_height(a.block.header().height());
@@ -254,6 +297,14 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
 
   if (auto s = p.driver->start(); !s) return std::unexpected(s.error());
   if (p.worker) asio::post(p.core_io, [parts] { parts->worker->start(); });
+  if (p.spot) asio::post(p.core_io, [parts] { parts->spot->start(); });
+  if (options.fetch)
+    p.fetch->fetch(*options.fetch, [parts](Result<void> r) {
+      if (r) log::info("fetch", "model folder ready", {{"out", parts->options.fetch->out.string()}});
+      else log::error("fetch", "weight fetch failed", {{"reason", r.error().message}});
+      parts->exit_code = r ? 0 : 3;
+      parts->core_io.stop();
+    });
   p.net->set_height(p.chain->height());
   if (auto s = p.net->start(); !s) return fail(s.error(), "p2p: ");
   if (auto s = p.rpc->start(); !s) return fail(s.error(), "rpc: ");
@@ -290,6 +341,8 @@ int Node::run() {
   p.net->stop();
   p.driver->stop();
   if (p.worker) p.worker->stop();
+  if (p.spot) p.spot->stop();
+  p.fetch->stop();
   net_guard.reset();
   p.net_io.stop();
   net_thread.join();

@@ -8,12 +8,16 @@
 
 #include "node/daemon/config.h"
 #include "node/daemon/home.h"
+#include "node/fetch/fetch_service.h"
 
 namespace ghost::daemon {
 
 struct StartOptions {
   bool validator = false;  // sign votes and proposals with the home's validator key
   bool worker = false;     // answer jobs with the home's worker key (config.worker)
+  // `ghostd fetch-model`: fetch this model's weights from peers, then stop (exit code 0 when
+  // the folder is built, 3 when the fetch failed).
+  std::optional<fetch::FetchTarget> fetch;
 };
 
 class Node {

@@ -116,21 +116,28 @@ void TxService::submit_evidence(const pb::Evidence& evidence) {
   }
   const Bytes enc = pb::encode(evidence);
   if (!evidence_sent_.insert(std::string(enc.begin(), enc.end())).second) return;
-  std::erase_if(own_pending_, [&](const Hash32& id) { return !mempool_.contains(id); });
   const Address me = Address::of(own_key_->public_key());
-  const uint64_t nonce = chain_.ledger().account(me).nonce() + own_pending_.size();
   pb::TxBody body;
   *body.mutable_evidence() = evidence;
-  Bytes raw = ledger::encode_tx(*own_key_, chain_.genesis().chain_id(), nonce, body, chain_.ledger().params());
-  own_pending_.push_back(ledger::tx_id(raw));
-  checking_.fetch_add(1);  // counted like any tx, but never shed: it is this node's own
-  check(std::move(raw), std::nullopt, [me](Submitted s) {
+  submit_own(body, [me](Submitted s) {
     if (s.ok()) log::info("consensus", "submitted evidence of double signing", {{"tx", s.id.hex()}});
     else
       log::warn("consensus", "could not submit evidence (fund the validator key's address to pay for it)",
                 {{"address", me.str()},
                  {"reason", s.rejected ? s.rejected->reason : std::string(mempool::verdict_name(s.pool->verdict))}});
   });
+}
+
+bool TxService::submit_own(const pb::TxBody& body, std::function<void(Submitted)> done) {
+  if (!own_key_) return false;
+  std::erase_if(own_pending_, [&](const Hash32& id) { return !mempool_.contains(id); });
+  const Address me = Address::of(own_key_->public_key());
+  const uint64_t nonce = chain_.ledger().account(me).nonce() + own_pending_.size();
+  Bytes raw = ledger::encode_tx(*own_key_, chain_.genesis().chain_id(), nonce, body, chain_.ledger().params());
+  own_pending_.push_back(ledger::tx_id(raw));
+  checking_.fetch_add(1);  // counted like any tx, but never shed: it is this node's own
+  check(std::move(raw), std::nullopt, std::move(done));
+  return true;
 }
 
 }  // namespace ghost::daemon

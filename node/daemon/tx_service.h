@@ -1,7 +1,7 @@
 // Transactions coming in (from RPC clients and from peers): the stateless checks on the work
 // pool, then the mempool on the core thread, then gossip to the other peers. Also keeps the
 // clients that wait for their tx to be committed, and signs this node's own txs (evidence of
-// double signing) with its validator key.
+// double signing, spot-checkers' challenges) with its validator key.
 #pragma once
 
 #include <atomic>
@@ -51,6 +51,10 @@ class TxService {
   // Submits evidence of double signing as this node's own Evidence tx (needs the validator
   // key and a balance for the fee at its address).
   void submit_evidence(const pb::Evidence& evidence);
+  // Signs `body` with the validator key under its next nonce (after this node's own txs still
+  // in the mempool) and submits it, never shed. False, and `done` never called, without a
+  // validator key.
+  bool submit_own(const pb::TxBody& body, std::function<void(Submitted)> done);
 
  private:
   void check(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done);

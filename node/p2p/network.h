@@ -58,6 +58,7 @@ enum class Offence : uint8_t {
   kInvalidBlock,  // a block or commit that fails validation
   kFlood,         // over max_messages_per_second
   kProtocol,      // anything else against the protocol (wrong message id, bad request)
+  kBadWeights,    // weight leaves that do not verify against the chain's root (node/fetch)
 };
 
 struct PeerInfo {

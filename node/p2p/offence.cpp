@@ -13,6 +13,7 @@ std::string_view offence_name(Offence offence) {
     case Offence::kInvalidBlock: return "invalid_block";
     case Offence::kFlood: return "flood";
     case Offence::kProtocol: return "protocol";
+    case Offence::kBadWeights: return "bad_weights";
   }
   throw std::invalid_argument("unknown Offence");
 }
@@ -25,7 +26,8 @@ int32_t Network::offence_score(Offence offence) {
     case Offence::kOversize:
     case Offence::kBadHandshake:
     case Offence::kBadSignature:
-    case Offence::kInvalidBlock: return 100;
+    case Offence::kInvalidBlock:
+    case Offence::kBadWeights: return 100;
     case Offence::kFlood: return 50;
     case Offence::kProtocol: return 20;
   }

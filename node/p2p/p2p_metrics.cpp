@@ -15,7 +15,7 @@ Metrics::Metrics(metrics::Registry& r)
       gossip_dropped(r.counter("ghost_p2p_gossip_dropped_total", "Gossip frames dropped because a peer's gossip queue was full")),
       slow_peers(r.counter("ghost_p2p_slow_peers_total", "Peers dropped because their consensus queue was full")) {
   for (Offence o : {Offence::kUndecodable, Offence::kOversize, Offence::kBadHandshake, Offence::kBadSignature,
-                    Offence::kInvalidBlock, Offence::kFlood, Offence::kProtocol})
+                    Offence::kInvalidBlock, Offence::kFlood, Offence::kProtocol, Offence::kBadWeights})
     offences[size_t(o)] = &r.counter("ghost_p2p_offences_total", "Peer offences by kind",
                                      {{"offence", std::string(offence_name(o))}});
 }

@@ -20,7 +20,7 @@ struct Metrics {
   metrics::Counter& duplicates;
   metrics::Counter& gossip_dropped;
   metrics::Counter& slow_peers;
-  std::array<metrics::Counter*, 7> offences;  // indexed by Offence
+  std::array<metrics::Counter*, 8> offences;  // indexed by Offence
 
   metrics::Counter& offence(Offence o) { return *offences[size_t(o)]; }
 };

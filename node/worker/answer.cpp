@@ -13,6 +13,15 @@ const char* refusal_name(Refusal r) {
   return "unknown";
 }
 
+pb::TxBody inference_result(const pb::Job& job, pb::GhostProof proof) {
+  pb::TxBody body;
+  auto* r = body.mutable_inference_result();
+  r->set_job_id(job.job_id());
+  r->set_output(proof.layers(proof.layers_size() - 1).output());
+  *r->mutable_proof() = std::move(proof);
+  return body;
+}
+
 std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, const pb::Job& job) {
   pb::TxBody body;
   if (job.kind() == pb::INFERENCE) {
@@ -21,11 +30,7 @@ std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, cons
       return std::unexpected(AnswerError{proof.error().code == Errc::kNotFound ? Refusal::kVersionNotHeld
                                                                                 : Refusal::kComputeFailed,
                                          proof.error().message});
-    auto* r = body.mutable_inference_result();
-    r->set_job_id(job.job_id());
-    r->set_output(proof->layers(proof->layers_size() - 1).output());
-    *r->mutable_proof() = std::move(*proof);
-    return body;
+    return inference_result(job, std::move(*proof));
   }
   if (job.kind() != pb::TRAINING) return std::unexpected(AnswerError{Refusal::kBadJob, "unknown job kind"});
   const size_t d_out = job.target().size() / 4;

@@ -14,6 +14,7 @@ struct WorkerConfig {
   std::vector<std::string> model_dirs;  // model folders (`ghost model build`), relative to the home or absolute
   uint32_t queue = 64;                  // jobs waiting for a thread; beyond it a job is dropped and counted
   uint32_t threads = 2;                 // threads running forward passes and training steps
+  std::string cheat;                    // TEST ONLY (genesis test_modes): a misbehaving mode, cheat.h
 };
 
 // Values that parse but cannot work (no queue, no threads).

@@ -70,13 +70,13 @@ const ml::Model* ServedModel::at(uint64_t version) const {
   return it == kept_.end() ? nullptr : it->second.get();
 }
 
-Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan input) const {
+Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan input, ChooserOf choose) const {
   std::shared_lock lock(mutex_);
   const ml::Model* m = at(version);
   if (!m)
     return fail(Errc::kNotFound, "version " + std::to_string(version) + " is not held (the folder is at version " +
                                      std::to_string(version_) + ")");
-  auto inf = m->infer(input, ml::Search::graph);
+  auto inf = choose ? m->infer(input, choose(*m)) : m->infer(input, ml::Search::graph);
   if (!inf) return std::unexpected(inf.error());
   return ml::make_ghost_proof(*m, id_, version, input, *inf, ml::LeafWire::shortest());
 }

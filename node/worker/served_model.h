@@ -35,8 +35,10 @@ class ServedModel {
   const std::filesystem::path& dir() const { return dir_; }
   uint64_t version() const;  // the chain version the folder holds (the newest applied)
 
-  // Any number at once (a shared lock against apply).
-  Result<pb::GhostProof> prove_inference(uint64_t version, ByteSpan input) const;
+  // Any number at once (a shared lock against apply). `choose`, when given, makes the
+  // selected sets instead of the HNSW search (test-only cheats, cheat.h).
+  using ChooserOf = ml::Model::Selector (*)(const ml::Model&);
+  Result<pb::GhostProof> prove_inference(uint64_t version, ByteSpan input, ChooserOf choose = nullptr) const;
   // A training step from the newest version held.
   Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr) const;
 

@@ -29,6 +29,7 @@ std::optional<pb::TxEnvelope> envelope_of(ByteSpan raw) {
 Worker::Worker(const WorkerConfig& config, PrivateKey key, asio::io_context& core, Host host,
                metrics::Registry& metrics)
     : config_(config),
+      cheat_(parse_cheat(config.cheat).value_or(Cheat::none)),  // validated by open
       key_(std::move(key)),
       me_(Address::of(key_.public_key())),
       core_(core),
@@ -200,6 +201,10 @@ void Worker::enqueue(const pb::Job& job) {
     count_failure("model_not_served");
     return;
   }
+  if (cheat_ == Cheat::silence && job.kind() == pb::INFERENCE) {
+    log::warn("worker", "TEST MODE silence: not answering", {{"job", id.hex()}});
+    return;
+  }
   if (queued_ >= config_.queue) {
     count(job.kind(), "dropped");
     count_failure("queue_full");
@@ -210,7 +215,7 @@ void Worker::enqueue(const pb::Job& job) {
   mark_busy(job);
   const ServedModel* model = served->second.get();
   auto task = [this, model, job] {
-    auto body = answer_job(*model, job);
+    auto body = cheat_ == Cheat::none ? answer_job(*model, job) : cheat_answer(cheat_, *model, job);
     asio::post(core_, [this, job, body = std::move(body)]() mutable { on_answer(job, std::move(body)); });
   };
   // Training starts from the newest version, so it waits behind the steps still being applied.

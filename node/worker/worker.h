@@ -26,6 +26,7 @@
 #include "node/metrics/metrics.h"
 #include "node/worker/answer.h"
 #include "node/worker/answer_log.h"
+#include "node/worker/cheat.h"
 #include "node/worker/config.h"
 #include "node/worker/served_model.h"
 #include "proto/block.pb.h"
@@ -105,6 +106,7 @@ class Worker {
   void mark_busy(const pb::Job& job);
 
   const WorkerConfig config_;
+  const Cheat cheat_;  // TEST ONLY, none unless configured
   const PrivateKey key_;
   const Address me_;
   boost::asio::io_context& core_;

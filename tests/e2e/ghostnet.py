@@ -33,10 +33,23 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_sig, lambda s, f: (_close_all(), sys.exit(128 + s)))
 
 
+def ephemeral_low():
+    """The first port the kernel hands out for outgoing connections: listening ports chosen
+    below it cannot be taken meanwhile by some process's outbound socket (the nodes dial their
+    peers from such ports)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port_range(count, tries=200):
-    """A base port such that base .. base+count-1 are all free on 127.0.0.1 now."""
+    """A base port such that base .. base+count-1 are all free on 127.0.0.1 now, below the
+    ephemeral range."""
+    top = max(ephemeral_low(), 10000 + 2 * count)
     for _ in range(tries):
-        base = random.randrange(20000, 60000 - count)
+        base = random.randrange(10000, top - count)
         socks = []
         try:
             for p in range(base, base + count):
@@ -79,7 +92,7 @@ FAST_PARAMS = ("timeout_propose_ms=600", "timeout_prevote_ms=300", "timeout_prec
 
 
 class Testnet:
-    def __init__(self, validators=4, test_modes=False, clients=4, name="e2e", params=FAST_PARAMS):
+    def __init__(self, validators=4, test_modes=False, clients=4, name="e2e", params=FAST_PARAMS, init_args=()):
         self.dir = tempfile.mkdtemp(prefix=f"ghost-{name}-")
         self.procs = {}
         self.base = free_port_range(2 * validators)
@@ -87,6 +100,7 @@ class Testnet:
                 "--clients", str(clients), "--out", self.dir, "--base-port", str(self.base), "--json"]
         if test_modes:
             args.append("--test-modes")
+        args += list(init_args)  # e.g. --workers N --model DIR
         for p in params:
             args += ["--param", p]
         out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=60).stdout

@@ -1,7 +1,9 @@
-// ghost_load: signed transfers at a set rate against a running testnet, and what came of them.
+// ghost_load: signed transfers (or paid inference requests) at a set rate against a running
+// testnet, and what came of them.
 //
 //   ghost_load --node URL [--node URL ...] --keyring DIR [--faucet alice] [--accounts N]
 //              [--rate TPS] [--duration S] [--connections C] [--sample-every K] [--json]
+//              [--infer MODEL_ID --input FILE --max-fee MICRO]
 //
 // Senders are derived from --seed and funded by the faucet key first. Every transfer is
 // signed before the clock starts; they are then posted (raw bytes, mode=async) over keep-alive
@@ -21,6 +23,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/file.h"
 #include "base/parallel.h"
 #include "consensus/ledger/tx.h"
 #include "node/cli/keyring.h"
@@ -39,6 +42,8 @@ struct Options {
   uint32_t accounts = 200, connections = 8, sample_every = 100;
   double rate = 1000, duration = 30, settle = 60;
   bool json = false;
+  std::string infer, input;  // --infer: InferenceRequests for this model id with this input
+  uint64_t max_fee = 0;
 };
 
 [[noreturn]] void die(const std::string& why) {
@@ -99,6 +104,18 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, size_t(p * double(v.size())))];
 }
 
+// What each tx asks: a transfer to `to`, or the inference the options name.
+pb::TxBody load_body(const Options& o, const Bytes& input, const Address& to) {
+  if (o.infer.empty()) return transfer_to(to, 1);
+  pb::TxBody b;
+  auto* r = b.mutable_inference_request();
+  auto id = from_hex(o.infer);
+  r->set_model_id(id->data(), id->size());
+  r->set_input(input.data(), input.size());
+  r->set_max_fee(o.max_fee);
+  return b;
+}
+
 int run(const Options& o) {
   Connection c0(o.nodes[0]);
   auto status = c0.get_json("/status");
@@ -111,8 +128,17 @@ int run(const Options& o) {
   for (uint32_t i = 0; i < o.accounts; ++i) senders.push_back(PrivateKey::from_seed("ghost-load-" + o.seed + "-" + std::to_string(i)));
   const uint64_t total = uint64_t(o.rate * o.duration);
   const uint64_t per_sender = total / o.accounts + 1;
+  Bytes input;
+  if (!o.infer.empty()) {
+    auto id = from_hex(o.infer);
+    if (!id || id->size() != 32) die("--infer takes a model id of 64 hex digits");
+    auto in = read_file(o.input);
+    if (!in) die("cannot read --input " + o.input + ": " + in.error().message);
+    input = std::move(*in);
+  }
+  const uint64_t tx_bytes = 200 + input.size();
   fund(c0, chain, params, cli::load_signing_key(o.faucet, o.keyring, ""), senders,
-       per_sender * (ledger::min_fee(params, 200) + 1) * 2 + 1'000'000);
+       per_sender * (ledger::min_fee(params, tx_bytes) + 1 + o.max_fee) * 2 + 1'000'000);
 
   // Sign everything before the clock starts.
   std::vector<uint64_t> nonces;
@@ -123,7 +149,7 @@ int run(const Options& o) {
     for (uint64_t k = b; k < e; ++k) {
       const size_t s = k % senders.size();
       const Address to = Address::of(senders[(s + 1) % senders.size()].public_key());
-      txs[k] = ledger::encode_tx(senders[s], chain, nonces[s] + k / senders.size(), transfer_to(to, 1), params);
+      txs[k] = ledger::encode_tx(senders[s], chain, nonces[s] + k / senders.size(), load_body(o, input, to), params);
     }
   });
   const double sign_s = std::chrono::duration<double>(Clock::now() - t_sign).count();
@@ -269,6 +295,9 @@ int main(int argc, char** argv) {
   app.add_option("--sample-every", o.sample_every, "One tx in K waits for its block (latency); 0 = none")->capture_default_str();
   app.add_option("--settle", o.settle, "Seconds to wait for the last txs to commit")->capture_default_str();
   app.add_option("--seed", o.seed, "Derives the sender keys")->capture_default_str();
+  auto* infer = app.add_option("--infer", o.infer, "Send paid inference requests for this model id instead of transfers");
+  app.add_option("--input", o.input, "With --infer: the file holding the input")->needs(infer);
+  app.add_option("--max-fee", o.max_fee, "With --infer: micro-credits escrowed per request")->needs(infer);
   app.add_flag("--json", o.json, "One JSON object");
   CLI11_PARSE(app, argc, argv);
   return ghost::load::run(o);

@@ -1,0 +1,149 @@
+#include "node/spotcheck/spot_checker.h"
+
+#include <boost/asio/post.hpp>
+
+#include "consensus/ledger/tx.h"
+#include "node/log/log.h"
+#include "node/spotcheck/fraud_check.h"
+#include "node/spotcheck/sampling.h"
+#include "node/worker/job_finder.h"
+#include "proto/decode.h"
+
+namespace ghost::spotcheck {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Hash32 hash_of(const std::string& s) { return Hash32::from_span(as_bytes(s)); }
+std::string short_id(const Hash32& id) { return id.hex().substr(0, 16); }
+
+}  // namespace
+
+SpotChecker::SpotChecker(const SpotCheckConfig& config, HeldModels held, asio::io_context& core, Host host,
+                         metrics::Registry& metrics)
+    : config_(config),
+      held_(std::move(held)),
+      core_(core),
+      host_(std::move(host)),
+      metrics_(metrics),
+      pool_(config.threads),
+      m_checks_(metrics.counter("ghost_spot_checks_total", "Sampled answers this validator checked against the exact top-k")),
+      m_faults_(metrics.counter("ghost_spot_faults_found_total", "Checked answers that were a provable fault")),
+      m_queue_(metrics.gauge("ghost_spot_check_queue_depth", "Sampled answers waiting for a spot-check thread")) {
+  for (const char* outcome : {"won", "lost"})
+    metrics.counter("ghost_challenges_total", "This validator's Challenge txs committed, by outcome",
+                    {{"outcome", outcome}});
+}
+
+SpotChecker::~SpotChecker() { stop(); }
+
+Result<std::unique_ptr<SpotChecker>> SpotChecker::open(const SpotCheckConfig& config, const std::filesystem::path& home,
+                                                       asio::io_context& core, Host host, metrics::Registry& metrics) {
+  if (auto ok = validate_spot_check_config(config); !ok) return std::unexpected(ok.error());
+  auto held = HeldModels::open(config.model_dirs, home, config.threads);
+  if (!held) return std::unexpected(held.error());
+  log::info("spotcheck", "spot-checking answers", {{"folders", held->size()}, {"threads", config.threads},
+                                                   {"rate_ppm", host.ledger->params().spot_check_rate_ppm()}});
+  return std::unique_ptr<SpotChecker>(new SpotChecker(config, std::move(*held), core, std::move(host), metrics));
+}
+
+void SpotChecker::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  pool_.stop();
+  pool_.join();
+}
+
+void SpotChecker::start() {
+  const uint64_t h = host_.ledger->height();
+  auto block = h > 0 ? host_.block_at(h) : std::nullopt;
+  if (!block) return;
+  auto results = host_.results_at(h);
+  if (results) waiting_ = answers_in(*block, *results);
+}
+
+std::vector<SpotChecker::Answer> SpotChecker::answers_in(const pb::Block& block, const pb::BlockResults& results) {
+  std::vector<Answer> out;
+  for (int i = 0; i < block.txs_size() && i < results.receipts_size(); ++i) {
+    if (results.receipts(i).status() != pb::OK) continue;
+    pb::TxEnvelope env;
+    pb::TxBody body;
+    // A committed tx with an OK receipt decoded once already; one that does not is skipped.
+    if (!pb::decode(as_bytes(block.txs(i)), env) || !pb::decode(as_bytes(env.body()), body) ||
+        !body.has_inference_result())
+      continue;
+    out.push_back({hash_of(body.inference_result().job_id()), body.inference_result().proof()});
+  }
+  return out;
+}
+
+void SpotChecker::on_commit(const pb::Block& block, const Hash32& hash, const pb::BlockResults& results,
+                            const std::vector<Hash32>& tx_ids) {
+  count_outcomes(block, results, tx_ids);
+  const uint32_t rate = host_.ledger->params().spot_check_rate_ppm();
+  for (auto& a : waiting_)
+    if (sampled(hash, a.job, rate)) check(std::move(a));
+  waiting_ = answers_in(block, results);
+}
+
+void SpotChecker::skip(const char* reason) {
+  metrics_.counter("ghost_spot_checks_skipped_total", "Sampled answers not checked, by reason", {{"reason", reason}})
+      .inc();
+}
+
+void SpotChecker::check(Answer answer) {
+  if (stopped_) return;
+  auto job = host_.ledger->job(answer.job);
+  if (!job || job->status() != pb::ANSWERED) return skip("job_closed");  // challenged meanwhile
+  auto version = worker::chain_version(*host_.ledger, hash_of(job->model_id()), job->version());
+  const ml::Model* model = version ? held_.find(*version) : nullptr;
+  if (!model) return skip("version_not_held");
+  if (queued_ >= config_.queue) return skip("queue_full");
+  ++queued_;
+  m_queue_.set(double(queued_));
+  asio::post(pool_, [this, model, version = std::move(*version), answer = std::move(answer)] {
+    auto verdict = check_answer(*model, version, answer.job, answer.proof);
+    asio::post(core_, [this, job = answer.job, verdict = std::move(verdict)]() mutable {
+      on_checked(job, std::move(verdict));
+    });
+  });
+}
+
+void SpotChecker::on_checked(const Hash32& job, Result<std::optional<pb::Challenge>> verdict) {
+  --queued_;
+  m_queue_.set(double(queued_));
+  if (!verdict) {
+    log::warn("spotcheck", "answer not checked", {{"job", short_id(job)}, {"reason", verdict.error().message}});
+    return skip("check_failed");
+  }
+  m_checks_.inc();
+  if (!*verdict) return;
+  m_faults_.inc();
+  log::warn("spotcheck", "provable fault found: challenging", {{"job", short_id(job)}});
+  pb::TxBody body;
+  *body.mutable_challenge() = std::move(**verdict);
+  host_.submit(std::move(body), [this, job](std::optional<Hash32> id, std::string error) {
+    if (!id) {
+      log::warn("spotcheck", "could not submit the challenge (fund the validator key's address for the bond and fee)",
+                {{"job", short_id(job)}, {"reason", error}});
+      return;
+    }
+    challenges_.insert(*id);
+    log::info("spotcheck", "challenge submitted", {{"job", short_id(job)}, {"tx", id->hex()}});
+  });
+}
+
+void SpotChecker::count_outcomes(const pb::Block& block, const pb::BlockResults& results,
+                                 const std::vector<Hash32>& tx_ids) {
+  for (size_t i = 0; i < tx_ids.size() && int(i) < results.receipts_size(); ++i) {
+    if (!challenges_.erase(tx_ids[i])) continue;
+    const bool won = results.receipts(int(i)).status() == pb::OK;
+    metrics_.counter("ghost_challenges_total", "", {{"outcome", won ? "won" : "lost"}}).inc();
+    log::info("spotcheck", won ? "challenge won" : "challenge lost",
+              {{"tx", tx_ids[i].hex()}, {"height", block.header().height()},
+               {"code", pb::TxCode_Name(results.receipts(int(i)).status())}});
+  }
+}
+
+}  // namespace ghost::spotcheck

@@ -1,0 +1,297 @@
+// The validator's spot-checker (node/spotcheck/): the sampling rule, the fraud rule against
+// honest and cheating workers' answers (node/worker/cheat.h), and the checker following
+// committed blocks of a real ledger until it submits a Challenge the chain accepts.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "node/spotcheck/fraud_check.h"
+#include "node/spotcheck/sampling.h"
+#include "node/spotcheck/spot_checker.h"
+#include "node/worker/cheat.h"
+#include "node/worker/served_model.h"
+#include "tests/unit/worker/worker_kit.h"
+
+namespace ghost::spotcheck {
+namespace {
+
+using namespace worker::test;
+constexpr uint64_t kMaxFee = 80'000;
+constexpr uint32_t kEvery = 1'000'000;
+
+TEST(Sampling, TheRateIsTheShareOfAnswersSampled) {
+  const Hash32 block = sha256("block");
+  int hits = 0;
+  for (int i = 0; i < 20'000; ++i) {
+    const Hash32 job = sha256("job-" + std::to_string(i));
+    EXPECT_TRUE(sampled(block, job, kEvery));
+    EXPECT_FALSE(sampled(block, job, 0));
+    hits += sampled(block, job, 100'000);
+  }
+  EXPECT_NEAR(hits, 2'000, 200);  // 10%, sd ~42
+}
+
+TEST(Sampling, TheNextBlocksHashDecides) {
+  // The same job is sampled under some next blocks and not others: a worker cannot know.
+  const Hash32 job = sha256("job");
+  int hits = 0;
+  for (int i = 0; i < 1'000; ++i) hits += sampled(sha256("block-" + std::to_string(i)), job, 500'000);
+  EXPECT_GT(hits, 400);
+  EXPECT_LT(hits, 600);
+}
+
+TEST(Sampling, TheComparisonIsExactAtTheBoundary) {
+  // v = the first 8 bytes of H(block || job), big-endian; sampled iff v * 10^6 < rate * 2^64.
+  const Hash32 block = sha256("b"), job = sha256("j");
+  const Hash32 h = Sha256().update(block.span()).update(job.span()).final();
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | h.bytes[i];
+  const uint32_t at = uint32_t(((unsigned __int128)v * 1'000'000 >> 64)) + 1;  // least rate sampling it
+  EXPECT_TRUE(sampled(block, job, at));
+  EXPECT_FALSE(sampled(block, job, at - 1));
+}
+
+// A chain sampling every answer, one worker serving the kit's model, and a checker's folder.
+struct Rig {
+  Rig() : chain(genesis()) {}
+  pb::Genesis genesis() {
+    pb::Genesis g = ledger::testkit::genesis_with(model, 1);
+    g.mutable_params()->set_spot_check_rate_ppm(kEvery);
+    g.mutable_workers(0)->set_stake(1000 * GC);  // refused answers miss deadlines: stay eligible
+    return g;
+  }
+  ledger::testkit::ServedModel model{addr(user(0))};
+  Chain chain;
+  TempDir dir;
+  std::filesystem::path worker_dir = build_folder(dir);
+  std::filesystem::path checker_dir = [this] {
+    auto to = dir.path / "checker";
+    if (auto ok = ml::Model::clone(worker_dir, to); !ok) throw std::runtime_error(ok.error().message);
+    return to;
+  }();
+  std::unique_ptr<worker::ServedModel> served = [this] {
+    auto s = worker::ServedModel::open(worker_dir, chain.ledger(), addr(worker_op(0)), 1);
+    if (!s) throw std::runtime_error(s.error().message);
+    return std::move(*s);
+  }();
+
+  // A request committed; its job.
+  pb::Job request(uint64_t seed) {
+    Bytes req = chain.tx(user(0), body::request(model.id(), model.input(seed), kMaxFee));
+    auto r = chain.block({req});
+    EXPECT_EQ(r.receipts.at(0).status(), pb::OK) << r.receipts.at(0).reason();
+    return *chain.ledger().job(ledger::tx_id(req));
+  }
+  // The worker's answer in the given mode, committed; its receipt.
+  pb::Receipt answer(const pb::Job& job, worker::Cheat mode, Bytes* raw = nullptr) {
+    auto body = mode == worker::Cheat::none ? worker::answer_job(*served, job) : worker::cheat_answer(mode, *served, job);
+    EXPECT_TRUE(body) << body.error().message;
+    Bytes tx = chain.tx(worker_op(0), *body);
+    if (raw) *raw = tx;
+    return chain.block({tx}).receipts.at(0);
+  }
+  const ml::Model& checker_model() {
+    if (!held) {
+      auto h = HeldModels::open({checker_dir.string()}, dir.path, 1);
+      if (!h) throw std::runtime_error(h.error().message);
+      held = std::move(*h);
+    }
+    return *held->find(*worker::chain_version(chain.ledger(), model.id(), 0));
+  }
+  std::optional<HeldModels> held;
+};
+
+pb::GhostProof proof_of(const Bytes& raw) {
+  pb::TxEnvelope env;
+  pb::TxBody body;
+  EXPECT_TRUE(pb::decode(raw, env) && pb::decode(as_bytes(env.body()), body));
+  return body.inference_result().proof();
+}
+
+TEST(CheatingWorker, WrongAnswersAreRefusedOnExecution) {
+  Rig r;
+  EXPECT_EQ(r.answer(r.request(1), worker::Cheat::wrong_output).status(), pb::BAD_PROOF);
+  EXPECT_EQ(r.answer(r.request(2), worker::Cheat::foreign_column).status(), pb::BAD_PROOF);
+  EXPECT_EQ(r.answer(r.request(3), worker::Cheat::stale_version).status(), pb::VERSION_MISMATCH);
+  EXPECT_EQ(r.answer(r.request(4), worker::Cheat::degraded_topk).status(), pb::OK) << "a valid proof of a bad set";
+  EXPECT_EQ(r.answer(r.request(5), worker::Cheat::none).status(), pb::OK);
+}
+
+TEST(CheatingWorker, ModesAreNamed) {
+  EXPECT_EQ(*worker::parse_cheat(""), worker::Cheat::none);
+  EXPECT_EQ(*worker::parse_cheat("degraded_topk"), worker::Cheat::degraded_topk);
+  auto bad = worker::parse_cheat("lazy");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("silence"), std::string::npos) << bad.error().message;
+}
+
+TEST(FraudCheck, AnHonestAnswerHasNoChallengeAndADegradedOneIsProven) {
+  Rig r;
+  const auto version = *worker::chain_version(r.chain.ledger(), r.model.id(), 0);
+  Bytes honest_tx, bad_tx;
+  const pb::Job honest = r.request(1);
+  ASSERT_EQ(r.answer(honest, worker::Cheat::none, &honest_tx).status(), pb::OK);
+  auto clean = check_answer(r.checker_model(), version, Hash32::from_span(as_bytes(honest.job_id())), proof_of(honest_tx));
+  ASSERT_TRUE(clean) << clean.error().message;
+  EXPECT_FALSE(*clean);
+
+  const pb::Job bad = r.request(2);
+  ASSERT_EQ(r.answer(bad, worker::Cheat::degraded_topk, &bad_tx).status(), pb::OK);
+  const Hash32 bad_id = Hash32::from_span(as_bytes(bad.job_id()));
+  auto fault = check_answer(r.checker_model(), version, bad_id, proof_of(bad_tx));
+  ASSERT_TRUE(fault) << fault.error().message;
+  ASSERT_TRUE(*fault);
+  const uint64_t stake = r.chain.ledger().stake(pb::WORKER, addr(worker_op(0)))->bonded();
+  pb::TxBody body;
+  *body.mutable_challenge() = **fault;
+  auto res = r.chain.block({r.chain.tx(user(1), body)});
+  EXPECT_EQ(res.receipts.at(0).status(), pb::OK) << res.receipts.at(0).reason();
+  EXPECT_EQ(r.chain.ledger().job(bad_id)->status(), pb::CHALLENGED);
+  EXPECT_LT(r.chain.ledger().stake(pb::WORKER, addr(worker_op(0)))->bonded(), stake);
+}
+
+TEST(FraudCheck, AFolderOfAnotherVersionIsAnError) {
+  Rig r;
+  const pb::Job job = r.request(1);
+  Bytes tx;
+  ASSERT_EQ(r.answer(job, worker::Cheat::degraded_topk, &tx).status(), pb::OK);
+  auto version = *worker::chain_version(r.chain.ledger(), r.model.id(), 0);
+  version.roots[0] = sha256("other");
+  auto out = check_answer(r.checker_model(), version, Hash32::from_span(as_bytes(job.job_id())), proof_of(tx));
+  ASSERT_FALSE(out);
+}
+
+// The checker as a node runs it: commits handed over one by one, checks on its own thread.
+struct Following {
+  Rig& r;
+  boost::asio::io_context core;
+  metrics::Registry metrics;
+  std::vector<pb::TxBody> submitted;
+  std::unique_ptr<SpotChecker> checker;
+
+  std::map<uint64_t, std::pair<pb::Block, pb::BlockResults>> stored;  // the node's block store
+
+  explicit Following(Rig& rig, std::vector<std::string> dirs) : r(rig) {
+    Host host;
+    host.ledger = &r.chain.ledger();
+    host.submit = [this](pb::TxBody body, std::function<void(std::optional<Hash32>, std::string)> done) {
+      submitted.push_back(body);
+      done(sha256("challenge-" + std::to_string(submitted.size())), "");
+    };
+    host.block_at = [this](uint64_t h) {
+      auto it = stored.find(h);
+      return it == stored.end() ? std::nullopt : std::optional(it->second.first);
+    };
+    host.results_at = [this](uint64_t h) {
+      auto it = stored.find(h);
+      return it == stored.end() ? std::nullopt : std::optional(it->second.second);
+    };
+    SpotCheckConfig c;
+    c.model_dirs = std::move(dirs);
+    auto s = SpotChecker::open(c, r.dir.path, core, std::move(host), metrics);
+    if (!s) throw std::runtime_error(s.error().message);
+    checker = std::move(*s);
+  }
+  // Commits `txs` as the next block and hands it to the checker, as the node does.
+  void commit(const std::vector<Bytes>& txs) {
+    auto res = r.chain.block(txs);
+    pb::Block b;
+    b.mutable_header()->set_height(r.chain.ledger().height());
+    pb::BlockResults results;
+    std::vector<Hash32> ids;
+    for (const auto& t : txs) b.add_txs(str(t)), ids.push_back(ledger::tx_id(t));
+    for (const auto& receipt : res.receipts) *results.add_receipts() = receipt;
+    stored[b.header().height()] = {b, results};
+    checker->on_commit(b, sha256("hash-" + std::to_string(b.header().height())), results, ids);
+  }
+  // Runs the core thread's side until `checks` checks came back from the threads (or 20 s).
+  void settle(size_t checks) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (size_t done = 0; done < checks && std::chrono::steady_clock::now() < until;) {
+      done += core.poll();
+      core.restart();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    core.poll();  // what the last check posted (a submission's reply)
+    core.restart();
+  }
+  uint64_t value(const std::string& name) { return metrics.counter(name, "").value(); }
+};
+
+TEST(SpotChecker, ChallengesAFaultOnlyOnceTheNextBlockSamplesIt) {
+  Rig r;
+  Following f(r, {r.checker_dir.string()});
+  const pb::Job honest = r.request(1), bad = r.request(2);
+  Bytes a, b;
+  {
+    auto body_a = worker::answer_job(*r.served, honest);
+    auto body_b = worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad);
+    a = r.chain.tx(worker_op(0), *body_a);
+    b = r.chain.tx(worker_op(0), *body_b);
+  }
+  f.commit({a, b});
+  f.settle(0);
+  EXPECT_TRUE(f.submitted.empty()) << "the block after the answers decides the sample";
+  f.commit({});
+  f.settle(2);
+  EXPECT_EQ(f.value("ghost_spot_checks_total"), 2u);
+  EXPECT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
+  ASSERT_EQ(f.submitted.size(), 1u);
+  EXPECT_EQ(f.submitted[0].challenge().job_id(), bad.job_id());
+
+  // The chain takes it: the challenge is won.
+  Bytes c = r.chain.tx(user(1), f.submitted[0]);
+  auto res = r.chain.block({c});
+  ASSERT_EQ(res.receipts.at(0).status(), pb::OK) << res.receipts.at(0).reason();
+  EXPECT_EQ(r.chain.ledger().job(Hash32::from_span(as_bytes(bad.job_id())))->status(), pb::CHALLENGED);
+}
+
+TEST(SpotChecker, AfterARestartTheLastBlocksAnswersAreSampledByTheNext) {
+  Rig r;
+  Following before(r, {r.checker_dir.string()});
+  const pb::Job bad = r.request(2);
+  before.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  before.checker->stop();  // the node stops with the answer's block committed, the next one not
+
+  Following after(r, {r.checker_dir.string()});
+  after.stored = before.stored;
+  after.checker->start();
+  after.commit({});
+  after.settle(1);
+  ASSERT_EQ(after.submitted.size(), 1u);
+  EXPECT_EQ(after.submitted[0].challenge().job_id(), bad.job_id());
+}
+
+TEST(SpotChecker, AnswersOfAModelItDoesNotHoldAreSkipped) {
+  Rig r;
+  TempDir other;
+  Following f(r, {build_folder(other, 6).string()});
+  const pb::Job bad = r.request(2);
+  f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  f.commit({});
+  f.settle(0);
+  EXPECT_TRUE(f.submitted.empty());
+  EXPECT_EQ(f.metrics.counter("ghost_spot_checks_skipped_total", "", {{"reason", "version_not_held"}}).value(), 1u);
+}
+
+TEST(SpotChecker, AMissingFolderIsAnErrorNamingIt) {
+  Rig r;
+  metrics::Registry m;
+  boost::asio::io_context core;
+  SpotCheckConfig c;
+  c.model_dirs = {"nowhere"};
+  Host host;
+  host.ledger = &r.chain.ledger();
+  auto s = SpotChecker::open(c, r.dir.path, core, host, m);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("nowhere"), std::string::npos) << s.error().message;
+  c.model_dirs = {};
+  c.threads = 0;
+  EXPECT_FALSE(SpotChecker::open(c, r.dir.path, core, host, m));
+}
+
+}  // namespace
+}  // namespace ghost::spotcheck
