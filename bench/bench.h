@@ -61,6 +61,8 @@ inline void must(Result<void> r, const char* what) {
 // Runs fn `reps` times and returns the median of its wall-clock seconds.
 double median_seconds(int reps, const std::function<void()>& fn);
 double median(std::vector<double> v);
+// The value at rank p (0 to 1) of v sorted, 0 for an empty v (tails: p 0.9, 0.99).
+double percentile(std::vector<double> v, double p);
 
 }  // namespace ghost::bench
 

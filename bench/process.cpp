@@ -143,6 +143,12 @@ double wait_until(const std::string& what, double limit_s, const std::function<b
   }
 }
 
+std::string text_of(const std::filesystem::path& path) {
+  auto bytes = read_file(path);
+  if (!bytes) throw std::runtime_error("reading " + path.string() + ": " + bytes.error().message);
+  return std::string(bytes->begin(), bytes->end());
+}
+
 uint16_t free_port_base(int count) {
   // Below the kernel's ephemeral range, so no outbound socket (a node dialling a peer) takes
   // one of these ports between this check and the node's bind.

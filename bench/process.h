@@ -17,6 +17,9 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t);
 std::string fixed(double v, int digits = 1);  // "%.*f"
 
+// A whole file as text (a child's result or log); throws naming the path.
+std::string text_of(const std::filesystem::path& path);
+
 // The last `lines` lines of a log, headed by its path, for error messages.
 std::string log_tail(const std::filesystem::path& path, int lines = 30);
 

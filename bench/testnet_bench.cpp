@@ -26,11 +26,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using cli::json_u64;
 
-std::string text_of(const fs::path& path) {
-  auto bytes = must(read_file(path), "reading a result file");
-  return std::string(bytes.begin(), bytes.end());
-}
-
 // The ghostd processes of a `ghost testnet init` folder, and what the bench asks of their API.
 class Testnet {
  public:

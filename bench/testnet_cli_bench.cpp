@@ -15,11 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(p * double(v.size())))];
-}
-
 // The nodes `ghost testnet start` runs are not our children: on any exit, kill them by name.
 struct KillTestnetOnExit {
   std::vector<std::string> argv;

@@ -29,18 +29,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using cli::json_u64;
 
-std::string text_of(const fs::path& path) {
-  auto bytes = read_file(path);
-  if (!bytes) throw std::runtime_error("reading " + path.string() + ": " + bytes.error().message);
-  return std::string(bytes->begin(), bytes->end());
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, size_t(p * double(v.size())))];
-}
-
 // One paid request at a time from its own key: submit, wait for the answer in a block, check
 // its proof here. Each call is one latency sample in milliseconds, or none when the job was not
 // answered (a worker's full queue drops it; the chain refunds it at its deadline).
