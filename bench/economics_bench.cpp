@@ -1,14 +1,13 @@
-// Suite "economics": does honest HNSW work pay and every cheat lose money, at the default
-// model, search and chain parameters? First measured: how many of the exact top-k each
-// search misses on fashion-mnist (test images and shifted, noised and blended copies) and on
-// a synthetic model of intrinsic dimension 16, and what each search costs; then the expected
-// profit per job of the honest worker and of each cheat under the ledger's rules
-// (docs/decisions.md, "Recall faults cost a multiple of the fee").
+// Suite "economics": does honest work pay and every cheat lose money, at the default model,
+// search and chain parameters? Measured on fashion-mnist (test images and shifted, noised and
+// blended copies) and a synthetic model of intrinsic dimension 16: how often each way of
+// answering is provably faulty under the search fraud rule (docs/protocol.md §3.19: a column of
+// the canonical search's set, missing from the answer, ranks above the answer's lowest), what
+// each costs, how large a fraud proof is; then the expected profit per job of the honest worker
+// and of each cheat under the ledger's rules (docs/decisions.md, "Faults cost a multiple of the fee").
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <functional>
-#include <iterator>
 #include <map>
 #include <random>
 
@@ -16,11 +15,14 @@
 #include "bench/ml_bench_util.h"
 #include "consensus/ledger/params.h"
 #include "ml/canonical.h"
+#include "ml/graph_search.h"
 #include "ml/serve/fashion_mnist.h"
+#include "ml/serve/ghost_file_io.h"
+#include "ml/serve/hnsw_index.h"
 #include "ml/serve/model.h"
 #include "ml/serve/prove.h"
 #include "ml/serve/synthetic.h"
-#include "ml/verify/recall_fraud.h"
+#include "ml/verify/search_fraud.h"
 
 namespace ghost::bench {
 namespace {
@@ -30,124 +32,82 @@ namespace fs = std::filesystem;
 
 constexpr uint32_t kK = 16;
 using Set = std::vector<uint64_t>;  // ascending column indices
-// counts[x] = answers that miss exactly x of the exact top-k (0..k).
-using MissHistogram = std::array<uint64_t, kK + 1>;
 
-size_t misses(const Set& exact, const Set& got) {
-  Set both;
-  std::set_intersection(exact.begin(), exact.end(), got.begin(), got.end(), std::back_inserter(both));
-  return exact.size() - both.size();
-}
 Set indices(const std::vector<Scored>& s) {
   Set out;
   for (const Scored& x : s) out.push_back(x.index);
   return out;
 }
-// Share of answers a recall fraud proof could challenge at this m: misses >= m.
-double share_at_least(const MissHistogram& h, uint32_t m) {
-  uint64_t all = 0, hit = 0;
-  for (uint32_t x = 0; x <= kK; ++x) {
-    all += h[x];
-    if (x >= m) hit += h[x];
-  }
-  return all ? double(hit) / double(all) : 0;
-}
-uint64_t count_at_least(const MissHistogram& h, uint32_t m) {
-  uint64_t hit = 0;
-  for (uint32_t x = m; x <= kK; ++x) hit += h[x];
-  return hit;
-}
-uint64_t total(const MissHistogram& h) {
-  uint64_t all = 0;
-  for (uint64_t c : h) all += c;
-  return all;
-}
-
-// The worker's search and how sure it is of it: the gap between the k-th best candidate
-// and the last of the `want` re-scored ones. A small gap means the graph found many columns
-// near the cut, and the beam may have missed some above it.
-// The search is the model's (ml/serve/model.cpp select): `want` candidates from the graph at
-// its beam, re-scored canonically, the best k kept.
-struct Searched {
-  Set set;
-  float margin;
-  float best;  // the best score found: low for a query far from every column it reached
-};
-Searched hnsw_search(const HnswIndex& ix, std::span<const float> x, size_t want) {
-  std::vector<Scored> scored;
-  for (uint64_t c : ix.search(x, want)) scored.push_back({dot(ix.column(c), x), c});
-  std::sort(scored.begin(), scored.end(), better);
-  const float kth = scored.size() >= kK ? scored[kK - 1].score : -2.0f;
-  const float margin = scored.size() > kK ? kth - scored.back().score : 2.0f;
-  const float best = scored.empty() ? -2.0f : scored.front().score;
-  return {indices(best_of(std::move(scored), kK)), margin, best};
-}
-
-// One way of answering, run over every query of a set.
-struct Strategy {
-  std::string name;
-  std::function<void()> prepare;  // sets the beam before a run (searches share the index)
-  std::function<Set(size_t query, std::span<const float> x)> answer;
-};
-
-struct Measured {
-  MissHistogram hist{};
-  double us = 0;  // median per-answer time, one thread
-  // Per answer, by how much a fraud proof's m columns could beat a_m at the model's m: the
-  // m-th best exact score outside the answer minus a_m (negative when no proof exists).
-  std::vector<float> gaps;
-};
 
 // The queries of one data set with their exact top-k.
 struct QuerySet {
   std::string name;
   std::vector<std::vector<float>> xs;
   std::vector<Set> exact;
-  std::vector<std::vector<Scored>> exact_scored;
 };
-
-float fraud_gap(const ColumnMatrix& keys, std::span<const float> x, const Set& answer,
-                const std::vector<Scored>& exact, uint32_t m) {
-  std::vector<float> own;
-  for (uint64_t c : answer) own.push_back(dot(keys.column(c), x));
-  std::sort(own.begin(), own.end());
-  std::vector<float> outside;
-  for (const Scored& e : exact)
-    if (!std::binary_search(answer.begin(), answer.end(), e.index)) outside.push_back(e.score);
-  std::sort(outside.rbegin(), outside.rend());
-  return outside.size() >= m ? outside[m - 1] - own[m - 1] : -1.0f;
-}
-
-Measured run(const Strategy& s, const QuerySet& q, size_t timed, const ColumnMatrix& keys, uint32_t fraud_m) {
-  Measured m;
-  if (s.prepare) s.prepare();
-  std::vector<Set> got(q.xs.size());
-  parallel_for_each(q.xs.size(), 0, [&](uint64_t i) { got[i] = s.answer(i, q.xs[i]); });
-  for (size_t i = 0; i < q.xs.size(); ++i) {
-    ++m.hist[misses(q.exact[i], got[i])];
-    m.gaps.push_back(fraud_gap(keys, q.xs[i], got[i], q.exact_scored[i], fraud_m));
-  }
-  std::vector<double> t;
-  for (size_t i = 0; i < std::min(timed, q.xs.size()); ++i) {
-    auto t0 = Clock::now();
-    (void)s.answer(i, q.xs[i]);
-    t.push_back(1e6 * seconds_since(t0));
-  }
-  m.us = median(t);
-  return m;
-}
 
 void exact_sets(const ColumnMatrix& keys, QuerySet& q) {
   q.exact.clear();
-  q.exact_scored.clear();
   const size_t batch = 256;
   for (size_t b = 0; b < q.xs.size(); b += batch) {
     std::span<const std::vector<float>> part(q.xs.data() + b, std::min(batch, q.xs.size() - b));
-    for (auto& s : exact_top_k_batch(keys, part, kK)) {
-      q.exact.push_back(indices(s));
-      q.exact_scored.push_back(std::move(s));
-    }
+    for (auto& s : exact_top_k_batch(keys, part, kK)) q.exact.push_back(indices(s));
   }
+}
+
+// One way of answering a layer's query.
+struct Strategy {
+  std::string name;
+  std::function<Set(size_t query, std::span<const float> x)> answer;
+};
+
+// The canonical search of a layer held in memory.
+struct Searcher {
+  LayerSpec layer;
+  const SearchIndex& index;
+  const ColumnMatrix& keys;
+  std::vector<Scored> run(std::span<const float> x, uint32_t ef = 0) const {
+    LayerSpec l = layer;
+    if (ef) l.graph.ef = ef;
+    IndexSource source(index, keys);
+    return graph_search(l, x, source).value_or(std::vector<Scored>{});
+  }
+};
+
+// Is `answer` provably faulty: does a canonical column outside it outrank its lowest?
+bool faulty(const Searcher& s, std::span<const float> x, const Set& answer) {
+  const auto canonical = s.run(x);
+  if (canonical.empty()) return false;  // no canonical answer: nothing is provable
+  HopfieldPass pass;
+  pass.selected = answer;
+  for (uint64_t c : answer) pass.scores.push_back(dot(s.keys.column(c), x));
+  return outranks_answer(canonical, pass);
+}
+
+struct Measured {
+  uint64_t answers = 0, faults = 0, differ_from_exact = 0;
+  double us = 0;  // median per-answer time on the test set, one thread
+  double q() const { return answers ? double(faults) / double(answers) : 0; }
+};
+
+Measured run(const Strategy& st, const QuerySet& q, const Searcher& s, size_t timed) {
+  Measured m;
+  std::vector<char> fault(q.xs.size()), differ(q.xs.size());
+  parallel_for_each(q.xs.size(), 0, [&](uint64_t i) {
+    const Set got = st.answer(i, q.xs[i]);
+    fault[i] = faulty(s, q.xs[i], got);
+    differ[i] = got != q.exact[i];
+  });
+  m.answers = q.xs.size();
+  for (size_t i = 0; i < q.xs.size(); ++i) m.faults += fault[i], m.differ_from_exact += differ[i];
+  std::vector<double> t;
+  for (size_t i = 0; i < std::min(timed, q.xs.size()); ++i) {
+    auto t0 = Clock::now();
+    (void)st.answer(i, q.xs[i]);
+    t.push_back(1e6 * seconds_since(t0));
+  }
+  m.us = t.empty() ? 0 : median(t);
+  return m;
 }
 
 // Fashion queries: the test images, and copies shifted by one or two pixels, noised
@@ -193,7 +153,7 @@ struct Economy {
   double net;          // F minus the protocol's share: what settlement pays the worker
   double result_tx;    // fee of the result transaction (its size times fee_per_byte)
   double compute_h;    // the honest worker's compute per answer, valued
-  double penalty;      // P: a proven recall fault
+  double penalty;      // P: a proven search fault
   double miss_penalty; // a job not answered by its deadline
   double s;            // share of answers checked
 };
@@ -215,16 +175,14 @@ void economics_suite(Context& ctx) {
   const FashionSet train = must(load_fashion_train(), "fashion train");
   const FashionSet test = must(load_fashion_test(), "fashion test");
   const HopfieldSpec spec = fashion_layer(train.count).hopfield();
-  const uint32_t m_now = challenge_size(spec.k, spec.min_recall);
   ScratchDir scratch("economics");
   const fs::path dir = scratch.path / "fashion";
-  ctx.progress("building the fashion-mnist model and its index");
+  ctx.progress("building the fashion-mnist model and its search graph");
   must(build_fashion_model(dir, train), "build model");
-  ModelOptions opt;
-  auto model = must(Model::open(dir, opt), "open");
-  const HnswIndex& ix = *model->index(0);
+  auto model = must(Model::open(dir), "open");
   const ColumnMatrix& keys = model->keys(0);
-  const size_t default_ef = opt.hnsw.ef;
+  const Searcher searcher{model->layers()[0], *model->index(0), keys};
+  const uint32_t ef = searcher.layer.graph.ef;
 
   const uint64_t n_test = quick ? 500 : test.count;
   auto sets = fashion_queries(test, n_test, spec);
@@ -233,163 +191,127 @@ void economics_suite(Context& ctx) {
     exact_sets(keys, s);
   }
 
-  // How well the margin tells the answers a fraud proof could catch: flag the answers of
-  // smallest margin, count what stays challengeable among the others.
-  for (size_t ef : {size_t(40), size_t(100)}) {
-    const_cast<HnswIndex&>(ix).set_ef(ef);
-    std::vector<std::pair<float, size_t>> by_margin, by_best;  // (signal, misses)
-    for (auto& q : sets) {
-      std::vector<Searched> got(q.xs.size());
-      parallel_for_each(q.xs.size(), 0, [&](uint64_t i) { got[i] = hnsw_search(ix, q.xs[i], 2 * kK); });
-      for (size_t i = 0; i < got.size(); ++i) {
-        by_margin.push_back({got[i].margin, misses(q.exact[i], got[i].set)});
-        by_best.push_back({got[i].best, by_margin.back().second});
-      }
-    }
-    std::sort(by_margin.begin(), by_margin.end());
-    std::sort(by_best.begin(), by_best.end());
-    // Per m, how many answers past the `cut` lowest are still challengeable.
-    const auto left_after = [](const auto& sorted, size_t cut) {
-      std::string row;
-      for (uint32_t m = 3; m <= 11; m += 2) {
-        size_t left = 0;
-        for (size_t i = cut; i < sorted.size(); ++i) left += sorted[i].second >= m;
-        row += " m" + std::to_string(m) + "=" + std::to_string(left);
-      }
-      return row;
-    };
-    for (double flag : {0.01, 0.05, 0.1, 0.2, 0.3}) {
-      const size_t cut = size_t(flag * double(by_best.size()));
-      const std::string row = left_after(by_best, cut);
-      ctx.progress("  best score ef" + std::to_string(ef) + ": flag " + num(100 * flag, 1) + "% (best < " +
-                   num(by_best[cut].first, 4) + "), challengeable left of " + std::to_string(by_best.size()) + ":" + row);
-    }
-    for (double flag : {0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2}) {
-      const size_t cut = size_t(flag * double(by_margin.size()));
-      const std::string row = left_after(by_margin, cut);
-      ctx.progress("  margin ef" + std::to_string(ef) + ": flag " + num(100 * flag, 1) + "% (margin < " +
-                   num(cut < by_margin.size() ? by_margin[cut].first : 0, 5) + "), challengeable left of " +
-                   std::to_string(by_margin.size()) + ":" + row);
-    }
-  }
-
-  // A truncated index: a worker that indexed only half the columns.
-  ctx.progress("building a truncated index (half the columns)");
+  // The former worker: hnswlib at ef 40 over the same columns (what the safety is measured
+  // against), and a truncated index over half of them.
+  ctx.progress("building hnswlib indexes (the former worker's, and over half the columns)");
+  const HnswParams hnsw;
+  const auto hnsw_ix = HnswIndex::build(keys, hnsw);
   ColumnMatrix half(keys.dim, keys.count / 2);
-  std::copy(keys.data.begin(), keys.data.begin() + half.data.size(), half.data.begin());
-  auto half_ix = HnswIndex::build(half, opt.hnsw);
-
-  auto beam = [&](size_t ef, size_t want) {
-    return Strategy{"ef" + std::to_string(ef), [&ix, ef] { const_cast<HnswIndex&>(ix).set_ef(ef); },
-                    [&ix, want](size_t, std::span<const float> x) { return hnsw_search(ix, x, want).set; }};
+  std::copy(keys.data.begin(), keys.data.begin() + ptrdiff_t(half.data.size()), half.data.begin());
+  const auto half_ix = HnswIndex::build(half, hnsw);
+  auto hnsw_answer = [](const HnswIndex& ix, const ColumnMatrix& cols, std::span<const float> x) {
+    std::vector<Scored> scored;
+    for (uint64_t c : ix.search(x, 2 * kK)) scored.push_back({dot(cols.column(c), x), c});
+    return indices(best_of(std::move(scored), kK));
   };
-  const std::vector<size_t> efs = quick ? std::vector<size_t>{40, 100} : std::vector<size_t>{40, 64, 100, 160, 400, 1000};
-  std::vector<Strategy> honest;
-  for (size_t ef : efs) honest.push_back(beam(ef, 2 * kK));
+  auto random_set = [&](size_t q) {
+    std::mt19937_64 r(q * 31 + 5);
+    Set s;
+    while (s.size() < kK) {
+      const uint64_t c = r() % keys.count;
+      if (!std::binary_search(s.begin(), s.end(), c)) s.insert(std::upper_bound(s.begin(), s.end(), c), c);
+    }
+    return s;
+  };
+  std::vector<Strategy> honest = {
+      {"honest", [&](size_t, std::span<const float> x) { return indices(searcher.run(x)); }},
+      {"exact", [&](size_t, std::span<const float> x) { return indices(exact_top_k(keys, x, kK, 1)); }},
+      {"hnsw_ef40", [&](size_t, std::span<const float> x) { return hnsw_answer(*hnsw_ix, keys, x); }},
+  };
   std::vector<Strategy> cheats = {
-      {"random", nullptr,
-       [&](size_t q, std::span<const float>) {
-         std::mt19937_64 r(q * 31 + 5);
-         Set s;
-         while (s.size() < kK) {
-           uint64_t c = r() % keys.count;
-           if (!std::binary_search(s.begin(), s.end(), c)) s.insert(std::upper_bound(s.begin(), s.end(), c), c);
-         }
-         return s;
-       }},
-      {"fixed", nullptr,
-       [&](size_t, std::span<const float>) {
+      {"random", [&](size_t q, std::span<const float>) { return random_set(q); }},
+      {"fixed", [&](size_t, std::span<const float>) {
          Set s(kK);
          for (uint32_t i = 0; i < kK; ++i) s[i] = i;
          return s;
        }},
-      // hnswlib searches with max(ef, count): a beam of 1..8 returning k is a beam of k.
-      {"tiny_beam", [&ix] { const_cast<HnswIndex&>(ix).set_ef(1); },
-       [&ix](size_t, std::span<const float> x) { return hnsw_search(ix, x, kK).set; }},
-      {"truncated_index", [&] { half_ix->set_ef(default_ef); },
-       [&](size_t, std::span<const float> x) { return hnsw_search(*half_ix, x, 2 * kK).set; }},
+      // The narrowest beam that still fills k columns (ef 1..8 hold fewer than k).
+      {"tiny_beam", [&](size_t, std::span<const float> x) { return indices(searcher.run(x, kK)); }},
+      {"truncated_index", [&](size_t, std::span<const float> x) { return hnsw_answer(*half_ix, half, x); }},
   };
 
-  // Measure every strategy on every query set; the histograms add over sets.
   const size_t timed = quick ? 100 : 500;
-  std::map<std::string, Measured> all;  // strategy -> pooled
+  std::map<std::string, Measured> all;  // strategy -> pooled over the sets
   for (auto& s : sets)
     for (auto* group : {&honest, &cheats})
       for (const Strategy& st : *group) {
         ctx.progress(st.name + " on " + s.name);
-        Measured r = run(st, s, s.name == "test" ? timed : 0, keys, m_now);
+        Measured r = run(st, s, searcher, s.name == "test" ? timed : 0);
         Measured& pooled = all[st.name];
-        pooled.gaps.insert(pooled.gaps.end(), r.gaps.begin(), r.gaps.end());
-        for (uint32_t x = 0; x <= kK; ++x) pooled.hist[x] += r.hist[x];
+        pooled.answers += r.answers;
+        pooled.faults += r.faults;
+        pooled.differ_from_exact += r.differ_from_exact;
         if (s.name == "test") pooled.us = r.us;
-        std::string row;
-        for (uint32_t m = 3; m <= 13; m += 2) row += " m" + std::to_string(m) + "=" + std::to_string(count_at_least(r.hist, m));
-        ctx.progress("  " + s.name + " " + st.name + ": answers missing >= m of 16 of " + std::to_string(total(r.hist)) + ":" + row);
+        ctx.progress("  " + s.name + " " + st.name + ": " + std::to_string(r.faults) + " of " +
+                     std::to_string(r.answers) + " provably faulty, " + std::to_string(r.differ_from_exact) +
+                     " differ from the exact top-16");
       }
-  const_cast<HnswIndex&>(ix).set_ef(default_ef);
 
-  // The synthetic model of intrinsic dimension 16.
+  // The synthetic model of intrinsic dimension 16: honest answers there too.
   const uint64_t syn_n = quick ? 20'000 : 200'000;
   SyntheticParams sp{.n = syn_n, .d = 128, .d_out = 16, .seed = 1, .latent = 16};
   ctx.progress("synthetic latent-16 model, n = " + std::to_string(syn_n));
-  MemoryLayer syn = synthetic_memory_layer(sp);
-  auto syn_ix = HnswIndex::build(syn.keys(), opt.hnsw);
-  QuerySet syn_q{"synthetic16", {}, {}, {}};
+  ScratchDir syn_scratch("economics-synthetic");
+  must(build_synthetic_model(syn_scratch.path / "m", sp), "synthetic");
+  auto syn_model = must(Model::open(syn_scratch.path / "m"), "open synthetic");
+  const Searcher syn_searcher{syn_model->layers()[0], *syn_model->index(0), syn_model->keys(0)};
+  QuerySet syn_q{"synthetic16", {}, {}};
   const size_t syn_queries = quick ? 500 : 10'000;
-  for (size_t q = 0; q < syn_queries; ++q) syn_q.xs.push_back(must(query_from_input(synthetic_query(sp, 1000 + q), syn.spec()), "q"));
-  exact_sets(syn.keys(), syn_q);
-  std::map<size_t, MissHistogram> syn_hist;
-  for (size_t ef : efs) {
-    Strategy st{"ef" + std::to_string(ef), [&, ef] { syn_ix->set_ef(ef); },
-                [&](size_t, std::span<const float> x) { return hnsw_search(*syn_ix, x, 2 * kK).set; }};
-    syn_hist[ef] = run(st, syn_q, 0, syn.keys(), m_now).hist;
-    std::string row;
-    for (uint32_t m = 3; m <= 13; m += 2) row += " m" + std::to_string(m) + "=" + std::to_string(count_at_least(syn_hist[ef], m));
-    ctx.progress("  synthetic16 ef" + std::to_string(ef) + ":" + row);
-  }
+  for (size_t q = 0; q < syn_queries; ++q)
+    syn_q.xs.push_back(must(query_from_input(synthetic_query(sp, 1000 + q), syn_model->layers()[0].hopfield()), "q"));
+  exact_sets(syn_model->keys(0), syn_q);
+  const Measured syn_honest =
+      run({"honest", [&](size_t, std::span<const float> x) { return indices(syn_searcher.run(x)); }}, syn_q, syn_searcher, 0);
 
-  // Report the pooled miss tails of the honest searches at the model's m and at m' = 9.
-  for (size_t ef : efs) {
-    const MissHistogram& h = all["ef" + std::to_string(ef)].hist;
-    std::string note = std::to_string(total(h)) + " fashion answers (test, shifted, noised, blended";
-    note += quick ? ", quick: 500 each)" : ")";
-    std::string tail;
-    for (uint32_t m = 1; m <= kK; ++m) tail += (m > 1 ? " " : "") + std::to_string(count_at_least(h, m));
-    ctx.report({"economics.fashion_ef" + std::to_string(ef) + "_challengeable_share", share_at_least(h, m_now), "ratio", "",
-                note + "; missing >= m for m = 1..16: " + tail + "; per-answer " + num(all["ef" + std::to_string(ef)].us, 0) +
-                    " us; synthetic16 (n = " + std::to_string(syn_n) + ", " + std::to_string(syn_queries) +
-                    " queries) missing >= m: " + std::to_string(count_at_least(syn_hist[ef], m_now)) + " at m " +
-                    std::to_string(m_now)});
-  }
-  for (const Strategy& st : cheats) {
-    const MissHistogram& h = all[st.name].hist;
-    std::string tail;
-    for (uint32_t m = 1; m <= kK; ++m) tail += (m > 1 ? " " : "") + num(share_at_least(h, m), 3);
-    ctx.report({"economics.cheat_" + st.name + "_fault_share", share_at_least(h, m_now), "ratio", "",
-                "share of answers a fraud proof catches at m " + std::to_string(m_now) + "; for m = 1..16: " + tail +
-                    "; per-answer " + num(all[st.name].us, 1) + " us"});
-  }
-
-  // A fraud proof that had to beat a_m by a margin delta: who could still be caught.
   for (auto* group : {&honest, &cheats})
     for (const Strategy& st : *group) {
-      const auto& g = all[st.name].gaps;
-      std::string row;
-      for (float delta : {0.0f, 0.001f, 0.002f, 0.005f, 0.01f, 0.02f, 0.05f}) {
-        size_t over = 0;
-        for (float x : g) over += x > delta;
-        row += " " + num(delta, 3) + ":" + num(double(over) / double(g.size()), 4);
-      }
-      ctx.report({"economics.gap_" + st.name, 0, "", "", "share of answers provable at m " + std::to_string(m_now) +
-                  " if the proof's columns had to beat a_m by delta (delta:share):" + row});
+      const Measured& m = all[st.name];
+      ctx.report({"economics." + std::string(group == &honest ? "" : "cheat_") + st.name + "_fault_share", m.q(), "ratio", "",
+                  std::to_string(m.faults) + " of " + std::to_string(m.answers) +
+                      " fashion answers (test, shifted, noised, blended" + (quick ? ", quick: 500 each" : "") +
+                      ") provably faulty; " + std::to_string(m.differ_from_exact) + " differ from the exact top-16; per-answer " +
+                      num(m.us, 0) + " us"});
     }
 
-  // ---- money ----
+  // Fraud proofs: their size and check time, against random-column answers to test images.
+  ctx.progress("building and checking fraud proofs");
+  const ModelVersion version = must(model_version(ghost_file_of(*model)), "version");
+  std::vector<double> proof_bytes, verify_us;
+  double answer_bytes = 0;
+  for (uint64_t i = 0; i < (quick ? 10u : 40u); ++i) {
+    const ByteSpan input = test.image(i);
+    Inference inf = must(model->infer(input), "infer");
+    const auto x = must(query_from_input(input, spec), "q");
+    Leaves& leaves = inf.layers[0].leaves;
+    leaves.indices = random_set(i);
+    leaves.keys.clear();
+    for (uint64_t c : leaves.indices) leaves.keys.insert(leaves.keys.end(), keys.column(c).begin(), keys.column(c).end());
+    leaves.values.clear();
+    for (uint64_t c : leaves.indices) {
+      auto v = must(model->store().leaf(1, c), "value");
+      leaves.values.insert(leaves.values.end(), v.begin(), v.end());
+    }
+    inf.layers[0].pass = must(forward_from_leaves(spec, x, leaves), "forward");
+    const pb::GhostProof answer = make_ghost_proof(*model, version.model_id, 0, input, inf, LeafWire::shortest());
+    answer_bytes = std::max(answer_bytes, double(answer.ByteSizeLong()));
+    auto fraud = must(find_search_fraud(*model, version, answer), "fraud");
+    if (!fraud) continue;
+    proof_bytes.push_back(double(fraud->ByteSizeLong()));
+    auto t0 = Clock::now();
+    must(verify_search_fraud(*fraud, answer, version), "verify fraud");
+    verify_us.push_back(1e6 * seconds_since(t0));
+  }
   const pb::Params params = ledger::default_params();
-  const uint32_t m = m_now;
-  const MissHistogram& honest_h = all["ef" + std::to_string(default_ef)].hist;
-  const double honest_q = share_at_least(honest_h, m);
-  // The result tx: the answer's ghost proof plus ~200 bytes of envelope.
+  const double max_proof = proof_bytes.empty() ? 0 : *std::max_element(proof_bytes.begin(), proof_bytes.end());
+  ctx.report({"economics.fraud_proof_bytes", proof_bytes.empty() ? 0 : median(proof_bytes), "B", "",
+              "median search fraud proof (codes, graph rows, beam columns, zstd where shorter) over " +
+                  std::to_string(proof_bytes.size()) + " random-column answers; largest " + num(max_proof, 0) +
+                  " B; with the answer (" + num(answer_bytes, 0) + " B) under max_tx_bytes " +
+                  std::to_string(params.max_tx_bytes())});
+  ctx.report({"economics.fraud_verify_us", verify_us.empty() ? 0 : median(verify_us), "us", "",
+              "median check of a search fraud proof with its answer (one replayed search, four multiproofs)"});
+
+  // ---- money ----
   auto inf = must(model->infer(test.image(0)), "infer");
   const double tx_bytes = double(make_ghost_proof(*model, sha256("bench"), 0, test.image(0), inf).ByteSizeLong() + 200);
   Economy e;
@@ -401,17 +323,17 @@ void economics_suite(Context& ctx) {
   e.compute_h = 0.25 * e.net;
   e.penalty = double(params.fault_penalty_prices()) * e.fee;
   e.miss_penalty = double(ledger::apply_ppm(uint64_t(e.fee), params.miss_penalty_ppm()));
-  const double honest_us = all["ef" + std::to_string(default_ef)].us;
+  const double honest_us = all["honest"].us;
   auto compute = [&](const std::string& name) { return e.compute_h * all[name].us / honest_us; };
+  const double honest_q = all["honest"].q();
 
   Economy every = e;
   every.s = 1;
-  const double honest_penalty = honest_q * (every.penalty + every.net);
-  ctx.report({"economics.honest_penalty_share", honest_penalty / e.net, "ratio", "fee income",
-              "every answer checked; fault share " + num(honest_q, 5) + " at ef " + std::to_string(default_ef) + ", m " +
-                  std::to_string(m) + ", P = " + std::to_string(params.fault_penalty_prices()) + " x fee; goal <= 0.01"});
-  // Jailed: max_faults_per_window proven faults inside one window, with every answer checked
-  // and all 100,000 answers in one window (Poisson, the worst case).
+  ctx.report({"economics.honest_penalty_share", honest_q * (every.penalty + every.net) / e.net, "ratio", "fee income",
+              "every answer checked; " + std::to_string(all["honest"].faults) + " provable faults in " +
+                  std::to_string(all["honest"].answers) + " fashion answers and " + std::to_string(syn_honest.faults) +
+                  " in " + std::to_string(syn_honest.answers) + " synthetic16 (n " + std::to_string(syn_n) +
+                  ") ones: the canonical answer cannot be proven faulty; goal <= 0.01"});
   const double lambda = honest_q * 100'000;
   double below = 0, term = std::exp(-lambda);
   for (uint64_t i = 0; i < params.max_faults_per_window(); ++i) {
@@ -420,14 +342,14 @@ void economics_suite(Context& ctx) {
   }
   ctx.report({"economics.honest_jailed_per_100k", 1 - below, "ratio", "",
               "probability that 100,000 honest answers, all checked and in one window, hold " +
-                  std::to_string(params.max_faults_per_window()) + " proven faults; goal 0"});
+                  std::to_string(params.max_faults_per_window()) + " proven faults (fault share " + num(honest_q, 5) +
+                  "); goal 0"});
 
   e.s = double(params.spot_check_rate_ppm()) / 1e6;
   const double honest_profit = answer_profit(e, honest_q, e.compute_h);
-  const std::string basis = "fee " + num(e.fee, 0) + ", result tx " + num(e.result_tx, 0) + " (" + num(tx_bytes, 0) +
-                            " B), honest compute " + num(e.compute_h, 0) + ", P " + num(e.penalty, 0) + ", s " +
-                            num(e.s, 2) + "; honest " + num(honest_profit, 0);
-  ctx.report({"economics.honest_profit_per_job", honest_profit, "ucredits", "", basis});
+  ctx.report({"economics.honest_profit_per_job", honest_profit, "ucredits", "",
+              "fee " + num(e.fee, 0) + ", result tx " + num(e.result_tx, 0) + " (" + num(tx_bytes, 0) +
+                  " B), honest compute " + num(e.compute_h, 0) + ", P " + num(e.penalty, 0) + ", s " + num(e.s, 2)});
   auto cheat = [&](const std::string& name, double profit, const std::string& how) {
     ctx.report({"economics.cheat_" + name + "_profit_per_job", profit, "ucredits", "",
                 how + "; honest " + num(honest_profit, 0) + "; goal < 0"});
@@ -436,32 +358,38 @@ void economics_suite(Context& ctx) {
   // cheat lose at this s, P > (F_n - T - c) / (s q) - F_n.
   double needed = 0;
   for (const Strategy& st : cheats) {
-    const double q = share_at_least(all[st.name].hist, m);
+    const double q = all[st.name].q();
     if (q > 0) needed = std::max(needed, ((e.net - e.result_tx - compute(st.name)) / (e.s * q) - e.net) / e.fee);
   }
   ctx.report({"economics.penalty_prices_needed", needed, "x fee", "",
-              "least fault penalty that makes every answering cheat above lose money at s " + num(e.s, 2) +
+              "least fault penalty that makes every answering cheat lose money at s " + num(e.s, 2) +
                   "; the chain's fault_penalty_prices is " + std::to_string(params.fault_penalty_prices())});
   for (const Strategy& st : cheats)
-    cheat(st.name, answer_profit(e, share_at_least(all[st.name].hist, m), compute(st.name)),
-          "fault share " + num(share_at_least(all[st.name].hist, m), 3));
+    cheat(st.name, answer_profit(e, all[st.name].q(), compute(st.name)), "fault share " + num(all[st.name].q(), 3));
   const double frac = 0.5;
-  cheat("exact_fraction",
-        frac * honest_profit + (1 - frac) * answer_profit(e, share_at_least(all["random"].hist, m), 0),
-        "exact on half the jobs, random columns on the rest");
+  cheat("exact_fraction", frac * answer_profit(e, all["exact"].q(), compute("exact")) +
+                              (1 - frac) * answer_profit(e, all["random"].q(), 0),
+        "exact work on half the jobs, random columns on the rest");
   cheat("stale_version", refused_profit(e, true), "refused on execution (VERSION_MISMATCH), then missed");
   cheat("cached_answer", refused_profit(e, true), "refused on execution (the proof's input), then missed");
   cheat("wrong_output", refused_profit(e, true), "refused on execution (BAD_PROOF), then missed");
   cheat("silence", refused_profit(e, false), "the deadline's miss penalty");
 
-  const double ef40_us = all["ef40"].us;
-  ctx.report({"economics.worker_cost_vs_ef40", honest_us / ef40_us, "ratio", "ef 40",
-              "per-answer medians at the default search (ef " + std::to_string(default_ef) + ") " + num(honest_us, 0) +
-                  " us vs ef 40 " + num(ef40_us, 0) + " us; goal <= 2"});
+  // Challengers: a proven fault pays r P; the challenge tx carries the answer and the proof.
+  const double challenge_fee =
+      double(params.base_fee()) + double(params.fee_per_byte()) * (answer_bytes + max_proof + 200);
+  const double reward = double(ledger::apply_ppm(uint64_t(e.penalty), params.challenger_reward_ppm()));
+  ctx.report({"economics.challenger_profit_per_fault", reward - challenge_fee, "ucredits", "",
+              "reward " + num(reward, 0) + " minus the challenge tx's fee " + num(challenge_fee, 0) +
+                  " (largest proof); challenging an honest answer can never be proven: it loses the fee and the bond (" +
+                  std::to_string(params.challenge_bond()) + ")"});
+  ctx.report({"economics.worker_cost_vs_ef40", honest_us / all["hnsw_ef40"].us, "ratio", "hnswlib ef 40",
+              "per-answer medians: the canonical search (ef " + std::to_string(ef) + ") " + num(honest_us, 0) +
+                  " us vs the former hnswlib worker at ef 40 " + num(all["hnsw_ef40"].us, 0) + " us; goal <= 2"});
 }
 
 }  // namespace
 
-GHOST_BENCH_SUITE("economics", "honest and cheating workers' profit per job under the recall fraud rules", economics_suite);
+GHOST_BENCH_SUITE("economics", "honest and cheating workers' profit per job under the search fraud rule", economics_suite);
 
 }  // namespace ghost::bench

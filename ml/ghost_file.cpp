@@ -24,6 +24,10 @@ pb::Layer layer_to_pb(const LayerSpec& s) {
   l.set_beta(s.beta);
   l.set_min_recall(s.min_recall);
   l.set_input_encoding(static_cast<pb::InputEncoding>(s.encoding));
+  l.set_ef(s.graph.ef);
+  l.set_graph_m(s.graph.m);
+  l.set_graph_levels(s.graph.levels);
+  l.set_entry_point(s.graph.entry_point);
   return l;
 }
 
@@ -41,6 +45,7 @@ Result<LayerSpec> layer_from_pb(const pb::Layer& l) {
   s.beta = l.beta();
   s.min_recall = l.min_recall();
   s.encoding = static_cast<InputEncoding>(l.input_encoding());
+  s.graph = {l.ef(), l.graph_m(), l.graph_levels(), l.entry_point()};
   return s;
 }
 
@@ -50,19 +55,13 @@ Result<void> check_address(const std::string& a, const std::string& what) {
   return {};
 }
 
-// Rules of the protocol on top of what a model directory accepts.
-Result<void> check_layer(const LayerSpec& s, const pb::Layer& l, size_t number) {
-  const std::string at = "layer " + num(number) + ": ";
-  if (s.type == LayerType::hopfield) {
-    if (s.k > s.n) return fail(at + "k = " + num(s.k) + " is larger than n = " + num(s.n));
-    if (!(s.min_recall > 0 && s.min_recall <= 1)) return fail(at + "min_recall must be in (0, 1]");
-    if (!std::isfinite(s.beta) || !(s.beta > 0)) return fail(at + "beta must be finite and > 0");
-  }
-  auto shapes = layer_tensors(s, number);
-  if (size_t(l.tensors_size()) != shapes.size())
-    return fail(at + "has " + num(l.tensors_size()) + " tensors, its type needs " + num(shapes.size()));
+// Each listed tensor named and shaped as the layer needs, with a 32-byte root.
+Result<void> check_tensors(const LayerSpec& s, const google::protobuf::RepeatedPtrField<pb::TensorInfo>& listed,
+                           const std::vector<TensorShape>& shapes, const std::string& at) {
+  if (size_t(listed.size()) != shapes.size())
+    return fail(at + "has " + num(listed.size()) + " tensors, its type needs " + num(shapes.size()));
   for (size_t t = 0; t < shapes.size(); ++t) {
-    const auto& info = l.tensors(int(t));
+    const auto& info = listed[int(t)];
     const auto& want = shapes[t];
     const std::string tat = at + "tensor " + want.name + ": ";
     if (info.name() != want.name) return fail(at + "tensor " + num(t) + " must be named " + want.name);
@@ -76,6 +75,20 @@ Result<void> check_layer(const LayerSpec& s, const pb::Layer& l, size_t number) 
       return fail(tat + "root must be 32 bytes, got " + num(info.root().size()));
   }
   return {};
+}
+
+// Rules of the protocol on top of what a model directory accepts.
+Result<void> check_layer(const LayerSpec& s, const pb::Layer& l, size_t number) {
+  const std::string at = "layer " + num(number) + ": ";
+  if (s.type == LayerType::hopfield) {
+    if (s.k > s.n) return fail(at + "k = " + num(s.k) + " is larger than n = " + num(s.n));
+    if (!(s.min_recall > 0 && s.min_recall <= 1)) return fail(at + "min_recall must be in (0, 1]");
+    if (!std::isfinite(s.beta) || !(s.beta > 0)) return fail(at + "beta must be finite and > 0");
+  }
+  if (s.type == LayerType::hopfield)
+    if (auto g = validate_graph(s); !g) return fail(g.error(), at);
+  if (auto t = check_tensors(s, l.tensors(), layer_tensors(s, number), at); !t) return t;
+  return check_tensors(s, l.search_tensors(), search_tensors(s, number), at + "search ");
 }
 
 Result<std::vector<LayerSpec>> layers_of(const pb::GhostFile& file) {
@@ -104,18 +117,21 @@ pb::GhostFile make_ghost_file(const std::string& name, std::span<const LayerSpec
   for (const auto& t : meta.trainers) g.add_trainers(std::string(t.begin(), t.end()));
   g.set_price_floor(meta.price_floor);
   size_t next = 0;  // index into roots of the next tensor
+  auto add = [&](google::protobuf::RepeatedPtrField<pb::TensorInfo>* to, const TensorShape& shape) {
+    pb::TensorInfo* info = to->Add();
+    info->set_name(shape.name);
+    info->set_leaf_count(shape.leaf_count);
+    info->set_leaf_floats(shape.leaf_floats);
+    if (next < roots.size()) info->set_root(std::string(roots[next].bytes.begin(), roots[next].bytes.end()));
+    ++next;
+  };
   for (size_t l = 0; l < layers.size(); ++l) {
     pb::Layer* pl = g.add_layers();
     *pl = layer_to_pb(layers[l]);
-    for (const auto& shape : layer_tensors(layers[l], l)) {
-      pb::TensorInfo* info = pl->add_tensors();
-      info->set_name(shape.name);
-      info->set_leaf_count(shape.leaf_count);
-      info->set_leaf_floats(shape.leaf_floats);
-      if (next < roots.size()) info->set_root(std::string(roots[next].bytes.begin(), roots[next].bytes.end()));
-      ++next;
-    }
+    for (const auto& shape : layer_tensors(layers[l], l)) add(pl->mutable_tensors(), shape);
   }
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (const auto& shape : search_tensors(layers[l], l)) add(g.mutable_layers(int(l))->mutable_search_tensors(), shape);
   return g;
 }
 
@@ -155,6 +171,12 @@ size_t ModelVersion::first_tensor(size_t layer) const {
   return t;
 }
 
+size_t ModelVersion::first_search_tensor(size_t layer) const {
+  size_t t = 0;
+  for (size_t l = 0; l < layer; ++l) t += search_tensors(layers[l], l).size();
+  return t;
+}
+
 Result<ModelVersion> model_version(const pb::GhostFile& file) {
   if (auto v = validate_ghost_file(file); !v) return std::unexpected(v.error());
   ModelVersion mv;
@@ -162,6 +184,8 @@ Result<ModelVersion> model_version(const pb::GhostFile& file) {
   mv.layers = *layers_of(file);
   for (const auto& l : file.layers())
     for (const auto& t : l.tensors()) mv.roots.push_back(Hash32::from_span(as_bytes(t.root())));
+  for (const auto& l : file.layers())
+    for (const auto& t : l.search_tensors()) mv.search_roots.push_back(Hash32::from_span(as_bytes(t.root())));
   return mv;
 }
 

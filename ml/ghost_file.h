@@ -29,15 +29,15 @@ struct GhostFileMeta {
   uint64_t price_floor = 0;     // micro-credits per inference
 };
 
-// The ghost file of a model named `name` with these layers and the roots of its tensors (in
-// layer_tensors() order across layers). Not validated: a missing root is left empty, which
+// The ghost file of a model named `name` with these layers and the roots of its tensors:
+// layer_tensors() across layers, then search_tensors() across layers (a model store's order). Not validated: a missing root is left empty, which
 // validate_ghost_file rejects.
 pb::GhostFile make_ghost_file(const std::string& name, std::span<const LayerSpec> layers,
                               std::span<const Hash32> roots, const GhostFileMeta& meta = {});
 
 // Every structural rule: format version, hash function, policy and addresses, each layer's
-// parameters (shapes > 0, k <= n, 0 < min_recall <= 1, beta finite > 0, chaining), each
-// tensor's name, shape and 32-byte root. The first violation is the error.
+// parameters (shapes > 0, k <= n, 0 < min_recall <= 1, beta finite > 0, chaining, the
+// search graph's parameters), each tensor's and search tensor's name, shape and 32-byte root. The first violation is the error.
 Result<void> validate_ghost_file(const pb::GhostFile& file);
 
 // SHA-256 of the deterministic encoding: the model id when registered.
@@ -49,9 +49,13 @@ struct ModelVersion {
   uint64_t version = 0;
   std::vector<LayerSpec> layers;
   std::vector<Hash32> roots;  // every tensor, layer_tensors() order across layers
+  // The search tensors (search_tensors() across layers), fixed for every version.
+  std::vector<Hash32> search_roots;
 
   // Index into roots of the first tensor of `layer`.
   size_t first_tensor(size_t layer) const;
+  // Index into search_roots of the layer's codes L<l>.C (its graph L<l>.G follows).
+  size_t first_search_tensor(size_t layer) const;
 };
 
 // Version 0 of a ghost file (validated first).

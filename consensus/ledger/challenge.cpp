@@ -1,9 +1,9 @@
-// Challenge: a recall fraud proof against an answered job in its challenge window. Proven:
-// a fault, priced by the job: the client gets the escrow back, and the worker's stake pays
-// fault_penalty_prices times the job's price, part to the challenger and the rest to the
-// client. An honest approximate search can trip a fraud proof, rarely, so one fault does not
-// jail; max_faults_per_window proven faults inside one window do (with a slash of
-// slash_fraction_fraud of the stake, burned). A proven training step is undone with every
+// Challenge: a search fraud proof against an answered job in its challenge window (the
+// canonical search selects another set than the answer). Proven: a fault, priced by the job:
+// the client gets the escrow back, and the worker's stake pays fault_penalty_prices times the
+// job's price, part to the challenger and the rest to the client. An honest worker's answer is
+// the canonical one and cannot be proven faulty; max_faults_per_window proven faults inside
+// one window jail (with a slash of slash_fraction_fraud of the stake, burned). A proven training step is undone with every
 // step built on it. Not proven: the challenger's bond is burned.
 #include "consensus/ledger/exec.h"
 #include "consensus/ledger/proofs.h"
@@ -74,7 +74,7 @@ TxResult<std::optional<TxError>> Exec::challenge(const CheckedTx& tx, const pb::
   if (auto d = debit(tx.sender_address, bond, "the challenge bond"); !d) return std::unexpected(d.error());
 
   const Hash32 model_id = Hash32::from_span(as_bytes(j->model_id()));
-  auto proven = verify_recall_fraud(*model(model_id), j->version(), model_version(model_id, j->version()),
+  auto proven = verify_search_fraud(*model(model_id), j->version(), model_version(model_id, j->version()),
                                     c.answer(), c.fraud());
   if (!proven) {
     // Not proven: a failure whose effects stay, the bond is burned (apply() keeps the writes).

@@ -90,7 +90,7 @@ class Exec {
   // nullopt on success.
   TxResult<std::optional<TxError>> challenge(const CheckedTx& tx, const pb::Challenge& c);
   TxResult<void> evidence(const CheckedTx& tx, const pb::Evidence& e);
-  // A proven recall fault in the worker's window; jails and slashes at max_faults_per_window.
+  // A proven search fault in the worker's window; jails and slashes at max_faults_per_window.
   TxResult<void> count_fault(pb::StakeInfo& worker);
   // Discards every version after `start` (a proven training step made start + 1): the later
   // steps' jobs are rolled back and their clients refunded; `start` becomes current.

@@ -31,7 +31,7 @@ pb::Params default_params() {
   p.set_max_tx_bytes(1u << 20);
   p.set_block_reward(0);
   p.set_evidence_max_age_blocks(100);
-  // Recall faults and misses (docs/decisions.md, "Recall faults cost a multiple of the fee").
+  // Search faults and misses (docs/decisions.md, "Faults cost a multiple of the fee").
   p.set_fault_penalty_prices(40);
   p.set_miss_penalty_ppm(1'000'000);
   p.set_fault_window_blocks(1000);

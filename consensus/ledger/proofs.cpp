@@ -5,7 +5,7 @@
 #include "ml/canonical.h"
 #include "ml/ghost_file.h"
 #include "ml/verify/ghost_proof.h"
-#include "ml/verify/recall_fraud.h"
+#include "ml/verify/search_fraud.h"
 #include "ml/verify/train_proof.h"
 #include "ml/hopfield.h"
 
@@ -68,11 +68,11 @@ Result<std::vector<std::string>> verify_training(const pb::ModelInfo& model, uin
   return out;
 }
 
-Result<void> verify_recall_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
-                                 const pb::GhostProof& answer, const pb::RecallFraudProof& fraud) {
+Result<void> verify_search_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
+                                 const pb::GhostProof& answer, const pb::SearchFraudProof& fraud) {
   auto v = ml_version(model, version, roots);
   if (!v) return std::unexpected(v.error());
-  return ml::verify_recall_fraud(fraud, answer, *v);
+  return ml::verify_search_fraud(fraud, answer, *v);
 }
 
 }  // namespace ghost::ledger

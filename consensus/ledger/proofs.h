@@ -1,5 +1,5 @@
 // What the ledger asks of the ml library about jobs: is an input acceptable for a model,
-// does an answer's ghost proof hold against a version's roots, does a recall fraud proof.
+// does an answer's ghost proof hold against a version's roots, does a search fraud proof.
 // Each failure carries the reason that goes into the receipt.
 #pragma once
 
@@ -23,9 +23,9 @@ Result<void> verify_inference(const pb::ModelInfo& model, uint64_t version, cons
 // As verify_inference for the forward pass, then the step's new roots; returns them.
 Result<std::vector<std::string>> verify_training(const pb::ModelInfo& model, uint64_t version,
                                                  const pb::ModelVersion& roots, const pb::TrainProof& proof);
-// The fraud proof shows the answer's selected set misses more than (1 - min_recall) * k of
-// the true top k (docs/protocol.md §4). `answer` already passed verify_inference.
-Result<void> verify_recall_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
-                                 const pb::GhostProof& answer, const pb::RecallFraudProof& fraud);
+// The fraud proof shows that the canonical search of one layer (docs/protocol.md §3.19,
+// §3.22) selects another set than the answer did. `answer` already passed verify_inference.
+Result<void> verify_search_fraud(const pb::ModelInfo& model, uint64_t version, const pb::ModelVersion& roots,
+                                 const pb::GhostProof& answer, const pb::SearchFraudProof& fraud);
 
 }  // namespace ghost::ledger

@@ -90,11 +90,11 @@ Result<FashionSet> load_fashion_test(const std::filesystem::path& dir) {
 }
 
 LayerSpec fashion_layer(uint64_t n) {
-  return {LayerType::hopfield, kFashionPixels, kFashionClasses, n, 16, kFashionBeta, 0.75f, InputEncoding::u8};
+  return {LayerType::hopfield, kFashionPixels, kFashionClasses, n, 16, kFashionBeta, 0.75f, InputEncoding::u8, {}};
 }
 
 Result<void> build_fashion_model(const std::filesystem::path& dir, const FashionSet& train, uint64_t n,
-                                 unsigned threads) {
+                                 unsigned threads, bool progress) {
   if (n == 0) n = train.count;
   if (n > train.count || train.labels.size() != train.count) return fail("not enough training images");
   const LayerSpec layer = fashion_layer(n);
@@ -112,7 +112,7 @@ Result<void> build_fashion_model(const std::filesystem::path& dir, const Fashion
       std::copy(t.begin(), t.end(), out.begin());
     }
   };
-  return Model::create(dir, "fashion-mnist", {layer}, fill, threads);
+  return Model::create(dir, "fashion-mnist", {layer}, fill, threads, progress);
 }
 
 std::vector<float> one_hot(uint8_t label) {

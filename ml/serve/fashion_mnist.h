@@ -48,7 +48,7 @@ LayerSpec fashion_layer(uint64_t n);
 // Builds the default model from the first `n` images of `train` (all of them by default):
 // W_K column i = image i decoded as a u8 input and normalized, W_V row i = one-hot label i.
 Result<void> build_fashion_model(const std::filesystem::path& dir, const FashionSet& train,
-                                 uint64_t n = 0, unsigned threads = 0);
+                                 uint64_t n = 0, unsigned threads = 0, bool progress = false);
 
 // The default model's layer over images [first, first + n) of `set`, in memory.
 MemoryLayer fashion_memory_layer(const FashionSet& set, uint64_t first, uint64_t n);

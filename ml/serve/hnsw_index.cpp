@@ -16,7 +16,7 @@
 
 #include "base/file.h"
 #include "base/parallel.h"
-#include "ml/serve/column_codes.h"
+#include "ml/column_codes.h"
 
 namespace ghost::ml {
 

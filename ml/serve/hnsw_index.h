@@ -1,5 +1,5 @@
 // Approximate top-k over W_K's columns (docs/protocol.md §1.2 (HNSW is a worker's choice, not protocol)): hnswlib, inner product, label =
-// column index. The graph compares int8 codes of the columns (ml/serve/column_codes.h) and also
+// column index. The graph compares int8 codes of the columns (ml/column_codes.h) and also
 // keeps each column's exact floats. The index only proposes candidates; callers re-score them
 // with the canonical dot product, so what it returns never changes the bits of an answer.
 #pragma once

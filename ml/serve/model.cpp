@@ -2,12 +2,13 @@
 
 #include <boost/json.hpp>
 
-#include <atomic>
-#include <thread>
+#include <algorithm>
+#include <cstring>
 
 #include "base/file.h"
 #include "base/parallel.h"
 #include "ml/canonical.h"
+#include "ml/serve/graph_build.h"
 #include "ml/serve/store_snapshot.h"
 
 namespace ghost::ml {
@@ -16,7 +17,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kModelFormat = 1;
+constexpr int kModelFormat = 2;  // 2: the committed search graph
 const char* kManifest = "model.json";
 
 const char* encoding_name(InputEncoding e) { return e == InputEncoding::u8 ? "u8" : "f32"; }
@@ -31,6 +32,12 @@ json::object layer_to_json(const LayerSpec& l) {
   o["beta"] = double(l.beta);  // float -> double -> JSON round-trips exactly
   o["min_recall"] = double(l.min_recall);
   o["encoding"] = encoding_name(l.encoding);
+  if (l.type == LayerType::hopfield) {
+    o["ef"] = l.graph.ef;
+    o["graph_m"] = l.graph.m;
+    o["graph_levels"] = l.graph.levels;
+    o["entry_point"] = l.graph.entry_point;
+  }
   return o;
 }
 
@@ -52,30 +59,91 @@ Result<LayerSpec> layer_from_json(const json::value& v) {
     if (enc == "u8") l.encoding = InputEncoding::u8;
     else if (enc == "f32") l.encoding = InputEncoding::f32;
     else return fail("unknown input encoding");
+    if (l.type == LayerType::hopfield) {
+      l.graph.ef = json::value_to<uint32_t>(o.at("ef"));
+      l.graph.m = json::value_to<uint32_t>(o.at("graph_m"));
+      l.graph.levels = json::value_to<uint32_t>(o.at("graph_levels"));
+      l.graph.entry_point = json::value_to<uint64_t>(o.at("entry_point"));
+    }
     return l;
   } catch (const std::exception& e) {
     return fail(std::string("malformed layer in model.json: ") + e.what());
   }
 }
 
+// Every layer's weights, then every layer's search tensors: the store's (and a ghost file's) order.
 std::vector<TensorShape> all_tensors(const std::vector<LayerSpec>& layers) {
   std::vector<TensorShape> shapes;
   for (size_t l = 0; l < layers.size(); ++l)
     for (auto& s : layer_tensors(layers[l], l)) shapes.push_back(s);
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (auto& s : search_tensors(layers[l], l)) shapes.push_back(s);
   return shapes;
 }
+
+// A Hopfield layer's committed search, built from its columns.
+struct BuiltSearch {
+  ColumnMatrix keys;
+  std::vector<uint8_t> codes;
+  SearchGraph graph;
+};
 
 }  // namespace
 
 Model::~Model() = default;
 
-std::filesystem::path Model::index_path(size_t layer) const {
-  return dir_ / ("index-L" + std::to_string(layer) + ".hnsw");
+Result<void> Model::create(const std::filesystem::path& dir, const std::string& name, std::vector<LayerSpec> layers,
+                           const LeafFiller& fill, unsigned threads, bool progress) {
+  if (auto v = validate_layers(layers); !v) return v;
+  std::error_code ec;
+  if (std::filesystem::exists(dir / kManifest, ec)) return fail(Errc::kExists, dir.string() + " already holds a model");
+  // Each Hopfield layer's codes and graph, from its columns.
+  std::vector<BuiltSearch> built(layers.size());
+  std::vector<uint32_t> first_weight(layers.size());
+  uint32_t weight_count = 0;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    first_weight[l] = weight_count;
+    weight_count += uint32_t(layer_tensors(layers[l], l).size());
+    LayerSpec& s = layers[l];
+    if (s.type != LayerType::hopfield) continue;
+    BuiltSearch& b = built[l];
+    b.keys = ColumnMatrix(s.d, s.n);
+    parallel_for_each(s.n, threads, [&](uint64_t i) { fill(first_weight[l], i, b.keys.column(i)); });
+    b.codes = encode_columns(b.keys);
+    const uint32_t ef = s.graph.ef ? s.graph.ef : std::max(kDefaultEf, s.hopfield().selected_count());
+    b.graph = build_search_graph(b.codes, s.d, s.n, ef, s.graph.m ? s.graph.m : kDefaultGraphM,
+                                 kGraphEfConstruction, progress);
+    s.graph = b.graph.spec;
+    if (auto v = validate_graph(s); !v) return fail(v.error(), "layer " + std::to_string(l) + ": ");
+  }
+  // The store's tensors after the weights: (layer, 0 codes / 1 graph) of each search tensor.
+  std::vector<std::pair<size_t, int>> search_of;
+  for (size_t l = 0; l < layers.size(); ++l)
+    for (int j = 0; j < int(search_tensors(layers[l], l).size()); ++j) search_of.push_back({l, j});
+  auto fill_all = [&](uint32_t tensor, uint64_t index, std::span<float> out) {
+    if (tensor >= weight_count) {
+      const auto [l, j] = search_of[tensor - weight_count];
+      const BuiltSearch& b = built[l];
+      const size_t bytes = out.size() * sizeof(float);
+      std::memcpy(out.data(), j == 0 ? b.codes.data() + index * bytes
+                                     : reinterpret_cast<const uint8_t*>(b.graph.rows.data()) + index * bytes, bytes);
+    } else if (auto l = std::find(first_weight.begin(), first_weight.end(), tensor) - first_weight.begin();
+               size_t(l) < layers.size() && layers[l].type == LayerType::hopfield) {
+      auto c = built[l].keys.column(index);  // W_K, already filled
+      std::copy(c.begin(), c.end(), out.begin());
+    } else {
+      fill(tensor, index, out);
+    }
+  };
+  return assemble(dir, name, layers, fill_all, threads);
 }
 
-Result<void> Model::create(const std::filesystem::path& dir, const std::string& name, std::vector<LayerSpec> layers,
-                           const LeafFiller& fill, unsigned threads) {
+Result<void> Model::assemble(const std::filesystem::path& dir, const std::string& name,
+                             const std::vector<LayerSpec>& layers, const LeafFiller& fill, unsigned threads) {
   if (auto v = validate_layers(layers); !v) return v;
+  for (size_t l = 0; l < layers.size(); ++l)
+    if (layers[l].type == LayerType::hopfield)
+      if (auto v = validate_graph(layers[l]); !v) return fail(v.error(), "layer " + std::to_string(l) + ": ");
   std::error_code ec;
   if (std::filesystem::exists(dir / kManifest, ec)) return fail(Errc::kExists, dir.string() + " already holds a model");
   std::filesystem::create_directories(dir, ec);
@@ -131,7 +199,9 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
   m->options_ = options;
   try {
     auto doc = json::parse(std::string_view(reinterpret_cast<const char*>(manifest->data()), manifest->size())).as_object();
-    if (doc.at("format").to_number<int>() != kModelFormat) return fail("unsupported model format");
+    if (doc.at("format").to_number<int>() != kModelFormat)
+      return fail("model format " + std::to_string(doc.at("format").to_number<int>()) + " is not " +
+                  std::to_string(kModelFormat) + " (a model without its committed search graph): build it again");
     m->name_ = std::string(doc.at("name").as_string());
     for (auto& l : doc.at("layers").as_array()) {
       auto spec = layer_from_json(l);
@@ -142,6 +212,9 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
     return fail(std::string("malformed model.json: ") + e.what());
   }
   if (auto v = validate_layers(m->layers_); !v) return std::unexpected(v.error());
+  for (size_t l = 0; l < m->layers_.size(); ++l)
+    if (m->layers_[l].type == LayerType::hopfield)
+      if (auto v = validate_graph(m->layers_[l]); !v) return fail(v.error(), "layer " + std::to_string(l) + ": ");
   auto store = WeightStore::open(dir / "weights", options.threads, options.access);
   if (!store) return std::unexpected(store.error());
   m->store_ = std::move(*store);
@@ -153,6 +226,10 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
   for (size_t l = 0; l < m->layers_.size(); ++l) {
     m->first_tensor_.push_back(next);
     next += uint32_t(layer_tensors(m->layers_[l], l).size());
+  }
+  for (size_t l = 0; l < m->layers_.size(); ++l) {
+    m->search_tensor_.push_back(m->layers_[l].type == LayerType::hopfield ? next : 0);
+    next += uint32_t(search_tensors(m->layers_[l], l).size());
   }
   m->keys_.resize(m->layers_.size());
   for (size_t l = 0; l < m->layers_.size(); ++l) {
@@ -169,31 +246,13 @@ Result<std::unique_ptr<Model>> Model::open(const std::filesystem::path& dir, con
   if (options.use_index) {
     for (size_t l = 0; l < m->layers_.size(); ++l) {
       if (m->layers_[l].type != LayerType::hopfield) continue;
-      const Hash32 root = m->store_->root(m->first_tensor(l));
-      auto loaded = HnswIndex::load(m->index_path(l), m->layers_[l].d, m->layers_[l].n, {&root, 1}, options.hnsw);
-      if (loaded && m->index_holds_committed_columns(l, **loaded)) {
-        m->indexes_[l] = std::move(*loaded);
-        continue;
-      }
-      m->indexes_[l] = HnswIndex::build(m->keys(l), options.hnsw);
-      m->keys_[l].reset();  // the index holds its own copy; exact search reloads on demand
-      if (auto s = m->save_index(l); !s) return std::unexpected(s.error());
+      auto index = SearchIndex::load(*m->store_, m->search_tensor(l), m->layers_[l]);
+      if (!index) return fail(index.error(), "layer " + std::to_string(l) + ": ");
+      m->indexes_[l] = std::move(*index);
+      (void)m->keys(l);  // the search re-scores with W_K
     }
   }
   return m;
-}
-
-bool Model::index_holds_committed_columns(size_t layer, const HnswIndex& index) const {
-  const merkle::Tree& tree = store_->tree(first_tensor(layer));
-  const uint64_t n = layers_[layer].n;
-  std::atomic<bool> ok{true};
-  parallel_chunks(n, options_.threads, [&](unsigned, uint64_t b, uint64_t e) {
-    for (uint64_t i = b; i < e && ok; ++i) {
-      auto c = index.column(i);
-      if (merkle::leaf_hash(i, {reinterpret_cast<const uint8_t*>(c.data()), c.size() * 4}) != tree.leaf(i)) ok = false;
-    }
-  });
-  return ok;
 }
 
 const ColumnMatrix& Model::keys(size_t layer) const {
@@ -211,13 +270,19 @@ const ColumnMatrix& Model::keys(size_t layer) const {
   return *keys_[layer];
 }
 
-const HnswIndex* Model::index(size_t layer) const { return indexes_.at(layer).get(); }
-
-void Model::set_ef(size_t ef) {
-  options_.hnsw.ef = ef;
-  for (auto& ix : indexes_)
-    if (ix) ix->set_ef(ef);
+std::vector<Hash32> Model::weight_roots() const {
+  auto r = store_->roots();
+  r.resize(first_tensor_.empty() ? 0 : value_tensor(layers_.size() - 1) + 1);
+  return r;
 }
+
+std::vector<Hash32> Model::search_roots() const {
+  auto r = store_->roots();
+  r.erase(r.begin(), r.begin() + ptrdiff_t(weight_roots().size()));
+  return r;
+}
+
+const SearchIndex* Model::index(size_t layer) const { return indexes_.at(layer).get(); }
 
 std::vector<Scored> Model::exact_top_k(size_t layer, std::span<const float> x_hat) const {
   return ml::exact_top_k(keys(layer), x_hat, layers_.at(layer).k, options_.threads);
@@ -227,16 +292,12 @@ Result<std::vector<Scored>> Model::select(size_t layer, std::span<const float> x
   const LayerSpec& s = layers_[layer];
   const size_t k = s.hopfield().selected_count();
   if (search == Search::exact) return exact_top_k(layer, x_hat);
-  const HnswIndex* ix = indexes_[layer].get();
-  if (!ix) return fail("no HNSW index loaded for layer " + std::to_string(layer));
-  size_t want = options_.rescore ? options_.rescore : 2 * size_t(k);
-  want = std::min<uint64_t>(std::max(want, k), s.n);
-  auto cand = ix->search(x_hat, want);
-  if (cand.size() < k) return exact_top_k(layer, x_hat);  // a graph too small to fill the set
-  std::vector<Scored> scored;
-  scored.reserve(cand.size());
-  for (uint64_t c : cand) scored.push_back({dot(ix->column(c), x_hat), c});
-  return best_of(std::move(scored), k);
+  const SearchIndex* ix = indexes_[layer].get();
+  if (!ix) return fail("no search graph loaded for layer " + std::to_string(layer));
+  auto found = ix->search(x_hat, keys(layer));
+  if (!found) return fail(found.error(), "layer " + std::to_string(layer) + ": ");
+  if (found->size() < k) return exact_top_k(layer, x_hat);  // no canonical answer: the exact one
+  return found;
 }
 
 Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) const {
@@ -248,13 +309,13 @@ Result<Leaves> Model::read_leaves(size_t layer, std::vector<uint64_t> indices) c
   if (hop) l.keys.resize(l.indices.size() * s.d);
   l.values.resize(l.indices.size() * s.d_out);
   for (size_t r = 0; r < l.indices.size(); ++r) {
+    if (l.indices[r] >= s.n) return fail("leaf index out of range");
     if (hop && indexes_[layer]) {
-      auto c = indexes_[layer]->column(l.indices[r]);  // proven equal to the committed leaf at open
+      auto c = keys(layer).column(l.indices[r]);  // checked against the roots at open
       std::copy(c.begin(), c.end(), l.keys.begin() + r * s.d);
     } else if (hop) {
       if (auto k = store_->read_leaf(t0, l.indices[r], {l.keys.data() + r * s.d, s.d}); !k) return std::unexpected(k.error());
     }
-    if (l.indices[r] >= s.n) return fail("leaf index out of range");
     const auto row = values_[layer].begin() + l.indices[r] * s.d_out;
     std::copy(row, row + s.d_out, l.values.begin() + r * s.d_out);
   }
@@ -341,36 +402,12 @@ Result<TrainStep> Model::train_from(ByteSpan input, Inference forward, std::span
 
 Result<void> Model::apply(std::span<const LeafWrite> writes) {
   if (auto r = store_->update(writes); !r) return r;
-  std::vector<bool> reindexed(layers_.size(), false);
-  for (auto& w : writes) {
+  for (auto& w : writes)
     for (size_t l = 0; l < layers_.size(); ++l) {
       if (w.tensor == value_tensor(l)) std::copy(w.values.begin(), w.values.end(), values_[l].begin() + w.index * layers_[l].d_out);
-      if (layers_[l].type != LayerType::hopfield || w.tensor != first_tensor(l)) continue;
-      if (keys_[l]) std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
-      if (indexes_[l]) {
-        indexes_[l]->update(w.index, w.values);
-        reindexed[l] = true;
-      }
+      if (layers_[l].type == LayerType::hopfield && w.tensor == first_tensor(l) && keys_[l])
+        std::copy(w.values.begin(), w.values.end(), keys_[l]->column(w.index).begin());
     }
-  }
-  // The index file of every layer whose columns changed, for the new W_K root: the next
-  // open loads it instead of finding it stale and rebuilding it.
-  for (size_t l = 0; l < layers_.size(); ++l)
-    if (reindexed[l])
-      if (auto s = save_index(l); !s)
-        return fail("weights updated, but " + s.error().message + " (the index is rebuilt at the next open)");
-  return {};
-}
-
-Result<void> Model::save_index(size_t layer) const {
-  const Hash32 root = store_->root(first_tensor(layer));
-  return indexes_.at(layer)->save(index_path(layer), {&root, 1});
-}
-
-Result<void> Model::save_indexes() const {
-  for (size_t l = 0; l < layers_.size(); ++l)
-    if (indexes_[l])
-      if (auto s = save_index(l); !s) return s;
   return {};
 }
 

@@ -1,6 +1,8 @@
-// A model on disk: a directory holding its layers' parameters (model.json), its weights
-// (weights/, a WeightStore) and one HNSW index per Hopfield layer (index-L<l>.hnsw + .meta).
-// While open, the value tensors (W_V, E: d_out floats per leaf) are also held in memory.
+// A model on disk: a directory holding its layers' parameters (model.json) and its tensors
+// (weights/, a WeightStore): every layer's weights, then every Hopfield layer's committed
+// search (codes L<l>.C and graph L<l>.G, built by create()). While open, the value tensors
+// (W_V, E: d_out floats per leaf) and, for searching, W_K, the codes and the graph are held
+// in memory.
 // Independent of any ghost file: the ghost file is derived from layers() and the roots.
 #pragma once
 
@@ -19,7 +21,7 @@
 #include "ml/hopfield.h"
 #include "ml/layers.h"
 #include "ml/matrix.h"
-#include "ml/serve/hnsw_index.h"
+#include "ml/serve/search_index.h"
 #include "ml/serve/weight_store.h"
 
 namespace ghost::ml {
@@ -45,13 +47,11 @@ struct TrainStep {
 
 enum class Search : uint8_t {
   exact,  // brute force over every column (validators, reference)
-  hnsw,   // the index proposes candidates, re-scored canonically (workers)
+  graph,  // the canonical search over the committed graph (workers; docs/protocol.md §3.22)
 };
 
 struct ModelOptions {
-  HnswParams hnsw;         // ef, build threads, progress bar
-  bool use_index = true;   // load (or build and save) the HNSW index of each Hopfield layer
-  size_t rescore = 0;      // HNSW candidates re-scored per query; 0 = 2k (at least k)
+  bool use_index = true;   // load each Hopfield layer's committed search into memory
   unsigned threads = 0;    // threads for opening and exact search, 0 = all cores
   // read: takes no lock, so any number of processes (a worker, a spot-checker, the CLI) open
   // the folder beside the one that applies training; apply() is then refused.
@@ -60,10 +60,18 @@ struct ModelOptions {
 
 class Model {
  public:
-  // Writes a new model directory; fill(tensor, index, out) gives every leaf, tensors in
-  // layer_tensors() order across layers.
+  // Writes a new model directory; fill(tensor, index, out) gives every weight leaf, tensors
+  // in layer_tensors() order across layers. Builds each Hopfield layer's codes and graph
+  // (graph_build.h) with the layer's graph.ef and graph.m (0: kDefaultEf, at least k, and
+  // kDefaultGraphM), on one thread, so the same weights always give the same model.
   static Result<void> create(const std::filesystem::path& dir, const std::string& name,
-                             std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0);
+                             std::vector<LayerSpec> layers, const LeafFiller& fill, unsigned threads = 0,
+                             bool progress = false);
+  // Writes a new model directory whose search is already built (a weight fetch): fill gives
+  // every leaf of all_tensors(layers), the weights then the codes and graphs, and each
+  // Hopfield layer's graph spec is the one they were built with.
+  static Result<void> assemble(const std::filesystem::path& dir, const std::string& name,
+                               const std::vector<LayerSpec>& layers, const LeafFiller& fill, unsigned threads = 0);
   static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
   // A new model folder `to` with the weights, index and ghost file of `from`, which no process
   // may be writing: every file is hard-linked or, for the store's logs, copied, so each worker
@@ -80,10 +88,15 @@ class Model {
   uint32_t value_tensor(size_t layer) const {
     return first_tensor(layer) + (layers_.at(layer).type == LayerType::hopfield ? 1 : 0);
   }
-  std::filesystem::path index_path(size_t layer) const;
+  // The roots of the weight tensors (layer_tensors() across layers: what training moves and
+  // a ModelVersion's roots are), and of the search tensors (fixed).
+  std::vector<Hash32> weight_roots() const;
+  std::vector<Hash32> search_roots() const;
+  // Store id of a Hopfield layer's codes L<l>.C; its graph L<l>.G follows.
+  uint32_t search_tensor(size_t layer) const { return search_tensor_.at(layer); }
 
   // Forward pass through every layer; thread-safe with other infer calls.
-  Result<Inference> infer(ByteSpan input, Search search = Search::hnsw) const;
+  Result<Inference> infer(ByteSpan input, Search search = Search::graph) const;
   // The same pass with each Hopfield layer's selected set chosen by `select` (the worker's
   // test-only cheats: a proof stays valid whatever the set, only its recall suffers).
   using Selector = std::function<Result<std::vector<Scored>>(size_t layer, std::span<const float> x_hat)>;
@@ -92,42 +105,34 @@ class Model {
   std::vector<Scored> exact_top_k(size_t layer, std::span<const float> x_hat) const;
   // W_K of a Hopfield layer in memory, read from the store on first use.
   const ColumnMatrix& keys(size_t layer) const;
-  // The index of a Hopfield layer, or null when not loaded (use_index false).
-  const HnswIndex* index(size_t layer) const;
-  void set_ef(size_t ef);
+  // The committed search of a Hopfield layer, or null when not loaded (use_index false).
+  const SearchIndex* index(size_t layer) const;
 
   // A training step of the last layer with target t (d_out floats) and learning rate lr.
   Result<TrainStep> train_step(ByteSpan input, std::span<const float> target, float lr,
-                               Search search = Search::hnsw) const;
+                               Search search = Search::graph) const;
   // The same step from a forward pass already computed on `input` (whatever its selected sets).
   Result<TrainStep> train_from(ByteSpan input, Inference forward, std::span<const float> target, float lr) const;
   // Applies new leaves (a computed step's writes, or a committed training result's): the
-  // store in one atomic batch, then the in-memory keys and the index (touched columns are
-  // re-inserted), then the index file of each layer whose W_K changed is saved for the new
-  // root (durably: temp file, fsync, rename), so reopening loads it instead of rebuilding.
-  // That save writes the whole index: apply a batch of steps' writes in one call. An error
-  // after the store's batch leaves the weights updated (the stale index file is rebuilt at the
-  // next open). Not thread-safe with infer.
+  // store in one atomic batch, then the weights in memory. The codes and the graph do not
+  // change (docs/protocol.md §3.22). Not thread-safe with infer.
   Result<void> apply(std::span<const LeafWrite> writes);
-  // Saves the index of every Hopfield layer for the current roots.
-  Result<void> save_indexes() const;
 
  private:
   Model() = default;
   Result<std::vector<Scored>> select(size_t layer, std::span<const float> x_hat, Search search) const;
-  // W_K leaves are served from the index's copy of the columns (no disk read); a loaded
-  // index is used only if every column it holds hashes to the committed leaf.
+  // W_K leaves are served from memory when the layer is searched (the store checked them at
+  // open), else read from the store.
   Result<Leaves> read_leaves(size_t layer, std::vector<uint64_t> indices) const;
-  bool index_holds_committed_columns(size_t layer, const HnswIndex& index) const;
-  Result<void> save_index(size_t layer) const;  // for the layer's current W_K root
 
   std::filesystem::path dir_;
   std::string name_;
   std::vector<LayerSpec> layers_;
   std::vector<uint32_t> first_tensor_;
+  std::vector<uint32_t> search_tensor_;  // hopfield layers; 0 for an embedding
   ModelOptions options_;
   std::unique_ptr<WeightStore> store_;
-  std::vector<std::unique_ptr<HnswIndex>> indexes_;
+  std::vector<std::unique_ptr<SearchIndex>> indexes_;
   mutable std::vector<std::unique_ptr<ColumnMatrix>> keys_;
   std::vector<std::vector<float>> values_;  // per layer, W_V or E held in memory (n x d_out)
   mutable std::mutex keys_mutex_;

@@ -28,12 +28,14 @@ pb::TrainProof make_train_proof(const Model& model, const Hash32& model_id, uint
                                 std::span<const float> target, float lr, const TrainStep& step,
                                 LeafWire wire = pb::LEAVES_RAW);
 
-// With the full weights of `version` (`model` must hold exactly its roots), searches every
-// Hopfield layer of a result for S by exact scores: the m best columns outside the returned
-// set. Returns the fraud proof of the first layer that has one, nullopt when none does, or
-// an error when the result does not verify or the model is not this version.
-Result<std::optional<pb::RecallFraudProof>> find_recall_fraud(const Model& model, const ModelVersion& version,
+// With the tensors of `version` (`model` must hold exactly its roots and be opened with its
+// search), replays the canonical search (docs/protocol.md §3.22) of every Hopfield layer of a
+// result. Returns the search fraud proof (the leaves the search read, opened) of the first
+// layer where a canonical column outside the answer outranks the answer's lowest
+// (search_fraud.h), nullopt when no layer has one, or an
+// error when the result does not verify or the model is not this version.
+Result<std::optional<pb::SearchFraudProof>> find_search_fraud(const Model& model, const ModelVersion& version,
                                                               const pb::GhostProof& result,
-                                                              LeafWire wire = pb::LEAVES_RAW);
+                                                              LeafWire wire = LeafWire::shortest());
 
 }  // namespace ghost::ml

@@ -45,7 +45,7 @@ void latent_point(const SyntheticParams& p, SplitMix rng, std::span<float> out) 
 }  // namespace
 
 LayerSpec synthetic_layer(const SyntheticParams& p) {
-  return {LayerType::hopfield, p.d, p.d_out, p.n, p.k, p.beta, p.min_recall, InputEncoding::f32};
+  return {LayerType::hopfield, p.d, p.d_out, p.n, p.k, p.beta, p.min_recall, InputEncoding::f32, {}};
 }
 
 void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out) {
@@ -84,12 +84,12 @@ MemoryLayer synthetic_memory_layer(const SyntheticParams& p) {
   return MemoryLayer(synthetic_layer(p).hopfield(), std::move(keys), std::move(values));
 }
 
-Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p, unsigned threads) {
+Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p, unsigned threads, bool progress) {
   auto fill = [&](uint32_t tensor, uint64_t i, std::span<float> out) {
     if (tensor == 0) synthetic_key(p, i, out);
     else synthetic_value(p, i, out);
   };
-  return Model::create(dir, "synthetic", {synthetic_layer(p)}, fill, threads);
+  return Model::create(dir, "synthetic", {synthetic_layer(p)}, fill, threads, progress);
 }
 
 }  // namespace ghost::ml

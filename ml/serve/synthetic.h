@@ -39,6 +39,6 @@ Bytes synthetic_query(const SyntheticParams& p, uint64_t seed);
 MemoryLayer synthetic_memory_layer(const SyntheticParams& p);
 
 Result<void> build_synthetic_model(const std::filesystem::path& dir, const SyntheticParams& p,
-                                   unsigned threads = 0);
+                                   unsigned threads = 0, bool progress = false);
 
 }  // namespace ghost::ml

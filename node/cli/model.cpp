@@ -15,7 +15,6 @@
 #include "ml/serve/prove.h"
 #include "ml/serve/synthetic.h"
 #include "ml/verify/ghost_proof.h"
-#include "ml/verify/recall_fraud.h"
 #include "node/cli/cli.h"
 #include "node/cli/model.h"
 #include "node/cli/model_input.h"
@@ -30,13 +29,10 @@ namespace fs = std::filesystem;
 
 
 
-std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, size_t ef, unsigned threads) {
+std::unique_ptr<ml::Model> open_model(const fs::path& dir, bool index, unsigned threads) {
   ml::ModelOptions opt;
   opt.use_index = index;
-  opt.hnsw.ef = ef;
-  opt.hnsw.progress = true;
   opt.threads = threads;
-  opt.hnsw.threads = threads;
   opt.access = ml::StoreAccess::read;  // a worker may be serving the same folder
   return need(ml::Model::open(dir, opt), "cannot open model " + dir.string() +
                                              " (build one with `ghost model build fashion-mnist --out DIR`)");
@@ -83,21 +79,26 @@ void print_ghost_file(const pb::GhostFile& g, bool as_json) {
               << " d_out=" << layer.d_out() << " n=" << layer.n() << " k=" << layer.k() << " beta=" << layer.beta()
               << " min_recall=" << layer.min_recall() << " input=" << pb::InputEncoding_Name(layer.input_encoding())
               << "\n";
+    if (layer.type() == pb::HOPFIELD_LOOKUP)
+      std::cout << "  search:  ef=" << layer.ef() << " graph_m=" << layer.graph_m()
+                << " graph_levels=" << layer.graph_levels() << " entry_point=" << layer.entry_point() << "\n";
     for (const auto& t : layer.tensors())
       std::cout << "  " << t.name() << "  " << t.leaf_count() << " leaves x " << t.leaf_floats()
                 << " floats  root " << to_hex(as_bytes(t.root())) << "\n";
+    for (const auto& t : layer.search_tensors())
+      std::cout << "  " << t.name() << "  " << t.leaf_count() << " leaves x " << t.leaf_floats()
+                << " words   root " << to_hex(as_bytes(t.root())) << "\n";
   }
 }
 
 
 void add_build(CLI::App& model) {
-  CLI::App* build = model.add_subcommand("build", "Build a model directory (weights, HNSW index, model.ghost)");
+  CLI::App* build = model.add_subcommand("build", "Build a model directory (weights, search graph, model.ghost)");
   build->require_subcommand(1);
   struct Args {
     std::string out;
     uint64_t n = 0;
     unsigned threads = 0;
-    bool no_index = false;
     ml::SyntheticParams synthetic;
   };
   auto a = std::make_shared<Args>();
@@ -107,13 +108,13 @@ void add_build(CLI::App& model) {
   fashion->add_option("--out", a->out, "Directory to create (must not hold a model)")->required();
   fashion->add_option("--n", a->n, "Use only the first N training images (default: all)");
   fashion->add_option("--threads", a->threads, "Threads (default: all cores)");
-  fashion->add_flag("--no-index", a->no_index, "Do not build the HNSW index now (built on first use)");
   fashion->callback([a] {
     auto train = need(ml::load_fashion_train(),
                       "cannot read the fashion-mnist training set from " + ml::fashion_dir().string() +
                           " (install the Debian package dataset-fashion-mnist or set GHOST_FASHION_DIR)");
-    need(ml::build_fashion_model(a->out, train, a->n, a->threads), "cannot build the model (give --out a new directory)");
-    finish_build(a->out, a->threads, !a->no_index);
+    need(ml::build_fashion_model(a->out, train, a->n, a->threads, /*progress=*/true),
+         "cannot build the model (give --out a new directory)");
+    finish_build(a->out, a->threads);
   });
 
   CLI::App* synth = build->add_subcommand("synthetic", "A random model from a seed (scale tests)");
@@ -126,11 +127,11 @@ void add_build(CLI::App& model) {
   synth->add_option("--latent", a->synthetic.latent,
                     "Intrinsic dimension r of the columns (default 0: uniform on the sphere, r = d)");
   synth->add_option("--threads", a->threads, "Threads (default: all cores)");
-  synth->add_flag("--no-index", a->no_index, "Do not build the HNSW index now (built on first use)");
   synth->callback([a] {
     if (a->synthetic.k > a->synthetic.n) throw CLI::ValidationError("--k", "k must be at most n");
-    need(ml::build_synthetic_model(a->out, a->synthetic, a->threads), "cannot build the model (give --out a new directory)");
-    finish_build(a->out, a->threads, !a->no_index);
+    need(ml::build_synthetic_model(a->out, a->synthetic, a->threads, /*progress=*/true),
+         "cannot build the model (give --out a new directory)");
+    finish_build(a->out, a->threads);
   });
 }
 
@@ -159,7 +160,6 @@ void add_infer(CLI::App& model) {
   struct Args {
     std::string dir, proof_out;
     InputArgs input;
-    size_t ef = ml::HnswParams{}.ef;
     unsigned threads = 0;
     bool json = false, exact = false;
   };
@@ -168,18 +168,17 @@ void add_infer(CLI::App& model) {
       "infer", "Run one inference locally, build its ghost proof and verify it against the model's roots");
   cmd->add_option("DIR", a->dir, "Model directory")->required();
   add_input_options(*cmd, a->input);
-  cmd->add_option("--ef", a->ef, "HNSW search beam")->capture_default_str();
-  cmd->add_flag("--exact", a->exact, "Exact top-k by brute force instead of HNSW");
+  cmd->add_flag("--exact", a->exact, "Exact top-k by brute force instead of the canonical graph search");
   cmd->add_option("--proof-out", a->proof_out, "Also write the ghost proof (wire encoding) to this file");
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
     if (a->input.file.empty() && a->input.fashion < 0) fail_with(kExitUsage, "give --input FILE or --fashion-test I");
-    auto m = open_model(a->dir, !a->exact, a->ef, a->threads);
+    auto m = open_model(a->dir, !a->exact, a->threads);
     const ModelInput in = read_input(a->input, m->layers());
     const Bytes& input = in.bytes;
     const int label = in.label ? int(*in.label) : -1;
-    auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::hnsw), "inference failed");
+    auto inf = need(m->infer(input, a->exact ? ml::Search::exact : ml::Search::graph), "inference failed");
     const ml::ModelVersion version = need(ml::model_version(ml::ghost_file_of(*m, registered_meta(a->dir))), "model");
     const Bytes raw = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, pb::LEAVES_RAW));
     const Bytes wire = pb::encode(ml::make_ghost_proof(*m, version.model_id, 0, input, inf, ml::LeafWire::shortest()));
@@ -226,29 +225,25 @@ void add_eval(CLI::App& model) {
     std::string dir;
     bool all = false, json = false;
     uint64_t limit = 0;
-    size_t ef = ml::HnswParams{}.ef;
     unsigned threads = 0;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = model.add_subcommand(
-      "eval", "Accuracy and recall@k (HNSW vs exact top-k) of a fashion-mnist model over its test set");
+      "eval", "Accuracy and recall@k (canonical graph search vs exact top-k) of a fashion-mnist model over its test set");
   cmd->add_option("DIR", a->dir, "Model directory")->required();
   cmd->add_flag("--fashion-test-all", a->all, "Evaluate on the 10,000 fashion-mnist test images")->required();
   cmd->add_option("--limit", a->limit, "Only the first N test images");
-  cmd->add_option("--ef", a->ef, "HNSW search beam")->capture_default_str();
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
   cmd->add_flag("--json", a->json, "Print the result as JSON");
   cmd->callback([a] {
-    auto m = open_model(a->dir, true, a->ef, a->threads);
+    auto m = open_model(a->dir, true, a->threads);
     if (!is_fashion_model(m->layers()))
       fail_with(kExitUsage, "fashion-mnist test images need a fashion-mnist model (build one with "
                             "`ghost model build fashion-mnist --out DIR`)");
     const ml::FashionSet test = load_test_set();
     const uint64_t count = a->limit ? std::min(a->limit, test.count) : test.count;
     const ml::HopfieldSpec spec = m->layers()[0].hopfield();
-    // An answer missing m of the exact top-k can be challenged by a recall fraud proof.
-    const uint32_t m_missing = ml::challenge_size(spec.k, spec.min_recall);
-    uint64_t correct = 0, found = 0, wanted = 0, challengeable = 0;
+    uint64_t correct = 0, found = 0, wanted = 0;
     for (uint64_t i = 0; i < count; ++i) {
       auto inf = need(m->infer(test.image(i)), "test image " + std::to_string(i));
       if (argmax(inf.output()) == test.labels[i]) ++correct;
@@ -258,7 +253,6 @@ void add_eval(CLI::App& model) {
       for (const auto& c : m->exact_top_k(0, x)) hits += std::ranges::binary_search(got, c.index);
       found += hits;
       wanted += got.size();
-      challengeable += got.size() - hits >= m_missing;
       if ((i + 1) % 100 == 0 || i + 1 == count)
         std::cerr << "\reval " << (i + 1) << "/" << count << "  accuracy " << double(correct) / double(i + 1)
                   << "  recall@" << spec.k << " " << double(found) / double(wanted) << std::flush;
@@ -269,15 +263,12 @@ void add_eval(CLI::App& model) {
       std::cout << json::serialize(json::object{{"images", count},
                                                 {"accuracy", accuracy},
                                                 {"recall_at_k", recall},
-                                                {"challengeable", challengeable},
                                                 {"k", spec.k},
-                                                {"ef", a->ef}})
+                                                {"ef", m->layers()[0].graph.ef}})
                 << "\n";
     } else {
       std::cout << "images:    " << count << "\naccuracy:  " << accuracy << "\nrecall@" << spec.k << ": " << recall
-                << " (HNSW ef " << a->ef << " vs exact top-k)\nchallengeable: " << challengeable
-                << " answers miss " << m_missing << " or more of the exact top-" << spec.k
-                << (challengeable ? " (a recall fraud proof exists for each: raise --ef)" : "") << "\n";
+                << " (graph search, ef " << m->layers()[0].graph.ef << ", vs exact top-k)\n";
     }
   });
 }
@@ -295,8 +286,8 @@ void model_group(CLI::App& app) {
 
 }  // namespace
 
-void finish_build(const fs::path& dir, unsigned threads, bool index) {
-  auto model = open_model(dir, index, ml::HnswParams{}.ef, threads);
+void finish_build(const fs::path& dir, unsigned threads) {
+  auto model = open_model(dir, false, threads);
   const pb::GhostFile g = ml::ghost_file_of(*model);
   need(ml::save_ghost_file(dir / kGhostFileName, g), "cannot write the ghost file");
   std::cout << "built " << dir.string() << " (ghost file " << (dir / kGhostFileName).string() << ")\n";

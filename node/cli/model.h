@@ -8,9 +8,9 @@
 
 namespace ghost::cli {
 
-// Writes DIR/model.ghost for a freshly built model folder (building its index on the way)
-// and prints the ghost file.
-void finish_build(const std::filesystem::path& dir, unsigned threads, bool index);
+// Writes DIR/model.ghost for a freshly built model folder (its search graph is built with the
+// weights) and prints the ghost file.
+void finish_build(const std::filesystem::path& dir, unsigned threads);
 
 // `ghost model import`: a model folder from exported NumPy or safetensors weights.
 void add_import(CLI::App& model);

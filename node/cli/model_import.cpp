@@ -47,7 +47,7 @@ void add_import(CLI::App& model) {
     if (a->min_recall >= 0) def.min_recall = a->min_recall;
     if (!a->input.empty()) def.encoding = a->input == "u8" ? ml::InputEncoding::u8 : ml::InputEncoding::f32;
     need(ml::import_model(a->out, a->name, arrays, metadata, def, a->threads), "cannot import");
-    finish_build(a->out, a->threads, true);
+    finish_build(a->out, a->threads);
   });
 }
 

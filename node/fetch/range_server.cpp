@@ -13,7 +13,10 @@ Result<std::pair<Hash32, uint64_t>> RangeServer::add(const std::filesystem::path
     const Hash32 id = Hash32::from_span(as_bytes(info.model_id()));
     for (uint64_t v : {info.version(), info.final_version()}) {
       auto version = worker::chain_version(ledger, id, v);
-      if (!version || version->roots != roots) continue;
+      if (!version) continue;
+      std::vector<Hash32> all = version->roots;  // the store's order: weights, then the search
+      all.insert(all.end(), version->search_roots.begin(), version->search_roots.end());
+      if (all != roots) continue;
       std::lock_guard lock(mutex_);
       stores_[{id, v}] = std::shared_ptr<const ml::WeightStore>(std::move(*store));
       return std::pair{id, v};

@@ -40,8 +40,22 @@ Result<std::unique_ptr<WeightFetch>> WeightFetch::open(const fs::path& out, cons
       ++t;
     }
   if (t != version.roots.size()) return fail("the version has more roots than the ghost file has tensors");
+  // The store's order: every layer's weights, then every layer's search tensors (codes L<l>.C
+  // and graph L<l>.G, fixed by the ghost file for every version: fetched, never rebuilt).
+  f->roots_ = version.roots;
   for (size_t l = 0; l < version.layers.size(); ++l)
     for (auto& s : ml::layer_tensors(version.layers[l], l)) f->shapes_.push_back(s);
+  for (size_t l = 0; l < version.layers.size(); ++l) {
+    const auto search = ml::search_tensors(version.layers[l], l);
+    if (l >= size_t(file.layers_size()) || size_t(file.layers(int(l)).search_tensors_size()) != search.size())
+      return fail("the ghost file's search tensors do not match its layers");
+    for (size_t j = 0; j < search.size(); ++j) {
+      const std::string& root = file.layers(int(l)).search_tensors(int(j)).root();
+      if (root.size() != Hash32::size()) return fail("the ghost file's search tensor roots are malformed");
+      f->roots_.push_back(Hash32::from_span(as_bytes(root)));
+      f->shapes_.push_back(search[j]);
+    }
+  }
   auto journal = Journal::open(out / kJournalDir, target_key(version));
   if (!journal) return std::unexpected(journal.error());
   f->journal_ = std::move(*journal);
@@ -71,7 +85,7 @@ size_t WeightFetch::chunk(uint32_t tensor) const {
 }
 
 ml::TensorCommitment WeightFetch::commitment(uint32_t tensor) const {
-  return {shapes_[tensor].leaf_count, shapes_[tensor].leaf_bytes(), target_.roots[tensor]};
+  return {shapes_[tensor].leaf_count, shapes_[tensor].leaf_bytes(), roots_[tensor]};
 }
 
 std::optional<RangeAsk> WeightFetch::next() {
@@ -115,7 +129,7 @@ Result<void> WeightFetch::finish(unsigned threads) {
     if (!journal.read(tensor, index, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size_bytes())))
       failed = true;
   };
-  if (auto c = ml::Model::create(out_, file_.name(), target_.layers, fill, threads); !c) return c;
+  if (auto c = ml::Model::assemble(out_, file_.name(), target_.layers, fill, threads); !c) return c;
   auto undo = [&](Error e) -> Result<void> {
     std::error_code ec;
     fs::remove_all(out_ / "weights", ec);
@@ -125,9 +139,10 @@ Result<void> WeightFetch::finish(unsigned threads) {
   if (failed) return undo(Error{Errc::kIo, "fetch journal: a leaf could not be read back"});
   ml::ModelOptions opt;
   opt.threads = threads;
-  auto model = ml::Model::open(out_, opt);  // builds and saves the HNSW index, as `ghost model build`
+  auto model = ml::Model::open(out_, opt);  // loads the search: its codes must match W_K
   if (!model) return undo(model.error());
-  if ((*model)->store().roots() != target_.roots)
+  const std::vector<Hash32> search(roots_.begin() + ptrdiff_t(target_.roots.size()), roots_.end());
+  if ((*model)->weight_roots() != target_.roots || (*model)->search_roots() != search)
     return undo(Error{Errc::kMismatch, "the fetched folder's roots are not the chain's (the journal is damaged: remove " +
                                            (out_ / kJournalDir).string() + ")"});
   if (auto s = ml::save_ghost_file(out_ / "model.ghost", file_); !s) return s;

@@ -1,4 +1,4 @@
-// One model version's weights being fetched into a new model folder: which leaf ranges are
+// One model version's weights and committed search being fetched into a new model folder: which leaf ranges are
 // still missing, which are asked of a peer, and the checks before a leaf is kept (every leaf
 // verified against the on-chain root of its tensor, node/fetch/range.h). The ranges done live
 // in a journal in the folder (node/fetch/journal.h), so a fetch killed at any moment resumes.
@@ -43,8 +43,9 @@ class WeightFetch {
   uint64_t total_bytes() const { return total_bytes_; }
   uint64_t done_bytes() const { return done_bytes_; }
 
-  // When complete: writes the model folder from the journal (weights, model.json, the HNSW
-  // index, model.ghost), checks that it opens to exactly the target's roots, removes the journal.
+  // When complete: writes the model folder from the journal (weights and search tensors,
+  // model.json with the graph fields, model.ghost), checks that it opens to exactly the
+  // target's roots and the ghost file's search roots, removes the journal.
   Result<void> finish(unsigned threads = 0);
 
  private:
@@ -55,7 +56,8 @@ class WeightFetch {
   std::filesystem::path out_;
   pb::GhostFile file_;  // with the target version's roots
   ml::ModelVersion target_;
-  std::vector<ml::TensorShape> shapes_;
+  std::vector<ml::TensorShape> shapes_;  // the store's tensors: weights, then search
+  std::vector<Hash32> roots_;             // of shapes_: the version's, then the ghost file's
   std::unique_ptr<Journal> journal_;
   std::deque<RangeAsk> missing_;
   std::set<std::pair<uint32_t, uint64_t>> in_flight_;  // (tensor, first)

@@ -6,7 +6,7 @@ namespace ghost::spotcheck {
 
 Result<std::optional<pb::Challenge>> check_answer(const ml::Model& model, const ml::ModelVersion& version,
                                                   const Hash32& job_id, const pb::GhostProof& answer) {
-  auto fraud = ml::find_recall_fraud(model, version, answer);
+  auto fraud = ml::find_search_fraud(model, version, answer);
   if (!fraud) return std::unexpected(fraud.error());
   if (!*fraud) return std::optional<pb::Challenge>{};
   pb::Challenge c;

@@ -1,6 +1,6 @@
 // The fraud rule a spot-checker applies to a sampled answer, in one place so it can be
-// swapped: today an exact top-k against the answer's selected sets, proven with a recall
-// fraud proof (docs/protocol.md §3.19) and submitted as a Challenge (§4.7.10).
+// swapped: the canonical search (§3.22) replayed against the answer's selected sets, proven
+// with a search fraud proof (docs/protocol.md §3.19) and submitted as a Challenge (§4.7.10).
 #pragma once
 
 #include <optional>

@@ -6,7 +6,6 @@ Result<HeldModels> HeldModels::open(const std::vector<std::string>& dirs, const 
                                     unsigned threads) {
   HeldModels held;
   ml::ModelOptions o;
-  o.use_index = false;
   o.threads = threads;
   o.access = ml::StoreAccess::read;
   for (const auto& d : dirs) {
@@ -20,7 +19,8 @@ Result<HeldModels> HeldModels::open(const std::vector<std::string>& dirs, const 
 
 const ml::Model* HeldModels::find(const ml::ModelVersion& version) const {
   for (const auto& m : models_)
-    if (m->layers() == version.layers && m->store().roots() == version.roots) return m.get();
+    if (m->layers() == version.layers && m->weight_roots() == version.roots &&
+        m->search_roots() == version.search_roots) return m.get();
   return nullptr;
 }
 

@@ -16,8 +16,8 @@ namespace ghost::spotcheck {
 
 class HeldModels {
  public:
-  // Opens every folder (relative ones under `home`) without its HNSW index: a checker only
-  // searches exactly. Fails naming the first folder that does not open.
+  // Opens every folder (relative ones under `home`) with its committed search loaded: a
+  // checker replays the canonical search (find_search_fraud). Fails naming the first folder that does not open.
   static Result<HeldModels> open(const std::vector<std::string>& dirs, const std::filesystem::path& home,
                                  unsigned threads);
   // The folder holding exactly `version`'s weights and architecture, or null.

@@ -12,7 +12,6 @@ namespace {
 ml::ModelOptions options(unsigned threads, ml::StoreAccess access) {
   ml::ModelOptions o;
   o.threads = threads;
-  o.hnsw.threads = threads;
   o.access = access;
   return o;
 }
@@ -27,13 +26,17 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
   if (!stake) return fail(Errc::kNotFound, "this worker key has no worker stake on the chain (stake first)");
   auto model = ml::Model::open(dir, options(threads, ml::StoreAccess::write));
   if (!model) return fail(model.error(), "cannot open the model folder: ");
-  const std::vector<Hash32> roots = (*model)->store().roots();
+  // Versions hold the weights' roots; the committed search (codes, graph) is the ghost file's.
+  const std::vector<Hash32> roots = (*model)->weight_roots();
   std::string staked;
   for (const auto& id_bytes : stake->models()) {
     const Hash32 id = Hash32::from_span(as_bytes(id_bytes));
     auto info = ledger.model(id);
     if (!info) continue;
     staked += (staked.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
+    // The folder's committed search (codes, graph) must be the registered one.
+    auto registered = ml::model_version(info->ghost_file());
+    if (!registered || registered->search_roots != (*model)->search_roots()) continue;
     // Newest first: versions below the final one are rarely kept, so the search is short.
     for (uint64_t v = info->version() + 1; v-- > 0;) {
       auto version = chain_version(ledger, id, v);
@@ -73,14 +76,14 @@ Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan i
   if (!m)
     return fail(Errc::kNotFound, "version " + std::to_string(version) + " is not held (the folder is at version " +
                                      std::to_string(version_) + ")");
-  auto inf = choose ? m->infer(input, choose(*m)) : m->infer(input, ml::Search::hnsw);
+  auto inf = choose ? m->infer(input, choose(*m)) : m->infer(input, ml::Search::graph);
   if (!inf) return std::unexpected(inf.error());
   return ml::make_ghost_proof(*m, id_, version, input, *inf, ml::LeafWire::shortest());
 }
 
 Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr) const {
   std::shared_lock lock(mutex_);
-  auto step = model_->train_step(input, target, lr, ml::Search::hnsw);
+  auto step = model_->train_step(input, target, lr, ml::Search::graph);
   if (!step) return std::unexpected(step.error());
   return ml::make_train_proof(*model_, id_, version_, input, target, lr, *step, ml::LeafWire::shortest());
 }
@@ -93,7 +96,7 @@ Result<void> ServedModel::apply(const CommittedStep& step) {
     if (from > version_)
       return fail(Errc::kMismatch, "the chain's step from version " + std::to_string(from) + " follows version " +
                                        std::to_string(version_) + " that this folder never got");
-    if (model_->store().roots() != step.from.roots)
+    if (model_->weight_roots() != step.from.roots)
       return fail(Errc::kMismatch, "the folder's weights are not version " + std::to_string(from));
   }
   auto verified = ml::verify_train_proof(step.proof, step.from);
@@ -103,7 +106,7 @@ Result<void> ServedModel::apply(const CommittedStep& step) {
   if (!kept) return fail(kept.error(), "cannot keep version " + std::to_string(from) + ": ");
   std::unique_lock lock(mutex_);
   if (auto ok = model_->apply(verified->writes); !ok) return ok;
-  if (model_->store().roots() != verified->roots)
+  if (model_->weight_roots() != verified->roots)
     return fail(Errc::kMismatch, "the weights after the step do not have the step's roots");
   kept_[from] = std::move(*kept);
   version_ = from + 1;

@@ -12,8 +12,8 @@ run 0 "5 job refunded" infer --help
 run 0 "6 a proof failed the local check" proof verify --help
 
 python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<16f", *[((i * 7919) % 13 - 6) / 3 for i in range(16)]))' x.bin
-run 0 "built syn" model build synthetic --n 400 --d 16 --seed 3 --out syn --threads 2 --no-index
-run 0 "built other" model build synthetic --n 400 --d 16 --seed 4 --out other --threads 2 --no-index
+run 0 "built syn" model build synthetic --n 400 --d 16 --seed 3 --out syn --threads 2
+run 0 "built other" model build synthetic --n 400 --d 16 --seed 4 --out other --threads 2
 run 0 "verified:  ok" model infer syn --input x.bin --exact --proof-out proof.bin
 
 run 0 "verified:  ok" proof verify proof.bin --ghost-file syn

@@ -11,15 +11,17 @@ run 1 "A subcommand is required" model
 # Synthetic models are a pure function of the seed: same seed, same model id.
 run 0 "built syn-a" model build synthetic --n 3000 --d 32 --seed 7 --out syn-a --threads 2
 id_a=$(model_id "$LAST")
-run 0 "built syn-b" model build synthetic --n 3000 --d 32 --seed 7 --out syn-b --threads 2 --no-index
+run 0 "built syn-b" model build synthetic --n 3000 --d 32 --seed 7 --out syn-b --threads 2
 [[ -n $id_a && $id_a == $(model_id "$LAST") ]] || { echo "FAIL: same seed, different model ids"; failures=$((failures + 1)); }
-run 0 "built syn-c" model build synthetic --n 3000 --d 32 --seed 8 --out syn-c --threads 2 --no-index
+run 0 "built syn-c" model build synthetic --n 3000 --d 32 --seed 8 --out syn-c --threads 2
 [[ $id_a != $(model_id "$LAST") ]] || { echo "FAIL: different seeds, same model id"; failures=$((failures + 1)); }
 run 1 "give --out a new directory" model build synthetic --n 3000 --d 32 --seed 7 --out syn-a
 run 1 "k must be at most n" model build synthetic --n 5 --d 32 --seed 7 --out syn-d
 run 1 "--n is required" model build synthetic --d 32 --seed 7 --out syn-d
 
 run 0 "L0.W_K  3000 leaves x 32 floats  root " model show syn-a
+[[ $LAST == *"search:  ef=40 graph_m=16 graph_levels="* && $LAST == *"L0.C  3000 leaves x 17 words"* &&
+   $LAST == *"L0.G  3000 leaves x "* ]] || { echo "FAIL: show prints no committed search: $LAST"; failures=$((failures + 1)); }
 [[ $(model_id "$LAST") == "$id_a" ]] || { echo "FAIL: show prints another model id"; failures=$((failures + 1)); }
 run 0 '"roots_hex":{"L0.W_K":"' model show syn-a/model.ghost --json
 run 0 '"hash_function":"SHA256_MERKLE_V1"' model show syn-a --json
@@ -79,7 +81,7 @@ else
   run 0 "accuracy:  $want_accuracy"$'\n' model eval fm --fashion-test-all --limit 10
   [[ $LAST == *"images:    10"$'\n'* ]] || { echo "FAIL: eval --limit 10 did not evaluate 10 images"; failures=$((failures + 1)); }
   run 0 '"images":50,' model eval fm --fashion-test-all --limit 50 --json
-  run 0 "challengeable: 0 answers miss 5 or more" model eval fm --fashion-test-all --limit 50 --ef 200
+  run 0 "(graph search, ef 40, vs exact top-k)" model eval fm --fashion-test-all --limit 50
   run 1 "--fashion-test-all is required" model eval fm
 fi
 

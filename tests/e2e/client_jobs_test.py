@@ -48,7 +48,7 @@ def client_jobs():
         other = os.path.join(net.dir, "syn2")
         for out, seed in ((folder, "5"), (other, "6")):
             net.ghost("model", "build", "synthetic", "--n", "400", "--d", "16", "--seed", seed, "--out", out,
-                      "--threads", "1", "--no-index")
+                      "--threads", "1")
         x = os.path.join(net.dir, "x.bin")
         with open(x, "wb") as f:
             f.write(struct.pack("<16f", *[((i * 7919) % 13 - 6) / 3 for i in range(16)]))

@@ -64,7 +64,7 @@ def log_lines(net, i, msg):
 
 
 def infer(model_dir, x_path):
-    """`ghost model infer --exact` (the index is built anew, so HNSW may pick other columns) proves its answer and checks that proof against the folder's model.ghost,
+    """`ghost model infer --exact` proves its answer and checks that proof against the folder's model.ghost,
     so it fails unless the folder's weights have the roots its ghost file names."""
     return json.loads(ghost("model", "infer", model_dir, "--input", x_path, "--exact", "--json", "--threads", "1"))
 

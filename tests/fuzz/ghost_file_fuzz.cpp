@@ -37,6 +37,20 @@ ghost::Bytes valid_file() {
       info->set_leaf_floats(t[2] == 'K' ? layer->d() : layer->d_out());
       info->set_root(std::string(32, char('a' + l)));
     }
+    // The committed search (docs/protocol.md §3.22): ef 8, M 2, 2 levels, C and G.
+    layer->set_ef(8);
+    layer->set_graph_m(2);
+    layer->set_graph_levels(2);
+    layer->set_entry_point(3);
+    for (const char* t : {"C", "G"}) {
+      auto* info = layer->add_search_tensors();
+      std::string name(1, 'L');
+      name.append(std::to_string(l)).append(1, '.').append(t);
+      info->set_name(name);
+      info->set_leaf_count(40);
+      info->set_leaf_floats(t[0] == 'C' ? (64 + 4) / 4 : 2 * 2 + 2);
+      info->set_root(std::string(32, char('c' + l)));
+    }
   }
   return ghost::pb::encode(g);
 }

@@ -28,18 +28,20 @@ TEST(WeightFetch, FetchedFolderEqualsTheBuiltOne) {
   TempDir out("fetch-out");
   auto f = WeightFetch::open(out.path / "m", src.file, src.version);
   ASSERT_TRUE(f) << f.error().message;
-  EXPECT_EQ((*f)->total_bytes(), 3000u * 1024 + 3000u * 16);
+  uint64_t search_bytes = 0;  // the codes L0.C and graph L0.G are fetched too
+  for (const auto& t : ml::search_tensors(src.version.layers[0], 0)) search_bytes += t.leaf_count * t.leaf_bytes();
+  EXPECT_GT(search_bytes, 0u);
+  EXPECT_EQ((*f)->total_bytes(), 3000u * 1024 + 3000u * 16 + search_bytes);
   serve_all(**f, src);
   ASSERT_TRUE((*f)->complete());
   ASSERT_TRUE((*f)->finish(1));
-  ml::ModelOptions o;
-  o.use_index = false;
-  auto m = ml::Model::open(out.path / "m", o);
+  auto m = ml::Model::open(out.path / "m", {});
   ASSERT_TRUE(m) << m.error().message;
-  EXPECT_EQ((*m)->store().roots(), src.store().roots());
+  EXPECT_EQ((*m)->store().roots(), src.store().roots());  // the search tensors fetched, not rebuilt
+  EXPECT_EQ((*m)->layers(), src.model->layers());         // with the graph fields
+  EXPECT_TRUE((*m)->index(0));
   EXPECT_EQ(ml::load_ghost_file(out.path / "m" / "model.ghost")->SerializeAsString(), src.file.SerializeAsString());
   EXPECT_FALSE(std::filesystem::exists(out.path / "m" / kJournalDir));
-  EXPECT_TRUE(std::filesystem::exists((*m)->index_path(0)));  // built at finish
 }
 
 TEST(WeightFetch, ResumesFromTheJournalAfterAStop) {
@@ -58,7 +60,8 @@ TEST(WeightFetch, ResumesFromTheJournalAfterAStop) {
   auto f = WeightFetch::open(out.path / "m", src.file, src.version);
   ASSERT_TRUE(f);
   EXPECT_EQ((*f)->done_bytes(), done_first);
-  EXPECT_EQ(serve_all(**f, src), 7u);  // the 2 W_K ranges left (one was in flight) and W_V's 5
+  // The 2 W_K ranges left (one was in flight), W_V's 5, and 5 each of the codes and graph.
+  EXPECT_EQ(serve_all(**f, src), 17u);
   ASSERT_TRUE((*f)->finish(1));
   auto m = ml::Model::open(out.path / "m", {});
   ASSERT_TRUE(m);
@@ -98,6 +101,19 @@ TEST(WeightFetch, AJournalOfAnotherTargetIsRefused) {
   auto f = WeightFetch::open(out.path / "m", other.file, other.version);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().code, Errc::kMismatch);
+}
+
+TEST(WeightFetch, AGhostFileWithoutItsSearchRootsIsRefused) {
+  Source src;
+  TempDir out("fetch-out");
+  pb::GhostFile file = src.file;
+  file.mutable_layers(0)->mutable_search_tensors(1)->clear_root();
+  auto f = WeightFetch::open(out.path / "m", file, src.version);
+  ASSERT_FALSE(f);
+  EXPECT_NE(f.error().message.find("search tensor roots"), std::string::npos) << f.error().message;
+  file.mutable_layers(0)->clear_search_tensors();
+  EXPECT_FALSE(WeightFetch::open(out.path / "m", file, src.version));
+  EXPECT_FALSE(std::filesystem::exists(out.path / "m" / "model.json"));
 }
 
 TEST(WeightFetch, AFolderHoldingAModelIsRefused) {

@@ -85,7 +85,7 @@ class Workload {
   }
 
  private:
-  // The assigned worker answers: honestly, with low recall, or with a broken proof.
+  // The assigned worker answers: honestly, with its best columns dropped, or with a broken proof.
   void answer_some(Ledger& l, std::vector<Bytes>& txs) {
     for (const auto& j : l.jobs()) {
       if (j.status() != pb::ASSIGNED || answered_.contains(j.job_id()) || rng_() % 2) continue;

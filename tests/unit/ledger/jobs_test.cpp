@@ -147,22 +147,22 @@ TEST(LedgerJobsTest, DishonestResultsAreRejectedAndTheClientRefunded) {
   expect_supply_conserved(f.chain.ledger());
 }
 
-TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
+TEST(LedgerJobsTest, ADegradedAnswerCostsAMultipleOfTheFeeByAChallenge) {
   JobChain f;
   Ledger& l = f.chain.ledger();
   Bytes input = f.model.input(4);
   uint64_t client0 = f.chain.balance(f.client);
   Hash32 id = f.request(input);
   uint64_t request_fee = client0 - kMaxFee - f.chain.balance(f.client);
-  pb::GhostProof cheat = f.model.answer(input, /*drop=*/3);  // recall 5/8 < 0.75, proofs valid
+  pb::GhostProof cheat = f.model.answer(input, /*drop=*/3);  // best 3 swapped for the worst, proofs valid
   ASSERT_EQ(f.chain.run(f.worker, body::result(id, cheat)).status(), pb::OK);
   uint64_t worker_balance = f.chain.balance(f.worker);
   auto fraud = f.model.fraud(cheat);
   ASSERT_TRUE(fraud);
 
   PrivateKey challenger = user(5);
-  // A proof of nothing forfeits the bond: here, S with one column of the answer's own set.
-  pb::RecallFraudProof bogus = *fraud;
+  // A proof of nothing forfeits the bond: here, one about a layer the model does not have.
+  pb::SearchFraudProof bogus = *fraud;
   bogus.set_layer(7);
   uint64_t c0 = f.chain.balance(challenger), burned0 = l.supply().burned();
   auto rejected = f.chain.run(challenger, body::challenge(id, cheat, bogus));
@@ -186,7 +186,7 @@ TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   EXPECT_EQ(w->bonded(), stake0 - penalty);
   EXPECT_EQ(w->faults(), 1u);
   EXPECT_EQ(w->window_faults(), 1u);
-  EXPECT_FALSE(w->jailed());  // one fault is what an honest search can trip: not jailed
+  EXPECT_FALSE(w->jailed());  // jailed only at max_faults_per_window faults
   EXPECT_EQ(f.chain.balance(challenger), c0 - won.fee_paid() + penalty / 2);  // bond back + half
   EXPECT_EQ(l.supply().burned(), burned0);                                    // nothing burned
   EXPECT_EQ(f.chain.balance(f.client), client0 - request_fee + (penalty - penalty / 2));  // refund + the rest
@@ -199,7 +199,7 @@ TEST(LedgerJobsTest, LowRecallCostsAMultipleOfTheFeeByAChallenge) {
   expect_supply_conserved(l);
 }
 
-// A cheat answers `input` (recall 5/8) and is challenged at once; returns the job.
+// A cheat answers `input` (its best 3 columns dropped) and is challenged at once; returns the job.
 Hash32 proven_fault(JobChain& f, uint64_t seed) {
   Bytes input = f.model.input(seed);
   Hash32 id = f.request(input);
@@ -262,13 +262,14 @@ TEST(LedgerJobsTest, FaultPenaltyReachesUnbondingStake) {
   expect_supply_conserved(l);
 }
 
-TEST(LedgerJobsTest, HonestExactResultsCannotBeSlashed) {
+TEST(LedgerJobsTest, HonestCanonicalAndExactResultsCannotBeSlashed) {
   JobChain f;
   Ledger& l = f.chain.ledger();
   for (uint64_t seed = 10; seed < 16; ++seed) {
     Bytes input = f.model.input(seed);
     Hash32 id = f.request(input);
-    pb::GhostProof honest = f.model.answer(input);
+    // Exact answers on even seeds, the canonical search's on odd ones.
+    pb::GhostProof honest = seed % 2 ? f.model.canonical_answer(input) : f.model.answer(input);
     ASSERT_EQ(f.chain.run(f.worker, body::result(id, honest)).status(), pb::OK);
     EXPECT_FALSE(f.model.fraud(honest)) << seed;  // no fraud proof exists
     // The strongest attempt: a fraud proof made against a cheating answer to the same input.
@@ -452,7 +453,7 @@ TEST(LedgerJobsTest, AProvenTrainingFraudDiscardsItsVersionAndEveryVersionBuiltO
     EXPECT_EQ(f.chain.block({req}).receipts[0].status(), pb::OK);
     return tx_id(req);
   };
-  // Step A (0 -> 1) from a low-recall forward pass, step B (1 -> 2) honest on top of it.
+  // Step A (0 -> 1) from a degraded forward pass, step B (1 -> 2) honest on top of it.
   Hash32 a = train_job(30);
   pb::TrainProof cheat = f.model.train(f.model.input(30), target, 0.5f, /*drop=*/3);
   auto fraud = f.model.fraud(cheat.forward());

@@ -1,5 +1,5 @@
 // A small real model (ml/serve/synthetic.h) served by a test worker: honest answers, dishonest
-// ones (wrong output, foreign column, low recall), fraud proofs and training steps.
+// ones (wrong output, foreign column, best columns dropped), fraud proofs and training steps.
 #pragma once
 
 #include <algorithm>
@@ -12,7 +12,6 @@
 #include "ml/serve/prove.h"
 #include "ml/serve/synthetic.h"
 #include "ml/verify/ghost_proof.h"
-#include "ml/verify/recall_fraud.h"
 #include "ml/verify/train_proof.h"
 
 namespace ghost::ledger::testkit {
@@ -31,8 +30,7 @@ class ServedModel {
     sp_.seed = seed;
     auto built = ml::build_synthetic_model(dir_.path / "m", sp_, 1);
     if (!built) throw std::runtime_error(built.error().message);
-    ml::ModelOptions opts;
-    opts.use_index = false;
+    ml::ModelOptions opts;  // with its committed search: fraud() replays it
     opts.threads = 1;
     auto m = ml::Model::open(dir_.path / "m", opts);
     if (!m) throw std::runtime_error(m.error().message);
@@ -61,6 +59,12 @@ class ServedModel {
   pb::GhostProof answer(ByteSpan input, uint32_t drop = 0) const {
     return ml::make_ghost_proof(*model_, id_, version_, input, inference(input, drop));
   }
+  // The canonical search's answer (what an honest worker serves).
+  pb::GhostProof canonical_answer(ByteSpan input) const {
+    auto inf = model_->infer(input, ml::Search::graph);
+    if (!inf) throw std::runtime_error(inf.error().message);
+    return ml::make_ghost_proof(*model_, id_, version_, input, *inf);
+  }
   // The pass behind answer().
   ml::Inference inference(ByteSpan input, uint32_t drop) const {
     auto inf = model_->infer(input, ml::Search::exact);
@@ -86,9 +90,9 @@ class ServedModel {
     return std::move(*inf);
   }
 
-  // The recall fraud proof against an answer, if there is one.
-  std::optional<pb::RecallFraudProof> fraud(const pb::GhostProof& answer) const {
-    auto f = ml::find_recall_fraud(*model_, ml_version(), answer);
+  // The search fraud proof against an answer, if there is one.
+  std::optional<pb::SearchFraudProof> fraud(const pb::GhostProof& answer) const {
+    auto f = ml::find_search_fraud(*model_, ml_version(), answer);
     if (!f) throw std::runtime_error(f.error().message);
     return *f;
   }
@@ -153,7 +157,7 @@ inline pb::TxBody result(const Hash32& job, const pb::GhostProof& proof) {
   *r->mutable_proof() = proof;
   return b;
 }
-inline pb::TxBody challenge(const Hash32& job, const pb::GhostProof& answer, const pb::RecallFraudProof& fraud) {
+inline pb::TxBody challenge(const Hash32& job, const pb::GhostProof& answer, const pb::SearchFraudProof& fraud) {
   pb::TxBody b;
   b.mutable_challenge()->set_job_id(str(job));
   *b.mutable_challenge()->mutable_answer() = answer;

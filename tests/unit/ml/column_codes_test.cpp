@@ -1,4 +1,4 @@
-#include "ml/serve/column_codes.h"
+#include "ml/column_codes.h"
 
 #include <gtest/gtest.h>
 

@@ -136,7 +136,11 @@ TEST(Fashion, BuiltModelHoldsNormalizedImagesAndOneHotLabels) {
   auto m = Model::open(dir.path, o);
   ASSERT_TRUE(m) << m.error().message;
   EXPECT_EQ((*m)->name(), "fashion-mnist");
-  EXPECT_EQ((*m)->layers()[0], fashion_layer(1000));
+  LayerSpec want = fashion_layer(1000);
+  want.graph = (*m)->layers()[0].graph;  // built with the defaults
+  EXPECT_EQ((*m)->layers()[0], want);
+  EXPECT_EQ(want.graph.ef, kDefaultEf);
+  EXPECT_EQ(want.graph.m, kDefaultGraphM);
   for (uint64_t i : {0ull, 1ull, 999ull}) {
     auto k = (*m)->store().leaf(0, i);
     auto want = query_from_input(train().image(i), fashion_layer(1000).hopfield());
@@ -146,7 +150,7 @@ TEST(Fashion, BuiltModelHoldsNormalizedImagesAndOneHotLabels) {
   }
   auto inf = (*m)->infer(test_set().image(0), Search::exact);
   ASSERT_TRUE(inf);
-  EXPECT_FALSE((*m)->infer(test_set().image(0), Search::hnsw));  // no index loaded
+  EXPECT_FALSE((*m)->infer(test_set().image(0), Search::graph));  // no search loaded
   EXPECT_FALSE((*m)->infer(Bytes(783, 1)));
   EXPECT_FALSE((*m)->infer(Bytes(784, 0)));
   EXPECT_FALSE(build_fashion_model(dir.path / "x", train(), 60001));

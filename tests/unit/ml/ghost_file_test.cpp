@@ -43,7 +43,11 @@ TEST_F(GhostFileTest, DescribesTheModelAndItsRoots) {
   auto mv = model_version(g);
   ASSERT_TRUE(mv) << mv.error().message;
   EXPECT_EQ(mv->layers, two_layer_->model->layers());
-  EXPECT_EQ(mv->roots, two_layer_->model->store().roots());
+  EXPECT_EQ(mv->roots, two_layer_->model->weight_roots());
+  EXPECT_EQ(mv->search_roots, two_layer_->model->search_roots());
+  EXPECT_EQ(mv->search_roots.size(), 4u);  // L0.C, L0.G, L1.C, L1.G
+  EXPECT_EQ(mv->first_search_tensor(1), 2u);
+  EXPECT_EQ(g.layers(1).search_tensors(1).name(), "L1.G");
   EXPECT_EQ(mv->version, 0u);
   EXPECT_EQ(mv->model_id, model_id(g));
   EXPECT_EQ(mv->first_tensor(1), 2u);
@@ -158,6 +162,16 @@ TEST_F(GhostFileTest, EveryViolationIsRejectedWithItsReason) {
       {"does not match the layer", [&](auto& g) { layer(g, 1)->mutable_tensors(0)->set_leaf_floats(9); }},
       {"root must be 32 bytes, got 31", [&](auto& g) { layer(g, 1)->mutable_tensors(1)->mutable_root()->pop_back(); }},
       {"root must be 32 bytes, got 0", [&](auto& g) { layer(g, 0)->mutable_tensors(0)->clear_root(); }},
+      {"search ef", [&](auto& g) { layer(g, 0)->set_ef(g.layers(0).k() - 1); }},
+      {"search ef", [&](auto& g) { layer(g, 0)->set_ef(kMaxEf + 1); }},
+      {"graph_m must be between 2", [&](auto& g) { layer(g, 1)->set_graph_m(1); }},
+      {"graph_levels must be between 1", [&](auto& g) { layer(g, 0)->set_graph_levels(0); }},
+      {"entry_point must be a column", [&](auto& g) { layer(g, 0)->set_entry_point(g.layers(0).n()); }},
+      {"search has 1 tensors, its type needs 2", [&](auto& g) { layer(g, 0)->mutable_search_tensors()->RemoveLast(); }},
+      {"must be named L1.G", [&](auto& g) { layer(g, 1)->mutable_search_tensors(1)->set_name("L1.C"); }},
+      {"search tensor L0.G: shape", [&](auto& g) { layer(g, 0)->mutable_search_tensors(1)->set_leaf_floats(7); }},
+      {"search tensor L0.C: root must be 32 bytes",
+       [&](auto& g) { layer(g, 0)->mutable_search_tensors(0)->clear_root(); }},
       {"opening limit",
        [&](auto& g) {
          layer(g, 1)->set_d_out(1u << 22);
@@ -197,10 +211,22 @@ TEST(GhostFile, ModelIdOfAFixedFileIsPinned) {
     t->set_leaf_floats(name[5] == 'K' ? 784 : 10);
     t->set_root(std::string(32, name[5]));
   }
+  l->set_ef(40);
+  l->set_graph_m(16);
+  l->set_graph_levels(4);
+  l->set_entry_point(12345);
+  for (const char* name : {"L0.C", "L0.G"}) {
+    pb::TensorInfo* t = l->add_search_tensors();
+    t->set_name(name);
+    t->set_leaf_count(60000);
+    t->set_leaf_floats(name[3] == 'C' ? 209 : 80);  // (832 + 4) / 4; 2 x 16 + 3 x 16
+    t->set_root(std::string(32, name[3]));
+  }
   ASSERT_TRUE(validate_ghost_file(g));
-  EXPECT_EQ(pb::encode(g).size(), 167u);
-  // Cross-checked with `protoc --encode=ghost.pb.GhostFile proto/ghost.proto | sha256sum`.
-  EXPECT_EQ(model_id(g).hex(), "4ae1522b8d882cabe82b80d2e2b06bc8caed15d647f7cb18aa4b2db8bb9b5b4f");
+  EXPECT_EQ(pb::encode(g).size(), 274u);
+  // Cross-checked with `protoc --encode=ghost.pb.GhostFile proto/ghost.proto | sha256sum` on
+  // the same file in text format (without the search fields: 167 bytes, 4ae1522b...).
+  EXPECT_EQ(model_id(g).hex(), "cd842ad7653f5aa3913b2b3b5482f4f90a19c925144fdb79e6d4750cbf820a60");
 }
 
 TEST(GhostFile, AcceptsAnEmbeddingFirstLayer) {

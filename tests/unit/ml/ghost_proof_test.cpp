@@ -63,19 +63,18 @@ TEST(GhostProof, ValidProofsFromSeededModelsAlwaysVerify) {
   }
 }
 
-TEST(GhostProof, AnswersFoundWithHnswVerifyToo) {
+TEST(GhostProof, AnswersFoundByTheGraphSearchVerifyToo) {
   TestModel m({hopfield_layer(24, 5, 300, 8, InputEncoding::u8)}, 77);
-  m.model.reset();  // reopened with its HNSW index
+  m.model.reset();  // reopened with its committed search
   ModelOptions opt;
   opt.threads = 2;
-  opt.hnsw.threads = 2;
   auto model = Model::open(m.dir.path, opt);
   ASSERT_TRUE(model) << model.error().message;
   const ModelVersion version = *model_version(ghost_file_of(**model));
   std::mt19937_64 rng(78);
   for (int i = 0; i < 20; ++i) {
     const Bytes input = random_input((*model)->layers()[0], rng);
-    auto inf = (*model)->infer(input, Search::hnsw);
+    auto inf = (*model)->infer(input, Search::graph);
     ASSERT_TRUE(inf) << inf.error().message;
     auto v = verify_ghost_proof(make_ghost_proof(**model, version.model_id, 0, input, *inf, LeafWire::shortest()), version);
     ASSERT_TRUE(v) << v.error().message;

@@ -19,20 +19,23 @@ SyntheticParams small() { return {.n = 3000, .d = 24, .d_out = 5, .k = 8, .beta 
 
 ModelOptions opts() {
   ModelOptions o;
-  o.hnsw.threads = 2;
-  o.hnsw.ef = 64;
   o.threads = 2;
   return o;
 }
 
-TEST(Model, SyntheticForwardMatchesTheReferenceWithExactAndHnswSearch) {
+TEST(Model, SyntheticForwardMatchesTheReferenceWithExactAndGraphSearch) {
   TempDir dir;
   auto p = small();
   ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
   auto m = Model::open(dir.path, opts());
   ASSERT_TRUE(m) << m.error().message;
   ASSERT_EQ((*m)->layers().size(), 1u);
-  EXPECT_EQ((*m)->layers()[0], synthetic_layer(p));
+  LayerSpec want = synthetic_layer(p);
+  want.graph = (*m)->layers()[0].graph;
+  EXPECT_EQ((*m)->layers()[0], want);
+  EXPECT_EQ(want.graph.ef, kDefaultEf);
+  EXPECT_EQ(want.graph.m, kDefaultGraphM);
+  EXPECT_GE(want.graph.levels, 2u);  // 3,000 columns at m 16 reach level 2 with probability ~0.99
   EXPECT_EQ((*m)->name(), "synthetic");
   ASSERT_NE((*m)->index(0), nullptr);
   int same_set = 0;
@@ -53,7 +56,7 @@ TEST(Model, SyntheticForwardMatchesTheReferenceWithExactAndHnswSearch) {
     auto ref = forward_from_leaves(synthetic_layer(p).hopfield(), x, tr.leaves);
     ASSERT_TRUE(ref);
     EXPECT_EQ(encode_floats(ref->output), encode_floats(exact->output()));
-    auto approx = (*m)->infer(input, Search::hnsw);
+    auto approx = (*m)->infer(input, Search::graph);
     ASSERT_TRUE(approx);
     if (approx->layers[0].pass.selected == tr.pass.selected) {
       ++same_set;
@@ -63,52 +66,23 @@ TEST(Model, SyntheticForwardMatchesTheReferenceWithExactAndHnswSearch) {
   EXPECT_GE(same_set, 20);
 }
 
-TEST(Model, ReopenLoadsTheSavedIndexInsteadOfRebuilding) {
-  TempDir dir;
-  ASSERT_TRUE(build_synthetic_model(dir.path, small(), 2));
-  ASSERT_TRUE(Model::open(dir.path, opts()));
-  auto ix = dir.path / "index-L0.hnsw";
-  ASSERT_TRUE(fs::exists(ix));
-  const auto stamp = fs::last_write_time(ix);
-  auto again = Model::open(dir.path, opts());
-  ASSERT_TRUE(again);
-  EXPECT_EQ(fs::last_write_time(ix), stamp);
+// The committed search is part of the model: the same weights give the same codes, graph
+// and roots (one thread, fixed order), whatever the number of threads that write the store.
+TEST(Model, CreateIsDeterministicSearchTensorsIncluded) {
+  TempDir a, b;
+  ASSERT_TRUE(build_synthetic_model(a.path, small(), 1));
+  ASSERT_TRUE(build_synthetic_model(b.path, small(), 2));
+  auto ma = Model::open(a.path, opts()), mb = Model::open(b.path, opts());
+  ASSERT_TRUE(ma && mb);
+  EXPECT_EQ((*ma)->store().roots(), (*mb)->store().roots());
+  EXPECT_EQ((*ma)->layers(), (*mb)->layers());
+  ASSERT_EQ((*ma)->search_roots().size(), 2u);  // L0.C, L0.G
+  EXPECT_EQ((*ma)->store().shape((*ma)->search_tensor(0)).name, "L0.C");
+  EXPECT_EQ((*ma)->store().shape((*ma)->search_tensor(0) + 1).name, "L0.G");
+  EXPECT_EQ((*ma)->weight_roots().size(), 2u);
 }
 
-TEST(Model, AnIndexWhoseColumnsDifferFromTheLeavesIsRebuiltNotTrusted) {
-  TempDir dir;
-  auto p = small();
-  ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
-  Hash32 root;
-  {
-    auto m = Model::open(dir.path, opts());
-    ASSERT_TRUE(m);
-    root = (*m)->store().root(0);
-  }
-  // A forged index: other columns, metadata claiming the real root.
-  SyntheticParams other = p;
-  other.seed = p.seed + 1;
-  ColumnMatrix keys(p.d, p.n);
-  for (uint64_t i = 0; i < p.n; ++i) synthetic_key(other, i, keys.column(i));
-  ASSERT_TRUE(HnswIndex::build(keys, {.threads = 2})->save(dir.path / "index-L0.hnsw", {&root, 1}));
-  auto m = Model::open(dir.path, opts());
-  ASSERT_TRUE(m);
-  std::vector<float> want(p.d);
-  synthetic_key(p, 5, want);
-  auto c = (*m)->index(0)->column(5);
-  EXPECT_TRUE(std::equal(c.begin(), c.end(), want.begin()));
-  auto inf = (*m)->infer(synthetic_input(p.d, 3));
-  ASSERT_TRUE(inf);
-  auto exact = (*m)->infer(synthetic_input(p.d, 3), Search::exact);
-  EXPECT_EQ(encode_floats(inf->layers[0].leaves.keys).size(), encode_floats(exact->layers[0].leaves.keys).size());
-  for (size_t r = 0; r < inf->layers[0].leaves.indices.size(); ++r) {
-    auto k = *(*m)->store().leaf(0, inf->layers[0].leaves.indices[r]);
-    auto got = inf->layers[0].leaves.key(r, p.d);
-    EXPECT_TRUE(std::equal(k.begin(), k.end(), got.begin()));
-  }
-}
-
-TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
+TEST(Model, TrainingStepUpdatesWeightsNotTheSearchAndSurvivesReopen) {
   TempDir dir;
   auto p = small();
   ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
@@ -117,6 +91,7 @@ TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
   std::vector<float> target(p.d_out, 0.0f);
   target[1] = 1.0f;
   const auto old_roots = m->store().roots();
+  const auto search_roots = m->search_roots();
   auto step = m->train_step(input, target, 0.5f, Search::exact);
   ASSERT_TRUE(step) << step.error().message;
   ASSERT_EQ(step->writes.size(), 2 * size_t(p.k));
@@ -133,8 +108,10 @@ TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
   std::vector<ByteSpan> kspan(ks.begin(), ks.end()), vspan(vs.begin(), vs.end());
   EXPECT_EQ(*merkle::multiproof_root(kproof, kspan), m->store().root(0));
   EXPECT_EQ(*merkle::multiproof_root(vproof, vspan), m->store().root(1));
-  // The index holds the new columns, and the loss went down.
-  auto c = m->index(0)->column(sel[0]);
+  // W_K in memory holds the new columns, the codes and the graph did not move, and the
+  // loss went down.
+  EXPECT_EQ(m->search_roots(), search_roots);
+  auto c = m->keys(0).column(sel[0]);
   EXPECT_TRUE(std::equal(c.begin(), c.end(), step->updated.key(0, p.d).begin()));
   auto after = m->infer(input, Search::exact);
   ASSERT_TRUE(after);
@@ -149,7 +126,7 @@ TEST(Model, TrainingStepUpdatesStoreRootsIndexAndSurvivesReopen) {
   auto reopened = Model::open(dir.path, opts());
   ASSERT_TRUE(reopened);
   EXPECT_EQ((*reopened)->store().roots(), roots);
-  auto c2 = (*reopened)->index(0)->column(sel[0]);
+  auto c2 = (*reopened)->keys(0).column(sel[0]);
   EXPECT_TRUE(std::equal(c2.begin(), c2.end(), step->updated.key(0, p.d).begin()));
 }
 
@@ -182,7 +159,7 @@ TEST(Model, ACloneSharesNoWriteWithItsSource) {
   EXPECT_EQ((*original)->store().roots(), roots);
 }
 
-TEST(Model, TrainingKeepsTheSavedIndexCurrentSoReopeningLoadsIt) {
+TEST(Model, AfterTrainingTheGraphSearchGivesTheSameAnswerAfterReopening) {
   TempDir dir;
   auto p = small();
   ASSERT_TRUE(build_synthetic_model(dir.path, p, 2));
@@ -196,32 +173,18 @@ TEST(Model, TrainingKeepsTheSavedIndexCurrentSoReopeningLoadsIt) {
     ASSERT_TRUE(m->apply(step->writes));
     for (uint64_t i : step->updated.indices) trained.push_back(i);
   }
-  const Hash32 keys_root = m->store().root(0);
-  // The file on disk is the index of the trained columns, saved for the new W_K root.
-  auto saved = HnswIndex::load(m->index_path(0), p.d, p.n, {&keys_root, 1}, opts().hnsw);
-  ASSERT_TRUE(saved) << "the index file is stale after training: " << saved.error().message;
-  for (uint64_t i : trained) {
-    auto want = *m->store().leaf(0, i);
-    auto got = (*saved)->column(i);
-    ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "column " << i;
-  }
-  EXPECT_FALSE(fs::exists(m->index_path(0).string() + ".tmp"));
-  EXPECT_FALSE(fs::exists(m->index_path(0).string() + ".meta.tmp"));
-  // Reopening loads that file (no rebuild rewrites it) and serves the trained columns.
-  const auto stamp = fs::last_write_time(m->index_path(0));
   const Bytes query = synthetic_input(p.d, 500);
-  const auto before = m->infer(query, Search::hnsw);
+  const auto before = m->infer(query, Search::graph);
   ASSERT_TRUE(before);
   m.reset();
   auto reopened = Model::open(dir.path, opts());
   ASSERT_TRUE(reopened) << reopened.error().message;
-  EXPECT_EQ(fs::last_write_time((*reopened)->index_path(0)), stamp);
   for (uint64_t i : trained) {
     auto want = *(*reopened)->store().leaf(0, i);
-    auto got = (*reopened)->index(0)->column(i);
+    auto got = (*reopened)->keys(0).column(i);
     ASSERT_TRUE(std::equal(got.begin(), got.end(), want.begin())) << "column " << i;
   }
-  const auto after = (*reopened)->infer(query, Search::hnsw);
+  const auto after = (*reopened)->infer(query, Search::graph);
   ASSERT_TRUE(after);
   EXPECT_EQ(after->layers[0].pass.selected, before->layers[0].pass.selected);
   EXPECT_EQ(encode_floats(after->output()), encode_floats(before->output()));
@@ -248,16 +211,23 @@ TEST(Model, OpenRefusesMissingOrMalformedDirectories) {
   EXPECT_FALSE(Model::open(dir.path / "none"));
   ASSERT_TRUE(build_synthetic_model(dir.path, small(), 2));
   EXPECT_FALSE(build_synthetic_model(dir.path, small(), 2));  // already a model
-  for (const char* manifest : {"{", "{\"format\":2,\"name\":\"x\",\"layers\":[]}", "{\"format\":1,\"name\":\"x\",\"layers\":[]}",
-                               "{\"format\":1,\"name\":\"x\",\"layers\":[{\"type\":\"hopfield\"}]}"}) {
+  const std::string layer = R"({"type":"hopfield","d":24,"d_out":5,"n":3000,"k":8,"beta":12,"min_recall":0.75,"encoding":"f32",)";
+  for (const std::string& manifest :
+       {std::string("{"), std::string(R"({"format":2,"name":"x","layers":[]})"),
+        std::string(R"({"format":1,"name":"x","layers":[]})"),
+        std::string(R"({"format":2,"name":"x","layers":[{"type":"hopfield"}]})"),
+        // a format-1 model (no search graph), an ef below k, an entry point that is no column
+        R"({"format":1,"name":"x","layers":[)" + layer + R"("ef":40,"graph_m":16,"graph_levels":3,"entry_point":0}]})",
+        R"({"format":2,"name":"x","layers":[)" + layer + R"("ef":7,"graph_m":16,"graph_levels":3,"entry_point":0}]})",
+        R"({"format":2,"name":"x","layers":[)" + layer + R"("ef":40,"graph_m":16,"graph_levels":3,"entry_point":3000}]})"}) {
     std::ofstream(dir.path / "model.json", std::ios::trunc) << manifest;
     EXPECT_FALSE(Model::open(dir.path, opts())) << manifest;
   }
 }
 
 TEST(Model, LayerValidation) {
-  LayerSpec hop{LayerType::hopfield, 4, 3, 10, 2, 5, 0.75f, InputEncoding::f32};
-  LayerSpec emb{LayerType::embedding, 0, 4, 10, 1, 0, 1, InputEncoding::f32};
+  LayerSpec hop{LayerType::hopfield, 4, 3, 10, 2, 5, 0.75f, InputEncoding::f32, {}};
+  LayerSpec emb{LayerType::embedding, 0, 4, 10, 1, 0, 1, InputEncoding::f32, {}};
   EXPECT_TRUE(validate_layers(std::vector{hop}));
   EXPECT_TRUE(validate_layers(std::vector{emb, hop}));
   EXPECT_FALSE(validate_layers(std::vector<LayerSpec>{}));
@@ -271,14 +241,32 @@ TEST(Model, LayerValidation) {
   LayerSpec emb_k = emb;
   emb_k.k = 3;
   EXPECT_FALSE(validate_layers(std::vector{emb_k, hop}));
+  LayerSpec emb_graph = emb;
+  emb_graph.graph.ef = 40;
+  EXPECT_FALSE(validate_layers(std::vector{emb_graph, hop}));  // an embedding has no search
   EXPECT_EQ(layer_tensors(hop, 2)[1].name, "L2.W_V");
   EXPECT_EQ(layer_tensors(emb, 0)[0].name, "L0.E");
+  // The committed search: codes of code_bytes(4) = 68 bytes (17 words), rows of 2m + (levels - 1) m.
+  hop.graph = {2, 4, 3, 9};
+  ASSERT_TRUE(validate_graph(hop));
+  EXPECT_EQ(search_tensors(hop, 1)[0].name, "L1.C");
+  EXPECT_EQ(search_tensors(hop, 1)[0].leaf_floats, 17u);
+  EXPECT_EQ(search_tensors(hop, 1)[1].name, "L1.G");
+  EXPECT_EQ(search_tensors(hop, 1)[1].leaf_floats, 16u);
+  EXPECT_TRUE(search_tensors(emb, 0).empty());
+  for (auto bad : {GraphSpec{1, 4, 3, 9}, GraphSpec{kMaxEf + 1, 4, 3, 9}, GraphSpec{2, 1, 3, 9},
+                   GraphSpec{2, kMaxGraphM + 1, 3, 9}, GraphSpec{2, 4, 0, 9}, GraphSpec{2, 4, kMaxGraphLevels + 1, 9},
+                   GraphSpec{2, 4, 3, 10}}) {
+    LayerSpec h = hop;
+    h.graph = bad;
+    EXPECT_FALSE(validate_graph(h)) << bad.ef << " " << bad.m << " " << bad.levels << " " << bad.entry_point;
+  }
 }
 
 TEST(Model, EmbeddingThenHopfieldChainsLayers) {
   TempDir dir;
   const SyntheticParams hp{.n = 500, .d = 6, .d_out = 3, .k = 4, .beta = 5, .seed = 2};
-  LayerSpec emb{LayerType::embedding, 0, 6, 50, 1, 0, 1, InputEncoding::f32};
+  LayerSpec emb{LayerType::embedding, 0, 6, 50, 1, 0, 1, InputEncoding::f32, {}};
   auto fill = [&](uint32_t t, uint64_t i, std::span<float> out) {
     if (t == 0) synthetic_value({.d_out = 6, .seed = 77}, i, out);
     else if (t == 1) synthetic_key(hp, i, out);

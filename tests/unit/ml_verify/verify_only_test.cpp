@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@
 #include "ml/matrix.h"
 #include "ml/tensor_opening.h"
 #include "ml/verify/ghost_proof.h"
-#include "ml/verify/recall_fraud.h"
+#include "ml/column_codes.h"
+#include "ml/verify/search_fraud.h"
 #include "ml/verify/train_proof.h"
 #include "proto/decode.h"
 
@@ -37,7 +39,15 @@ LayerSpec hopfield(uint32_t d_out, uint32_t k) {
   s.k = k;
   s.beta = 4;
   s.min_recall = 0.75f;
+  s.graph = {4, 2, 1, 0};  // ef 4, one level of 2m = 4 slots, entry column 0
   return s;
+}
+
+// Leaf words holding raw bytes (a code or a graph row), as the store keeps them.
+std::vector<float> words_of(const void* bytes, size_t size) {
+  std::vector<float> w(size / 4);
+  std::memcpy(w.data(), bytes, size);
+  return w;
 }
 
 // One tensor: its leaves as floats and canonical bytes, and its tree.
@@ -60,7 +70,7 @@ struct Tensor {
 // Layer 0: d = 4 -> d_out = 4, k = 3; layer 1: d = 4 -> d_out = 2, k = 2; n = 8 each.
 struct HandModel {
   std::vector<LayerSpec> layers{hopfield(kD, 3), hopfield(2, 2)};
-  std::vector<Tensor> tensors;  // L0.W_K, L0.W_V, L1.W_K, L1.W_V
+  std::vector<Tensor> tensors;  // L0.W_K, L0.W_V, L1.W_K, L1.W_V, then L0.C, L0.G, L1.C, L1.G
   ModelVersion version;
 
   HandModel() {
@@ -76,6 +86,20 @@ struct HandModel {
       }
       tensors.emplace_back(std::move(keys));
       tensors.emplace_back(std::move(values));
+    }
+    // The search: each column's code, and a ring where column i links to i +- 1 and i +- 2.
+    for (size_t l = 0; l < layers.size(); ++l) {
+      std::vector<std::vector<float>> codes, rows;
+      for (uint64_t i = 0; i < kN; ++i) {
+        std::vector<uint8_t> code(code_bytes(kD));
+        encode_column(this->keys(l).leaves[i], code.data());
+        codes.push_back(words_of(code.data(), code.size()));
+        const uint32_t row[4] = {uint32_t((i + 1) % kN), uint32_t((i + kN - 1) % kN), uint32_t((i + 2) % kN),
+                                 uint32_t((i + kN - 2) % kN)};
+        rows.push_back(words_of(row, sizeof row));
+      }
+      tensors.emplace_back(std::move(codes));
+      tensors.emplace_back(std::move(rows));
     }
     std::vector<Hash32> roots;
     for (auto& t : tensors) roots.push_back(t.tree.root());
@@ -155,6 +179,8 @@ TEST(VerifyOnly, GhostFileOfHandMadeRootsIsValid) {
   HandModel h;
   EXPECT_EQ(h.version.layers, h.layers);
   EXPECT_EQ(h.version.roots.size(), 4u);
+  EXPECT_EQ(h.version.search_roots.size(), 4u);
+  EXPECT_EQ(h.version.search_roots[3], h.tensors[7].tree.root());
   EXPECT_EQ(h.version.first_tensor(1), 2u);
   EXPECT_EQ(layer_tensors(h.layers[1], 1)[0].name, "L1.W_K");
   EXPECT_EQ(layer_tensors(h.layers[1], 1)[1].name, "L1.W_V");
@@ -254,36 +280,37 @@ TEST(VerifyOnly, HandMadeTrainingProofVerifiesAndATamperedOneDoesNot) {
   EXPECT_FALSE(verify_train_proof(bad, h.version));
 }
 
-TEST(VerifyOnly, RecallFraudAgainstABadAnswerVerifiesAndAgainstAnHonestOneDoesNot) {
+// A search fraud proof checked with roots alone: the canonical search over the hand-made ring
+// graph, replayed from every code, row and column of layer 0 (a proof may carry more leaves
+// than the search reads).
+TEST(VerifyOnly, SearchFraudAgainstABadAnswerVerifiesAndAgainstAnHonestOneDoesNot) {
   HandModel h;
   const Bytes input = input_of(0.3f, -2, 1, 5);
-  const uint32_t m = challenge_size(h.layers[0].k, h.layers[0].min_recall);
-  ASSERT_EQ(m, 1u);  // k = 3, min_recall 0.75: one column above the lowest returned score
-
-  // The column scoring best outside `selected`, opened against L0.W_K.
-  auto challenge = [&](const std::vector<uint64_t>& selected, std::span<const float> x_hat) {
-    std::vector<Scored> outside;
-    for (const auto& s : h.scores(0, x_hat))
-      if (!std::ranges::binary_search(selected, s.index)) outside.push_back(s);
-    const std::vector<uint64_t> column{best_of(outside, 1)[0].index};
-    pb::RecallFraudProof fraud;
-    fraud.set_layer(0);
-    *fraud.mutable_keys() = make_opening(h.keys(0).tree, column, h.keys(0).concat(column), LeafWire(pb::LEAVES_RAW));
-    return fraud;
-  };
+  std::vector<uint64_t> all(kN);
+  for (uint64_t i = 0; i < kN; ++i) all[i] = i;
+  pb::SearchFraudProof fraud;
+  fraud.set_layer(0);
+  const LeafWire raw(pb::LEAVES_RAW);
+  *fraud.mutable_keys() = make_opening(h.keys(0).tree, all, h.keys(0).concat(all), raw);
+  *fraud.mutable_codes() = make_opening(h.tensors[4].tree, all, h.tensors[4].concat(all), raw);
+  *fraud.mutable_graph() = make_opening(h.tensors[5].tree, all, h.tensors[5].concat(all), raw);
 
   const auto bad = h.prove(input, /*wrong_layer=*/0);
   ASSERT_TRUE(verify_ghost_proof(bad.proof, h.version));  // consistent, but not the top-k
-  const auto fraud = challenge(bad.leaves[0].indices, bad.x_hats[0]);
-  auto ok = verify_recall_fraud(fraud, bad.proof, h.version);
+  auto ok = verify_search_fraud(fraud, bad.proof, h.version);
   EXPECT_TRUE(ok) << ok.error().message;
 
-  const auto honest = h.prove(input);
-  EXPECT_FALSE(verify_recall_fraud(challenge(honest.leaves[0].indices, honest.x_hats[0]), honest.proof, h.version));
+  const auto honest = h.prove(input);  // the exact top-k
+  auto refused = verify_search_fraud(fraud, honest.proof, h.version);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("no fault shown"), std::string::npos) << refused.error().message;
 
-  pb::RecallFraudProof tampered = fraud;  // the column's bytes no longer hash to the root
-  (*tampered.mutable_keys()->mutable_leaves())[0] ^= 0x01;
-  EXPECT_FALSE(verify_recall_fraud(tampered, bad.proof, h.version));
+  pb::SearchFraudProof tampered = fraud;  // a code's bytes no longer hash to the root
+  (*tampered.mutable_codes()->mutable_leaves())[0] ^= 0x01;
+  EXPECT_FALSE(verify_search_fraud(tampered, bad.proof, h.version));
+  pb::SearchFraudProof other_roots = fraud;  // the graph opened where the codes should be
+  std::swap(*other_roots.mutable_codes(), *other_roots.mutable_graph());
+  EXPECT_FALSE(verify_search_fraud(other_roots, bad.proof, h.version));
 }
 
 }  // namespace
