@@ -22,7 +22,6 @@ pb::Layer layer_to_pb(const LayerSpec& s) {
   l.set_n(s.n);
   l.set_k(s.k);
   l.set_beta(s.beta);
-  l.set_min_recall(s.min_recall);
   l.set_input_encoding(static_cast<pb::InputEncoding>(s.encoding));
   l.set_ef(s.graph.ef);
   l.set_graph_m(s.graph.m);
@@ -43,7 +42,6 @@ Result<LayerSpec> layer_from_pb(const pb::Layer& l) {
   s.n = l.n();
   s.k = l.k();
   s.beta = l.beta();
-  s.min_recall = l.min_recall();
   s.encoding = static_cast<InputEncoding>(l.input_encoding());
   s.graph = {l.ef(), l.graph_m(), l.graph_levels(), l.entry_point()};
   return s;
@@ -82,7 +80,6 @@ Result<void> check_layer(const LayerSpec& s, const pb::Layer& l, size_t number) 
   const std::string at = "layer " + num(number) + ": ";
   if (s.type == LayerType::hopfield) {
     if (s.k > s.n) return fail(at + "k = " + num(s.k) + " is larger than n = " + num(s.n));
-    if (!(s.min_recall > 0 && s.min_recall <= 1)) return fail(at + "min_recall must be in (0, 1]");
     if (!std::isfinite(s.beta) || !(s.beta > 0)) return fail(at + "beta must be finite and > 0");
   }
   if (s.type == LayerType::hopfield)

@@ -36,7 +36,7 @@ pb::GhostFile make_ghost_file(const std::string& name, std::span<const LayerSpec
                               std::span<const Hash32> roots, const GhostFileMeta& meta = {});
 
 // Every structural rule: format version, hash function, policy and addresses, each layer's
-// parameters (shapes > 0, k <= n, 0 < min_recall <= 1, beta finite > 0, chaining, the
+// parameters (shapes > 0, k <= n, beta finite > 0, chaining, the
 // search graph's parameters), each tensor's and search tensor's name, shape and 32-byte root. The first violation is the error.
 Result<void> validate_ghost_file(const pb::GhostFile& file);
 

@@ -46,7 +46,6 @@ Result<void> validate(const HopfieldSpec& spec) {
   if (spec.d == 0 || spec.d_out == 0 || spec.n == 0 || spec.k == 0)
     return fail("hopfield layer needs d, d_out, n and k > 0");
   if (!std::isfinite(spec.beta) || !(spec.beta > 0)) return fail("hopfield beta must be finite and > 0");
-  if (!(spec.min_recall >= 0 && spec.min_recall <= 1)) return fail("min_recall must be in [0, 1]");
   if (spec.encoding != InputEncoding::f32 && spec.encoding != InputEncoding::u8)
     return fail("unknown input encoding");
   return {};

@@ -27,13 +27,12 @@ struct HopfieldSpec {
   uint64_t n = 0;      // stored patterns (columns of W_K, rows of W_V)
   uint32_t k = 0;      // selected set size (min(k, n) when n < k)
   float beta = 0;
-  float min_recall = 0;
   InputEncoding encoding = InputEncoding::f32;
 
   uint32_t selected_count() const { return n < k ? uint32_t(n) : k; }
 };
 
-// Fails unless d, d_out, n, k > 0, beta finite and > 0, min_recall in [0, 1].
+// Fails unless d, d_out, n, k > 0, beta finite and > 0.
 Result<void> validate(const HopfieldSpec& spec);
 
 // Input bytes -> x (not yet normalized). Fails on a wrong length, non-finite f32 values.

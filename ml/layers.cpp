@@ -47,9 +47,9 @@ Result<void> validate_layers(std::span<const LayerSpec> layers) {
     if (s.type == LayerType::embedding) {
       if (l != 0) return fail(at + "only the first layer can be an embedding");
       if (auto v = validate(s.embedding()); !v) return fail(v.error(), at);
-      if (s.d != 0 || s.k != 1 || s.beta != 0 || s.min_recall != 1 || s.encoding != InputEncoding::f32 ||
+      if (s.d != 0 || s.k != 1 || s.beta != 0 || s.encoding != InputEncoding::f32 ||
           s.graph != GraphSpec{})
-        return fail(at + "an embedding has d = 0, k = 1, beta = 0, min_recall = 1 and no search graph");
+        return fail(at + "an embedding has d = 0, k = 1, beta = 0 and no search graph");
     } else if (s.type == LayerType::hopfield) {
       if (auto v = validate(s.hopfield()); !v) return fail(v.error(), at);
       if (l > 0 && (s.encoding != InputEncoding::f32 || s.d != layers[l - 1].d_out))

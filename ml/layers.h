@@ -44,11 +44,10 @@ struct LayerSpec {
   uint64_t n = 0;
   uint32_t k = 0;      // embedding: 1
   float beta = 0;      // embedding: 0
-  float min_recall = 0;  // embedding: 1
   InputEncoding encoding = InputEncoding::f32;  // hopfield only
   GraphSpec graph;  // hopfield only (zero until Model::create builds the graph)
 
-  HopfieldSpec hopfield() const { return {d, d_out, n, k, beta, min_recall, encoding}; }
+  HopfieldSpec hopfield() const { return {d, d_out, n, k, beta, encoding}; }
   EmbeddingSpec embedding() const { return {n, d_out}; }
   bool operator==(const LayerSpec&) const = default;
 };

@@ -13,7 +13,7 @@ namespace ghost::ledger {
 namespace {
 
 ml::HopfieldSpec spec_of(const pb::Layer& l) {
-  return {l.d(), l.d_out(), l.n(), l.k(), l.beta(), l.min_recall(), static_cast<ml::InputEncoding>(l.input_encoding())};
+  return {l.d(), l.d_out(), l.n(), l.k(), l.beta(), static_cast<ml::InputEncoding>(l.input_encoding())};
 }
 
 }  // namespace

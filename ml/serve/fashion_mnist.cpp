@@ -90,7 +90,7 @@ Result<FashionSet> load_fashion_test(const std::filesystem::path& dir) {
 }
 
 LayerSpec fashion_layer(uint64_t n) {
-  return {LayerType::hopfield, kFashionPixels, kFashionClasses, n, 16, kFashionBeta, 0.75f, InputEncoding::u8, {}};
+  return {LayerType::hopfield, kFashionPixels, kFashionClasses, n, 16, kFashionBeta, InputEncoding::u8, {}};
 }
 
 Result<void> build_fashion_model(const std::filesystem::path& dir, const FashionSet& train, uint64_t n,

@@ -43,7 +43,7 @@ Result<FashionSet> load_fashion_test(const std::filesystem::path& dir = fashion_
 // beta of the default model: chosen on held-out training images (docs/decisions.md).
 inline constexpr float kFashionBeta = 150.0f;
 
-// The default model's layer: u8 input, d = 784, d_out = 10, k = 16, beta 150, min_recall 0.75.
+// The default model's layer: u8 input, d = 784, d_out = 10, k = 16, beta 150.
 LayerSpec fashion_layer(uint64_t n);
 // Builds the default model from the first `n` images of `train` (all of them by default):
 // W_K column i = image i decoded as a u8 input and normalized, W_V row i = one-hot label i.

@@ -9,7 +9,7 @@ namespace ghost::ml {
 namespace {
 
 const std::set<std::string> kTensorNames = {"W_K", "W_V", "E"};
-const std::set<std::string> kParamNames = {"k", "beta", "min_recall", "input"};
+const std::set<std::string> kParamNames = {"k", "beta", "input"};
 
 // "L3.W_K" -> {3, "W_K"}; an unprefixed known name belongs to layer 0.
 std::optional<std::pair<size_t, std::string>> split_name(const std::string& name) {
@@ -89,13 +89,6 @@ Result<LayerSpec> hopfield_layer(size_t l, const LayerArrays& la, const ImportDe
   } else {
     return fail(prefix(l) + "beta is not given (give --beta, or an array or metadata entry " + prefix(l) + "beta)");
   }
-  if (auto r = param("min_recall")) {
-    auto v = parse_number(prefix(l) + "min_recall", *r);
-    if (!v) return std::unexpected(v.error());
-    s.min_recall = *v;
-  } else {
-    s.min_recall = def.min_recall.value_or(0.75f);
-  }
   s.encoding = def.encoding.value_or(InputEncoding::f32);
   if (auto in = param("input")) {
     if (*in == "f32" || *in == "1") s.encoding = InputEncoding::f32;
@@ -116,7 +109,6 @@ Result<LayerSpec> embedding_layer(size_t l, const LayerArrays& la) {
   s.n = e->shape[0];
   s.d_out = uint32_t(e->shape[1]);
   s.k = 1;
-  s.min_recall = 1;
   return s;
 }
 
@@ -128,7 +120,7 @@ Result<std::vector<LayerArrays>> group(const Arrays& arrays, const std::map<std:
     auto s = split_name(name);
     const bool known = s && (kTensorNames.contains(s->second) || kParamNames.contains(s->second));
     if (!known || (from_metadata && kTensorNames.contains(s->second)))
-      return fail("unknown name " + name + " (expected L<l>.W_K, L<l>.W_V, L<l>.E, or a parameter L<l>.k, .beta, .min_recall, .input)");
+      return fail("unknown name " + name + " (expected L<l>.W_K, L<l>.W_V, L<l>.E, or a parameter L<l>.k, .beta, .input)");
     const std::string canon = prefix(s->first) + s->second;
     if (auto [it, fresh] = seen.emplace(canon, name); !fresh) return fail(name + " and " + it->second + " name the same thing");
     return *s;

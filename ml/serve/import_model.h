@@ -1,7 +1,7 @@
 // A model folder from weights people export with NumPy or PyTorch. The arrays are named by
 // layer: L<l>.W_K (n x d: one stored pattern per row, the columns of the protocol's W_K),
 // L<l>.W_V (n x d_out), or L<l>.E (n x d_out) for an embedding first layer; a one-layer
-// model may drop the "L0." prefix. A Hopfield layer's parameters k, beta, min_recall and
+// model may drop the "L0." prefix. A Hopfield layer's parameters k, beta and
 // input ("f32" or "u8") come from scalar arrays or safetensors metadata under the same
 // prefix (L0.beta), else from ImportDefaults. Anything else in the files is an error, so a
 // misspelt name is never silently ignored.
@@ -22,7 +22,6 @@ namespace ghost::ml {
 struct ImportDefaults {
   std::optional<uint32_t> k;
   std::optional<float> beta;
-  std::optional<float> min_recall;
   std::optional<InputEncoding> encoding;
 };
 

@@ -30,7 +30,6 @@ json::object layer_to_json(const LayerSpec& l) {
   o["n"] = l.n;
   o["k"] = l.k;
   o["beta"] = double(l.beta);  // float -> double -> JSON round-trips exactly
-  o["min_recall"] = double(l.min_recall);
   o["encoding"] = encoding_name(l.encoding);
   if (l.type == LayerType::hopfield) {
     o["ef"] = l.graph.ef;
@@ -54,7 +53,6 @@ Result<LayerSpec> layer_from_json(const json::value& v) {
     l.n = json::value_to<uint64_t>(o.at("n"));
     l.k = json::value_to<uint32_t>(o.at("k"));
     l.beta = float(o.at("beta").to_number<double>());
-    l.min_recall = float(o.at("min_recall").to_number<double>());
     const auto enc = o.at("encoding").as_string();
     if (enc == "u8") l.encoding = InputEncoding::u8;
     else if (enc == "f32") l.encoding = InputEncoding::f32;

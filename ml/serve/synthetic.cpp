@@ -45,7 +45,7 @@ void latent_point(const SyntheticParams& p, SplitMix rng, std::span<float> out) 
 }  // namespace
 
 LayerSpec synthetic_layer(const SyntheticParams& p) {
-  return {LayerType::hopfield, p.d, p.d_out, p.n, p.k, p.beta, p.min_recall, InputEncoding::f32, {}};
+  return {LayerType::hopfield, p.d, p.d_out, p.n, p.k, p.beta, InputEncoding::f32, {}};
 }
 
 void synthetic_key(const SyntheticParams& p, uint64_t i, std::span<float> out) {

@@ -21,7 +21,6 @@ struct SyntheticParams {
   uint32_t d_out = 16;
   uint32_t k = 16;
   float beta = 20;
-  float min_recall = 0.75f;
   uint64_t seed = 1;
   uint32_t latent = 0;  // r: 0 = uniform on the sphere, else the intrinsic dimension
 };

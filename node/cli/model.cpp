@@ -77,7 +77,7 @@ void print_ghost_file(const pb::GhostFile& g, bool as_json) {
     const auto& layer = g.layers(l);
     std::cout << "layer " << l << ":    " << pb::LayerType_Name(layer.type()) << " d=" << layer.d()
               << " d_out=" << layer.d_out() << " n=" << layer.n() << " k=" << layer.k() << " beta=" << layer.beta()
-              << " min_recall=" << layer.min_recall() << " input=" << pb::InputEncoding_Name(layer.input_encoding())
+              << " input=" << pb::InputEncoding_Name(layer.input_encoding())
               << "\n";
     if (layer.type() == pb::HOPFIELD_LOOKUP)
       std::cout << "  search:  ef=" << layer.ef() << " graph_m=" << layer.graph_m()

@@ -14,7 +14,7 @@ void add_import(CLI::App& model) {
     std::vector<std::string> files;
     std::string out, name = "imported";
     uint32_t k = 0;
-    float beta = 0, min_recall = -1;
+    float beta = 0;
     std::string input;
     unsigned threads = 0;
   };
@@ -23,7 +23,7 @@ void add_import(CLI::App& model) {
       "import",
       "A model folder and ghost file from exported weights: arrays L<l>.W_K (n x d, one stored pattern per row), "
       "L<l>.W_V (n x d_out), or L<l>.E for an embedding first layer; a one-layer model may say W_K, W_V. "
-      "Layer parameters come from arrays or safetensors metadata named L<l>.k, .beta, .min_recall, .input, "
+      "Layer parameters come from arrays or safetensors metadata named L<l>.k, .beta, .input, "
       "else from the flags below");
   cmd->add_option("files", a->files, ".npy (an array named by the file), .npz or .safetensors files")
       ->required()
@@ -32,8 +32,6 @@ void add_import(CLI::App& model) {
   cmd->add_option("--name", a->name, "The model's name")->capture_default_str();
   cmd->add_option("--k", a->k, "Selected set size of each Hopfield layer (default 16)")->check(CLI::PositiveNumber);
   cmd->add_option("--beta", a->beta, "Softmax inverse temperature of each Hopfield layer")->check(CLI::PositiveNumber);
-  cmd->add_option("--min-recall", a->min_recall, "Recall below which an answer is a provable fault (default 0.75)")
-      ->check(CLI::Range(0.0f, 1.0f));
   cmd->add_option("--input", a->input, "Input encoding of the first layer: f32 (default) or u8")
       ->check(CLI::IsMember({"f32", "u8"}));
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)");
@@ -44,7 +42,6 @@ void add_import(CLI::App& model) {
     ml::ImportDefaults def;
     if (a->k) def.k = a->k;
     if (a->beta > 0) def.beta = a->beta;
-    if (a->min_recall >= 0) def.min_recall = a->min_recall;
     if (!a->input.empty()) def.encoding = a->input == "u8" ? ml::InputEncoding::u8 : ml::InputEncoding::f32;
     need(ml::import_model(a->out, a->name, arrays, metadata, def, a->threads), "cannot import");
     finish_build(a->out, a->threads);

@@ -57,7 +57,7 @@ if [[ ! -d $FASHION_DIR ]]; then
   echo "FAIL: fashion-mnist not found at $FASHION_DIR (install dataset-fashion-mnist with scripts/setup, or set GHOST_FASHION_DIR)"
   failures=$((failures + 1))
 else
-  run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=150 min_recall=0.75 input=U8" \
+  run 0 "HOPFIELD_LOOKUP d=784 d_out=10 n=3000 k=16 beta=150 input=U8" \
     model build fashion-mnist --out fm --n 3000 --threads 2
   # The model's answer, not the dataset's label: the printed argmax must be the index of the
   # largest output (recomputed here from the output vector), and for test image 0 (an ankle

@@ -26,7 +26,6 @@ ghost::Bytes valid_file() {
     layer->set_n(40);
     layer->set_k(4);
     layer->set_beta(10);
-    layer->set_min_recall(0.75f);
     layer->set_input_encoding(l == 0 ? ghost::pb::U8 : ghost::pb::F32);
     for (const char* t : {"W_K", "W_V"}) {
       auto* info = layer->add_tensors();

@@ -20,7 +20,7 @@ using namespace ghost::ml;
 
 struct Fixed {
   testing::TestModel model{{testing::hopfield_layer(16, 6, 40, 4, InputEncoding::u8),
-                            testing::hopfield_layer(6, 3, 30, 3, InputEncoding::f32, 0.5f)},
+                            testing::hopfield_layer(6, 3, 30, 3, InputEncoding::f32)},
                            5};
   ModelVersion version = *model_version(ghost_file_of(*model.model));
   Bytes proof, train;

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint32_t d = 1 + data[0] % 64;
   const InputEncoding enc = data[1] & 1 ? InputEncoding::u8 : InputEncoding::f32;
   const ByteSpan input(data + 2, size - 2);
-  const HopfieldSpec spec{d, 3, 1 + uint64_t(data[1] >> 1) % 8, 2, 20, 0.75f, enc};
+  const HopfieldSpec spec{d, 3, 1 + uint64_t(data[1] >> 1) % 8, 2, 20, enc};
 
   auto x = query_from_input(input, spec);
   if (x) {

@@ -26,7 +26,6 @@ class ServedModel {
     sp_.d = 16;
     sp_.d_out = 4;
     sp_.k = 8;
-    sp_.min_recall = 0.75f;
     sp_.seed = seed;
     auto built = ml::build_synthetic_model(dir_.path / "m", sp_, 1);
     if (!built) throw std::runtime_error(built.error().message);

@@ -177,7 +177,6 @@ TEST(ImportModel, LayersFromNamesShapesAndParameters) {
   EXPECT_EQ((*layers)[1].d_out, 2u);
   EXPECT_EQ((*layers)[1].k, 3u);
   EXPECT_EQ((*layers)[1].beta, 2.5f);
-  EXPECT_EQ((*layers)[1].min_recall, 0.75f);
 }
 
 TEST(ImportModel, RefusesWhatDoesNotFormAModel) {

@@ -145,9 +145,6 @@ TEST_F(GhostFileTest, EveryViolationIsRejectedWithItsReason) {
       {"k = 65 is larger than n = 64", [&](auto& g) { layer(g, 0)->set_k(65); }},
       {"d, d_out, n and k > 0", [&](auto& g) { layer(g, 0)->set_k(0); }},
       {"d, d_out, n and k > 0", [&](auto& g) { layer(g, 1)->set_d_out(0); }},
-      {"min_recall", [&](auto& g) { layer(g, 0)->set_min_recall(0); }},
-      {"min_recall", [&](auto& g) { layer(g, 0)->set_min_recall(1.5f); }},
-      {"min_recall", [&](auto& g) { layer(g, 0)->set_min_recall(std::nanf("")); }},
       {"beta", [&](auto& g) { layer(g, 1)->set_beta(0); }},
       {"beta", [&](auto& g) { layer(g, 1)->set_beta(-2); }},
       {"beta", [&](auto& g) { layer(g, 1)->set_beta(INFINITY); }},
@@ -202,7 +199,6 @@ TEST(GhostFile, ModelIdOfAFixedFileIsPinned) {
   l->set_n(60000);
   l->set_k(16);
   l->set_beta(20);
-  l->set_min_recall(0.75f);
   l->set_input_encoding(pb::U8);
   for (const char* name : {"L0.W_K", "L0.W_V"}) {
     pb::TensorInfo* t = l->add_tensors();
@@ -223,10 +219,10 @@ TEST(GhostFile, ModelIdOfAFixedFileIsPinned) {
     t->set_root(std::string(32, name[3]));
   }
   ASSERT_TRUE(validate_ghost_file(g));
-  EXPECT_EQ(pb::encode(g).size(), 274u);
+  EXPECT_EQ(pb::encode(g).size(), 269u);
   // Cross-checked with `protoc --encode=ghost.pb.GhostFile proto/ghost.proto | sha256sum` on
-  // the same file in text format (without the search fields: 167 bytes, 4ae1522b...).
-  EXPECT_EQ(model_id(g).hex(), "cd842ad7653f5aa3913b2b3b5482f4f90a19c925144fdb79e6d4750cbf820a60");
+  // the same file in text format (without the search fields: 162 bytes, 5576512a...).
+  EXPECT_EQ(model_id(g).hex(), "94dbd01824f557b5f3014280a7924acbfe0d2e3c78b9a071e4573765cf7139b9");
 }
 
 TEST(GhostFile, AcceptsAnEmbeddingFirstLayer) {

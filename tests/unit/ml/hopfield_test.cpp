@@ -34,7 +34,7 @@ TEST(HopfieldInput, DecodesU8AndF32) {
 }
 
 TEST(HopfieldInput, RejectsMalformedInputsWithReasons) {
-  HopfieldSpec u8{4, 2, 10, 3, 20, 0.75f, InputEncoding::u8};
+  HopfieldSpec u8{4, 2, 10, 3, 20, InputEncoding::u8};
   HopfieldSpec f32 = u8;
   f32.encoding = InputEncoding::f32;
   std::vector<std::pair<HopfieldSpec, Bytes>> bad = {
@@ -56,19 +56,18 @@ TEST(HopfieldInput, RejectsMalformedInputsWithReasons) {
 }
 
 TEST(HopfieldSpec, Validation) {
-  HopfieldSpec ok{4, 2, 10, 3, 20, 0.75f, InputEncoding::u8};
+  HopfieldSpec ok{4, 2, 10, 3, 20, InputEncoding::u8};
   EXPECT_TRUE(validate(ok));
   for (auto mutate : std::vector<void (*)(HopfieldSpec&)>{
            [](HopfieldSpec& s) { s.d = 0; }, [](HopfieldSpec& s) { s.d_out = 0; }, [](HopfieldSpec& s) { s.n = 0; },
            [](HopfieldSpec& s) { s.k = 0; }, [](HopfieldSpec& s) { s.beta = 0; },
-           [](HopfieldSpec& s) { s.beta = INFINITY; }, [](HopfieldSpec& s) { s.min_recall = 1.5f; },
-           [](HopfieldSpec& s) { s.min_recall = NAN; },
+           [](HopfieldSpec& s) { s.beta = INFINITY; },
            [](HopfieldSpec& s) { s.encoding = InputEncoding(9); }}) {
     HopfieldSpec s = ok;
     mutate(s);
     EXPECT_FALSE(validate(s));
   }
-  EXPECT_EQ((HopfieldSpec{4, 2, 3, 16, 1, 0, InputEncoding::u8}.selected_count()), 3u);
+  EXPECT_EQ((HopfieldSpec{4, 2, 3, 16, 1, InputEncoding::u8}.selected_count()), 3u);
 }
 
 TEST(HopfieldTopK, TiesGoToTheLowerIndexAndNaNNeverWins) {

@@ -211,7 +211,7 @@ TEST(Model, OpenRefusesMissingOrMalformedDirectories) {
   EXPECT_FALSE(Model::open(dir.path / "none"));
   ASSERT_TRUE(build_synthetic_model(dir.path, small(), 2));
   EXPECT_FALSE(build_synthetic_model(dir.path, small(), 2));  // already a model
-  const std::string layer = R"({"type":"hopfield","d":24,"d_out":5,"n":3000,"k":8,"beta":12,"min_recall":0.75,"encoding":"f32",)";
+  const std::string layer = R"({"type":"hopfield","d":24,"d_out":5,"n":3000,"k":8,"beta":12,"encoding":"f32",)";
   for (const std::string& manifest :
        {std::string("{"), std::string(R"({"format":2,"name":"x","layers":[]})"),
         std::string(R"({"format":1,"name":"x","layers":[]})"),
@@ -226,8 +226,8 @@ TEST(Model, OpenRefusesMissingOrMalformedDirectories) {
 }
 
 TEST(Model, LayerValidation) {
-  LayerSpec hop{LayerType::hopfield, 4, 3, 10, 2, 5, 0.75f, InputEncoding::f32, {}};
-  LayerSpec emb{LayerType::embedding, 0, 4, 10, 1, 0, 1, InputEncoding::f32, {}};
+  LayerSpec hop{LayerType::hopfield, 4, 3, 10, 2, 5, InputEncoding::f32, {}};
+  LayerSpec emb{LayerType::embedding, 0, 4, 10, 1, 0, InputEncoding::f32, {}};
   EXPECT_TRUE(validate_layers(std::vector{hop}));
   EXPECT_TRUE(validate_layers(std::vector{emb, hop}));
   EXPECT_FALSE(validate_layers(std::vector<LayerSpec>{}));
@@ -266,7 +266,7 @@ TEST(Model, LayerValidation) {
 TEST(Model, EmbeddingThenHopfieldChainsLayers) {
   TempDir dir;
   const SyntheticParams hp{.n = 500, .d = 6, .d_out = 3, .k = 4, .beta = 5, .seed = 2};
-  LayerSpec emb{LayerType::embedding, 0, 6, 50, 1, 0, 1, InputEncoding::f32, {}};
+  LayerSpec emb{LayerType::embedding, 0, 6, 50, 1, 0, InputEncoding::f32, {}};
   auto fill = [&](uint32_t t, uint64_t i, std::span<float> out) {
     if (t == 0) synthetic_value({.d_out = 6, .seed = 77}, i, out);
     else if (t == 1) synthetic_key(hp, i, out);

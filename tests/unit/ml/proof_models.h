@@ -17,7 +17,7 @@ namespace ghost::ml::testing {
 using ghost::test::TempDir;
 
 inline LayerSpec hopfield_layer(uint32_t d, uint32_t d_out, uint64_t n, uint32_t k,
-                                InputEncoding enc = InputEncoding::f32, float min_recall = 0.75f) {
+                                InputEncoding enc = InputEncoding::f32) {
   LayerSpec s;
   s.type = LayerType::hopfield;
   s.d = d;
@@ -25,7 +25,6 @@ inline LayerSpec hopfield_layer(uint32_t d, uint32_t d_out, uint64_t n, uint32_t
   s.n = n;
   s.k = k;
   s.beta = 8;
-  s.min_recall = min_recall;
   s.encoding = enc;
   return s;
 }
@@ -37,7 +36,6 @@ inline LayerSpec embedding_layer(uint64_t n, uint32_t d_out) {
   s.n = n;
   s.k = 1;
   s.beta = 0;
-  s.min_recall = 1;
   return s;
 }
 

@@ -38,7 +38,6 @@ LayerSpec hopfield(uint32_t d_out, uint32_t k) {
   s.n = kN;
   s.k = k;
   s.beta = 4;
-  s.min_recall = 0.75f;
   s.graph = {4, 2, 1, 0};  // ef 4, one level of 2m = 4 slots, entry column 0
   return s;
 }

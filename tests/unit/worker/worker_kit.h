@@ -43,7 +43,6 @@ inline std::filesystem::path build_folder(const TempDir& d, uint64_t seed = 5) {
   p.d = 16;
   p.d_out = 4;
   p.k = 8;
-  p.min_recall = 0.75f;
   p.seed = seed;
   auto dir = d.path / ("model-" + std::to_string(seed));
   auto built = ml::build_synthetic_model(dir, p, 1);
