@@ -95,6 +95,7 @@ void spot_check(Context& ctx) {
   ctx.progress("sending " + std::to_string(jobs) + " paid inference jobs at " + fixed(per_s, 0) +
                "/s (worker 0 degrades every answer; spot-check rate " + fixed(rate, 3) + ")");
   std::vector<std::string> ids;
+  const uint64_t h_start = json_u64(net.api(0).fetch("/status").at("height"));
   const auto t_send = Clock::now();
   for (int i = 0; i < jobs; ++i) {
     ids.push_back(net.submit_inference(0, bob, nonce++, test.image(uint64_t(i) % test.count), kPrice));
@@ -155,9 +156,21 @@ void spot_check(Context& ctx) {
   }
   if (degraded.answers == 0) throw std::runtime_error("worker 0 answered no job: nothing to measure");
 
+  // Every Challenge tx committed meanwhile (all validators sample the same answers, and each
+  // challenges what it finds), by outcome, with the fees they paid.
+  uint64_t won = 0, lost = 0, fee_won = 0, fee_lost = 0;
+  const uint64_t h_end = json_u64(net.api(0).fetch("/status").at("height"));
+  for (uint64_t h = h_start; h <= h_end; ++h) {
+    const json::value block = net.api(0).fetch("/blocks/" + std::to_string(h));
+    for (const auto& t : block.at("txs").as_array()) {
+      const auto* body = t.at("tx").as_object().if_contains("body");
+      if (!body || !body->as_object().contains("challenge")) continue;
+      const bool ok = t.at("receipt").at("status").as_string() == "OK";
+      (ok ? won : lost) += 1;
+      (ok ? fee_won : fee_lost) += json_u64(t.at("receipt").at("fee_paid"));
+    }
+  }
   const json::value record = net.api(0).fetch("/workers/" + cheater);
-  const double won = validators_metric(net, "ghost_challenges_total", "outcome=\"won\"");
-  const double lost = validators_metric(net, "ghost_challenges_total", "outcome=\"lost\"");
   const double checks = validators_metric(net, "ghost_spot_checks_total");
   const double skipped = validators_metric(net, "ghost_spot_checks_skipped_total");
   const double detection = double(degraded.penalised) / double(degraded.answers);
@@ -174,8 +187,8 @@ void spot_check(Context& ctx) {
                   std::to_string(control.penalised) + " penalised, " + std::to_string(control.provable) +
                   " provable, " + std::to_string(control.sampled) + " sampled); no jailing (max_faults_per_window 0), stake for every penalty; worker 0's record: faults " +
                   std::to_string(json_u64(record.at("faults"))) + ", slashed " + std::to_string(json_u64(record.at("slashed"))) +
-                  ", jailed " + (record.at("jailed").as_bool() ? "yes" : "no") + "; validators' challenges won " +
-                  fixed(won, 0) + ", lost " + fixed(lost, 0) + ", checks " + fixed(checks, 0) + ", skipped " + fixed(skipped, 0)});
+                  ", jailed " + (record.at("jailed").as_bool() ? "yes" : "no") + "; the validators' spot-checkers checked " +
+                  fixed(checks, 0) + " answers, skipped " + fixed(skipped, 0)});
   ctx.report({"testnet.spot_check_detection_vs_rate", detection / rate, "ratio", "testnet.spot_check_rate",
               "goal >= 0.9; expected rate x P(provable) / rate = " + fixed(provable, 3) + "; the sampler picked " +
                   share_text(degraded.sampled, degraded.answers) + " of the degraded answers"});
@@ -184,6 +197,12 @@ void spot_check(Context& ctx) {
               "of the degraded answers the sampler picked (recomputed here from the next block's hash), penalised: " +
                   share_text(degraded.penalised_sampled, degraded.sampled) + "; penalised without being picked: " +
                   std::to_string(degraded.penalised_unsampled) + "; goal 1"});
+  ctx.report({"testnet.spot_check_lost_challenges_per_fault", won ? double(lost) / double(won) : 0, "ratio", "",
+              "Challenge txs committed in heights " + std::to_string(h_start) + ".." + std::to_string(h_end) + ": " +
+                  std::to_string(won) + " won, " + std::to_string(lost) + " lost (the job already closed by another "
+                  "validator's), paying " + fixed(double(fee_lost) / 1e6, 2) + " GC of fees (won ones " +
+                  fixed(double(fee_won) / 1e6, 2) + " GC); every validator samples the same answers, so up to "
+                  "validators - 1 challenges per fault are lost"});
   ctx.report({"testnet.degraded_provable_share", provable, "ratio", "",
               "degraded answers the spot-checker's fraud check (spotcheck::check_answer, run here on each answer's "
               "proof) proves faulty: " + share_text(degraded.provable, degraded.answers) +
