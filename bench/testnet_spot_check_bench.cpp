@@ -32,8 +32,8 @@ using cli::json_u64;
 
 constexpr uint64_t kPrice = 2'000'000;  // ghost testnet init's default, set explicitly for the stake below
 
-// The sum over validators 0-3 of a metric's samples whose labels contain `labels`.
-double validators_metric(const InferenceNet& net, const std::string& name, const std::string& labels = "") {
+// The sum over validators 0-3 of a metric's samples (every label set).
+double validators_metric(const InferenceNet& net, const std::string& name) {
   double total = 0;
   for (size_t i = 0; i < InferenceNet::kValidators; ++i) {
     const auto r = net.api(i).get("/metrics");  // Prometheus text: the client keeps it as a JSON string
@@ -43,7 +43,7 @@ double validators_metric(const InferenceNet& net, const std::string& name, const
       const size_t space = line.rfind(' ');
       if (line.empty() || line[0] == '#' || space == std::string::npos) continue;
       const std::string key = line.substr(0, space);
-      if (key == name || (key.starts_with(name + "{") && key.find(labels) != std::string::npos))
+      if (key == name || key.starts_with(name + "{"))
         total += std::stod(line.substr(space + 1));
     }
   }
@@ -87,7 +87,7 @@ void spot_check(Context& ctx) {
     return w == 0 ? std::vector<std::string>{"--worker.cheat", "degraded_topk"} : std::vector<std::string>{};
   };
   const InferenceNet net(ctx, bin, scratch.path, model, o);
-  const std::string cheater = net.worker_address(0), honest = net.worker_address(1);
+  const std::string cheater = net.worker_address(0);
 
   const ml::FashionSet test = must(ml::load_fashion_test(), "reading the fashion-mnist test set");
   const PrivateKey bob = net.client_key("bob");
