@@ -13,9 +13,12 @@
 namespace ghost::bench {
 
 namespace {
-struct Suite {
+struct Part {
   std::string about;
-  std::vector<SuiteFn> parts;  // a suite may be spread over several files
+  SuiteFn fn;
+};
+struct Suite {
+  std::vector<Part> parts;  // a suite may be spread over several files
 };
 std::map<std::string, Suite>& suites() {
   static std::map<std::string, Suite> s;
@@ -25,8 +28,7 @@ std::map<std::string, Suite>& suites() {
 
 bool register_suite(const std::string& name, const std::string& about, SuiteFn fn) {
   auto& s = suites()[name];
-  if (s.about.empty()) s.about = about;
-  s.parts.push_back(std::move(fn));
+  s.parts.push_back({about, std::move(fn)});
   return true;
 }
 
@@ -83,14 +85,16 @@ double median_seconds(int reps, const std::function<void()>& fn) {
 int main(int argc, char** argv) {
   using namespace ghost::bench;
   CLI::App app{"ghost-bench: Ghostchain benchmarks, each figure a ratio against a baseline in the same run"};
-  std::string suite;
+  std::string suite, part;
   bool quick = false, json = false;
   std::string list_help = "suite to run:";
-  for (auto& [name, s] : suites()) list_help += "\n  " + name + ": " + s.about;
+  for (auto& [name, s] : suites())
+    for (size_t i = 0; i < s.parts.size(); ++i) list_help += "\n  " + (i ? std::string(name.size(), ' ') : name) + ": " + s.parts[i].about;
   list_help += "\n  all: every suite";
   app.add_option("suite", suite, list_help)->required();
   app.add_flag("--quick", quick, "smaller sizes and fewer repetitions (what CI runs)");
   app.add_flag("--json", json, "one JSON object per figure on stdout");
+  app.add_option("--part", part, "run only the parts of the suite whose description (as listed above) contains this text");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::string> run;
@@ -102,9 +106,15 @@ int main(int argc, char** argv) {
     std::cerr << "unknown suite '" << suite << "'; run ghost-bench --help for the list\n";
     return 2;
   }
+  int ran = 0;
   for (auto& name : run) {
     Context ctx(name, quick, json);
-    for (auto& part : suites()[name].parts) part(ctx);
+    for (auto& p : suites()[name].parts)
+      if (p.about.find(part) != std::string::npos) p.fn(ctx), ++ran;
+  }
+  if (ran == 0) {
+    std::cerr << "no part of '" << suite << "' is described with '" << part << "'; run ghost-bench --help for the list\n";
+    return 2;
   }
   return 0;
 }

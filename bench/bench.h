@@ -36,7 +36,8 @@ class Context {
 };
 
 using SuiteFn = std::function<void(Context&)>;
-// Several files may register parts of one suite; they run in link order.
+// Several files may register parts of one suite; they run in link order (`--part` picks some by
+// their description).
 bool register_suite(const std::string& name, const std::string& about, SuiteFn fn);
 
 // A fresh directory under the system temp dir, removed with everything in it on scope exit.

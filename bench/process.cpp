@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -31,6 +32,15 @@ std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
+}
+
+double env_positive(const char* name, double fallback) {
+  const char* env = std::getenv(name);
+  if (!env || !*env) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(env, &end);
+  if (*end || !(v > 0)) throw std::runtime_error(std::string(name) + " must be a positive number, not \"" + env + "\"");
+  return v;
 }
 
 std::string log_tail(const fs::path& path, int lines) {

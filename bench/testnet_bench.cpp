@@ -9,7 +9,6 @@
 #include <array>
 #include <boost/json.hpp>
 #include <csignal>
-#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -139,14 +138,7 @@ double verify_seconds(bool quick) {
          }) / n;
 }
 
-double offered_rate(bool quick) {
-  const char* env = std::getenv("GHOST_BENCH_TESTNET_RATE");
-  if (!env || !*env) return quick ? 1000 : 3000;
-  char* end = nullptr;
-  const double rate = std::strtod(env, &end);
-  if (*end || !(rate > 0)) throw std::runtime_error("GHOST_BENCH_TESTNET_RATE must be a positive number, not \"" + std::string(env) + "\"");
-  return rate;
-}
+double offered_rate(bool quick) { return env_positive("GHOST_BENCH_TESTNET_RATE", quick ? 1000 : 3000); }
 
 // ghost_load's JSON result. Exit 2 (some accepted txs not committed within the settle time)
 // is a result too: the figures say how much did commit.

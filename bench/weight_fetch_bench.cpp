@@ -146,5 +146,6 @@ void weight_fetch_suite(Context& ctx) {
 }
 
 }  // namespace
-GHOST_BENCH_SUITE("testnet", "4 validators as real processes on loopback under pre-signed transfer load", weight_fetch_suite);
+GHOST_BENCH_SUITE("testnet", "weight fetch: ghostd fetch-model between real processes vs a plain loopback copy",
+                  weight_fetch_suite);
 }  // namespace ghost::bench

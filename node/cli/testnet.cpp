@@ -30,6 +30,7 @@ struct Args {
   uint32_t validators = 4, workers = 0, clients = 4;
   std::string out, chain_id = "ghost-local", model;
   uint64_t price = 2 * kGC;  // per job: above a result tx's fee (a fashion-mnist proof is ~40 KB)
+  uint64_t worker_stake = 0;  // 0: min_stake_worker and 100 prices
   uint16_t base_port = 26600;
   std::vector<std::string> params;  // NAME=VALUE over the default params
   bool test_modes = false, json = false;
@@ -158,7 +159,8 @@ void init(Args a) {
     const PublicKey wk = worker_keys.back().public_key();
     auto* w = g.add_workers();
     w->set_operator_pubkey(wk.bytes.data(), 32);
-    w->set_stake(std::max<uint64_t>(g.params().min_stake_worker(), 100 * a.price));  // covers faults' penalties
+    // Covers faults' penalties; a bench that proves many faults stakes more.
+    w->set_stake(a.worker_stake ? a.worker_stake : std::max<uint64_t>(g.params().min_stake_worker(), 100 * a.price));
     w->set_price(a.price);
     w->add_models(model_id->data(), 32);
     auto* acc = g.add_accounts();  // pays the fees of its result txs
@@ -256,6 +258,8 @@ void add_testnet(CLI::App& app) {
                   "Model folder registered in genesis (owner: the first client) and served by every worker")
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--price", a->price, "Each worker's price per job, micro-credits")->capture_default_str();
+  cmd->add_option("--worker-stake", a->worker_stake,
+                  "Each worker's bonded stake, micro-credits (default: min_stake_worker or 100 prices, the larger)");
   cmd->add_option("--clients", a->clients, "Funded client keys in OUT/keyring (1,000,000 GC each)")->capture_default_str();
   cmd->add_option("--chain-id", a->chain_id, "Chain id")->capture_default_str();
   cmd->add_option("--base-port", a->base_port, "First loopback port; node i uses base+2i (p2p) and base+2i+1 (rpc)")

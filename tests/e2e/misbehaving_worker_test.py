@@ -12,8 +12,9 @@ mode at a time and alice asks for one inference per mode:
   back), the rest and the escrow to alice; the validator's metrics count the check and the win.
 
 After each mode the supply invariant holds: balances + stakes + escrows + the reward pool =
-genesis + minted - burned. A chain without test_modes refuses --worker.cheat (exit 2), and an
-unknown mode is a configuration error (exit 1) naming the modes."""
+genesis + minted - burned. A chain without test_modes refuses --worker.cheat (exit 2), an
+unknown mode is a configuration error (exit 1) naming the modes, and `ghost testnet init`
+refuses a --worker-stake below min_stake_worker (exit 1, nothing written)."""
 import json
 import os
 import random
@@ -25,6 +26,7 @@ from ghostnet import BIN, FAST_PARAMS, Testnet, scenario
 
 GC = 1_000_000
 PRICE, MAX_FEE = 2 * GC, 3 * GC  # ghost testnet init's default worker price
+STAKE = 300 * GC  # --worker-stake: above the default (100 prices), covers the fault's 40 prices
 # No epoch payout during the test (it would move the validator's balance); every answer sampled.
 PARAMS = FAST_PARAMS + ("job_deadline_blocks=8", "challenge_blocks=12", "spot_check_rate_ppm=1000000",
                         "epoch_blocks=1000000")
@@ -81,8 +83,14 @@ def supply_holds(net, addresses, open_jobs=()):
     raise AssertionError("the chain moved under every supply reading")
 
 
-def refusals(model_dir):
-    """--worker.cheat on a chain without test_modes exits 2; an unknown mode exits 1."""
+def refusals(model_dir, tmp):
+    """--worker.cheat on a chain without test_modes exits 2; an unknown mode exits 1; a worker
+    stake below min_stake_worker is refused by testnet init."""
+    out = os.path.join(tmp, "low-stake")
+    r = subprocess.run([os.path.join(BIN, "ghost"), "testnet", "init", "--workers", "1", "--model", model_dir,
+                        "--worker-stake", str(GC), "--out", out], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "stake below min_stake_worker" in r.stderr, (r.returncode, r.stderr)
+    assert not os.path.exists(os.path.join(out, "genesis.json")), "a refused init wrote a genesis"
     with Testnet(validators=1, clients=1, name="cheat-refused") as net:
         ghostd = os.path.join(BIN, "ghostd")
         home = net.nodes[0]["home"]
@@ -101,9 +109,9 @@ def misbehaving_worker():
         subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", model_dir, "--seed", "7",
                         "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--d-out", str(MODEL["d_out"]),
                         "--k", str(MODEL["k"]), "--threads", "1"], check=True, capture_output=True, timeout=120)
-        refusals(model_dir)
+        refusals(model_dir, tmp)
         with Testnet(validators=1, clients=1, name="cheat", test_modes=True, params=PARAMS,
-                     init_args=("--workers", "1", "--model", model_dir)) as net:
+                     init_args=("--workers", "1", "--model", model_dir, "--worker-stake", str(STAKE))) as net:
             run_modes(net, tmp)
 
 
@@ -115,6 +123,7 @@ def run_modes(net, tmp):
     addresses = [validator_addr, worker_addr, net.keyring["alice"]["address"]]
     net.start(0)  # testnet init gave the validator the model folder to spot-check with
     net.wait_height(2, nodes=[0])
+    assert int(net.get(0, f"/workers/{worker_addr}")[1]["bonded"]) == STAKE, "the --worker-stake in genesis"
     supply_holds(net, addresses)
     log = net.log_path(w)
     rng = random.Random(5)
