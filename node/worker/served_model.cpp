@@ -1,6 +1,7 @@
 #include "node/worker/served_model.h"
 
 #include <mutex>
+#include <set>
 
 #include "ml/serve/prove.h"
 #include "ml/verify/train_proof.h"
@@ -109,13 +110,45 @@ Result<void> ServedModel::apply(const CommittedStep& step) {
   if (model_->weight_roots() != verified->roots)
     return fail(Errc::kMismatch, "the weights after the step do not have the step's roots");
   kept_[from] = std::move(*kept);
+  auto& written = written_[from];
+  written.clear();
+  for (const auto& w : verified->writes) written.push_back({w.tensor, w.index});
   version_ = from + 1;
+  return {};
+}
+
+Result<void> ServedModel::roll_back(uint64_t to) {
+  std::unique_lock lock(mutex_);
+  if (to >= version_) return {};
+  auto kept = kept_.find(to);
+  if (kept == kept_.end())
+    return fail(Errc::kNotFound, "version " + std::to_string(to) + " is no longer kept (the folder is at version " +
+                                     std::to_string(version_) + "): replace the folder");
+  const ml::Model& start = *kept->second;
+  std::set<std::pair<uint32_t, uint64_t>> leaves;  // every leaf the discarded steps wrote, once
+  for (auto it = written_.lower_bound(to); it != written_.end() && it->first < version_; ++it)
+    for (const auto& l : it->second) leaves.insert({l.tensor, l.index});
+  std::vector<ml::LeafWrite> writes;
+  for (const auto& at : leaves) {
+    auto values = start.store().leaf(at.first, at.second);
+    if (!values) return fail(values.error(), "cannot read version " + std::to_string(to) + "'s leaves: ");
+    writes.push_back({at.first, at.second, std::move(*values)});
+  }
+  if (auto ok = model_->apply(writes); !ok) return ok;
+  if (model_->weight_roots() != start.weight_roots())
+    return fail(Errc::kMismatch, "the folder does not have version " + std::to_string(to) +
+                                     "'s roots after writing its leaves back: replace the folder");
+  // The snapshots of the discarded versions, and the one of `to` (the folder is it again).
+  kept_.erase(kept, kept_.end());
+  written_.erase(written_.lower_bound(to), written_.end());
+  version_ = to;
   return {};
 }
 
 void ServedModel::keep_from(uint64_t final_version) {
   std::unique_lock lock(mutex_);
   std::erase_if(kept_, [&](const auto& kv) { return kv.first < final_version; });
+  std::erase_if(written_, [&](const auto& kv) { return kv.first < final_version; });
 }
 
 }  // namespace ghost::worker

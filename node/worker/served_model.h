@@ -5,7 +5,8 @@
 // Inference jobs pin the model's FINAL version while training steps wait out their challenge
 // window (docs/protocol.md §3.14), so after a step the worker holds both: the folder moves to
 // the new current version, and a read-only snapshot of the folder taken just before keeps each
-// older version until it is no longer final (docs/decisions.md, "The worker keeps...").
+// older version until it is no longer final (docs/decisions.md, "The worker keeps..."). A
+// proven fraud in a pending step returns the folder to the step's start, from that snapshot.
 #pragma once
 
 #include <filesystem>
@@ -46,6 +47,11 @@ class ServedModel {
   // from the version held, first keeping that version as a snapshot. A step already applied
   // is skipped; one from a version not held is an error (the folder missed a step).
   Result<void> apply(const CommittedStep& step);
+  // Returns the folder to `version` after a proven fraud discarded the steps from it
+  // (docs/protocol.md §4.7.10): the leaves those steps replaced are read back from the
+  // version's kept snapshot and written in one batch. Nothing to do when the folder is not
+  // ahead of it; an error when the version is no longer kept (the folder is then unchanged).
+  Result<void> roll_back(uint64_t version);
   // Forgets kept versions older than `final_version` (no job can pin them any more).
   void keep_from(uint64_t final_version);
 
@@ -60,6 +66,11 @@ class ServedModel {
   std::unique_ptr<ml::Model> model_;  // the folder, writable, at version_
   uint64_t version_ = 0;
   std::map<uint64_t, std::unique_ptr<ml::Model>> kept_;  // older versions, read-only snapshots
+  struct Leaf {
+    uint32_t tensor;
+    uint64_t index;
+  };
+  std::map<uint64_t, std::vector<Leaf>> written_;  // by the step from each kept version
 };
 
 }  // namespace ghost::worker
