@@ -25,16 +25,30 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
                                                        const Address& worker, unsigned threads) {
   auto stake = ledger.stake(pb::WORKER, worker);
   if (!stake) return fail(Errc::kNotFound, "this worker key has no worker stake on the chain (stake first)");
+  std::vector<Hash32> ids;
+  for (const auto& id : stake->models()) ids.push_back(Hash32::from_span(as_bytes(id)));
+  return match(dir, ledger, ids, threads, "a model this worker is tried for");
+}
+
+Result<std::unique_ptr<ServedModel>> ServedModel::open_any(const std::filesystem::path& dir,
+                                                           const ledger::Ledger& ledger, unsigned threads) {
+  std::vector<Hash32> ids;
+  for (const auto& m : ledger.models()) ids.push_back(Hash32::from_span(as_bytes(m.model_id())));
+  return match(dir, ledger, ids, threads, "a registered model");
+}
+
+Result<std::unique_ptr<ServedModel>> ServedModel::match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                        const std::vector<Hash32>& ids, unsigned threads,
+                                                        const std::string& of_what) {
   auto model = ml::Model::open(dir, options(threads, ml::StoreAccess::write));
   if (!model) return fail(model.error(), "cannot open the model folder: ");
   // Versions hold the weights' roots; the committed search (codes, graph) is the ghost file's.
   const std::vector<Hash32> roots = (*model)->weight_roots();
-  std::string staked;
-  for (const auto& id_bytes : stake->models()) {
-    const Hash32 id = Hash32::from_span(as_bytes(id_bytes));
+  std::string tried;
+  for (const Hash32& id : ids) {
     auto info = ledger.model(id);
     if (!info) continue;
-    staked += (staked.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
+    tried += (tried.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
     // The folder's committed search (codes, graph) must be the registered one.
     auto registered = ml::model_version(info->ghost_file());
     if (!registered || registered->search_roots != (*model)->search_roots()) continue;
@@ -55,9 +69,21 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
       return s;
     }
   }
-  return fail(Errc::kMismatch, "its weights are no version the chain keeps of a model this worker is staked for (" +
-                                   (staked.empty() ? std::string("none") : staked) +
+  return fail(Errc::kMismatch, "its weights are no version the chain keeps of " + of_what + " (" +
+                                   (tried.empty() ? std::string("none") : tried) +
                                    "): build or copy the registered model's folder");
+}
+
+Result<size_t> ServedModel::catch_up(const ledger::Ledger& ledger,
+                                     const std::function<std::optional<pb::Block>(uint64_t)>& block_at) {
+  const uint64_t from = version();
+  auto steps = steps_since(ledger, id_, from, block_at);
+  if (!steps)
+    return fail(Errc::kNotFound, "the folder holds version " + std::to_string(from) +
+                                     " and the training steps since are not all in this node's blocks");
+  for (const auto& step : *steps)
+    if (auto ok = apply(step); !ok) return std::unexpected(ok.error());
+  return steps->size();
 }
 
 uint64_t ServedModel::version() const {
@@ -80,6 +106,14 @@ Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan i
   auto inf = choose ? m->infer(input, choose(*m)) : m->infer(input, ml::Search::graph);
   if (!inf) return std::unexpected(inf.error());
   return ml::make_ghost_proof(*m, id_, version, input, *inf, ml::LeafWire::shortest());
+}
+
+Result<void> ServedModel::with_version(uint64_t version,
+                                       const std::function<Result<void>(const ml::Model&)>& use) const {
+  std::shared_lock lock(mutex_);
+  const ml::Model* m = at(version);
+  if (!m) return fail(Errc::kNotFound, "version " + std::to_string(version) + " is not held");
+  return use(*m);
 }
 
 Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr) const {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -31,6 +32,13 @@ class ServedModel {
   // folder is refused.
   static Result<std::unique_ptr<ServedModel>> open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
                                                    const Address& worker, unsigned threads);
+  // The same among every registered model (a spot-checker's private copy of a folder).
+  static Result<std::unique_ptr<ServedModel>> open_any(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                       unsigned threads);
+  // Applies the accepted steps since the version held, read back from the committed blocks
+  // (steps_since); the number applied. An error when one cannot be found or applied.
+  Result<size_t> catch_up(const ledger::Ledger& ledger,
+                          const std::function<std::optional<pb::Block>(uint64_t)>& block_at);
 
   const Hash32& model_id() const { return id_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -40,6 +48,9 @@ class ServedModel {
   // selected sets instead of the HNSW search (test-only cheats, cheat.h).
   using ChooserOf = ml::Model::Selector (*)(const ml::Model&);
   Result<pb::GhostProof> prove_inference(uint64_t version, ByteSpan input, ChooserOf choose = nullptr) const;
+  // Runs `use` on the weights of `version` (a check of an answer pinned to it) under the
+  // shared lock; kNotFound when the version is not held.
+  Result<void> with_version(uint64_t version, const std::function<Result<void>(const ml::Model&)>& use) const;
   // A training step from the newest version held.
   Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr) const;
 
@@ -57,6 +68,10 @@ class ServedModel {
 
  private:
   ServedModel() = default;
+  // The folder as the registered model among `ids` whose roots it holds; `of_what` names them.
+  static Result<std::unique_ptr<ServedModel>> match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                    const std::vector<Hash32>& ids, unsigned threads,
+                                                    const std::string& of_what);
   const ml::Model* at(uint64_t version) const;  // under the lock; null when not held
 
   std::filesystem::path dir_;

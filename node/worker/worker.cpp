@@ -100,15 +100,10 @@ Result<void> Worker::open_folders() {
 
 Result<void> Worker::catch_up(ServedModel& model) {
   const uint64_t from = model.version();
-  auto steps = steps_since(*host_.ledger, model.model_id(), from, host_.block_at);
-  if (!steps)
-    return fail(Errc::kNotFound, "the folder holds version " + std::to_string(from) +
-                                     " and the training steps since are not all in this node's blocks");
-  for (const auto& step : *steps) {
-    if (auto ok = model.apply(step); !ok) return ok;
-    m_steps_.inc();
-  }
-  if (!steps->empty())
+  auto applied = model.catch_up(*host_.ledger, host_.block_at);
+  if (!applied) return std::unexpected(applied.error());
+  m_steps_.inc(*applied);
+  if (*applied > 0)
     log::info("worker", "model folder caught up with the chain's training steps",
               {{"folder", model.dir().string()}, {"from_version", from}, {"version", model.version()}});
   return {};
