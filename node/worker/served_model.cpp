@@ -116,9 +116,12 @@ Result<void> ServedModel::with_version(uint64_t version,
   return use(*m);
 }
 
-Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr) const {
+Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr,
+                                                   ChooserOf choose) const {
   std::shared_lock lock(mutex_);
-  auto step = model_->train_step(input, target, lr, ml::Search::graph);
+  auto forward = choose ? model_->infer(input, choose(*model_)) : model_->infer(input, ml::Search::graph);
+  if (!forward) return std::unexpected(forward.error());
+  auto step = model_->train_from(input, std::move(*forward), target, lr);
   if (!step) return std::unexpected(step.error());
   return ml::make_train_proof(*model_, id_, version_, input, target, lr, *step, ml::LeafWire::shortest());
 }

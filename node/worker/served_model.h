@@ -51,8 +51,9 @@ class ServedModel {
   // Runs `use` on the weights of `version` (a check of an answer pinned to it) under the
   // shared lock; kNotFound when the version is not held.
   Result<void> with_version(uint64_t version, const std::function<Result<void>(const ml::Model&)>& use) const;
-  // A training step from the newest version held.
-  Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr) const;
+  // A training step from the newest version held (`choose` as for prove_inference).
+  Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr,
+                                        ChooserOf choose = nullptr) const;
 
   // Applies an accepted training step (its writes, from the verified proof) when it starts
   // from the version held, first keeping that version as a snapshot. A step already applied

@@ -121,11 +121,13 @@ TEST(CheatingWorker, WrongAnswersAreRefusedOnExecution) {
   EXPECT_EQ(r.answer(r.request(3), worker::Cheat::stale_version).status(), pb::VERSION_MISMATCH);
   EXPECT_EQ(r.answer(r.request(4), worker::Cheat::degraded_topk).status(), pb::OK) << "a valid proof of a bad set";
   EXPECT_EQ(r.answer(r.request(5), worker::Cheat::none).status(), pb::OK);
+  EXPECT_EQ(r.answer(r.request(6), worker::Cheat::degraded_step).status(), pb::OK) << "inference answered honestly";
 }
 
 TEST(CheatingWorker, ModesAreNamed) {
   EXPECT_EQ(*worker::parse_cheat(""), worker::Cheat::none);
   EXPECT_EQ(*worker::parse_cheat("degraded_topk"), worker::Cheat::degraded_topk);
+  EXPECT_EQ(*worker::parse_cheat("degraded_step"), worker::Cheat::degraded_step);
   auto bad = worker::parse_cheat("lazy");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("silence"), std::string::npos) << bad.error().message;
@@ -328,9 +330,10 @@ TEST(SpotChecker, ADegradedTrainingStepIsProvenAndTheHeldModelRollsBack) {
   Rig r;
   Following f(r, {r.checker_dir.string()});
   const Hash32 job = train_request(f, 30);
-  // The step's forward pass lacks its best columns: a valid training proof of a provable fault.
-  pb::TrainProof cheat = r.model.train(r.model.input(30), {0, 1, 0, 0}, 0.5f, /*drop=*/3);
-  f.commit({r.chain.tx(worker_op(0), body::train_result(job, cheat))});
+  // The step's forward pass is of the worst columns: a valid training proof of a provable fault.
+  auto cheat = worker::cheat_answer(worker::Cheat::degraded_step, *r.served, *r.chain.ledger().job(job));
+  ASSERT_TRUE(cheat) << cheat.error().message;
+  f.commit({r.chain.tx(worker_op(0), *cheat)});
   ASSERT_EQ(f.stored.rbegin()->second.second.receipts(0).status(), pb::OK);
   f.commit({});  // samples it, after the step moved the held model to version 1
   f.settle(1);
