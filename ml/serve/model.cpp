@@ -181,7 +181,10 @@ Result<void> Model::clone(const std::filesystem::path& from, const std::filesyst
     if (ec) return undo(Error{Errc::kIo, "cannot copy " + e.path().string() + ": " + ec.message()});
   }
   if (ec) return undo(Error{Errc::kIo, "cannot list " + from.string() + ": " + ec.message()});
-  if (auto r = copy_store(from / "weights", to / "weights"); !r) return undo(r.error());
+  // Through a reader's snapshot, so a process applying training to `from` meanwhile is no harm.
+  auto snapshot = StoreSnapshot::take(from / "weights");
+  if (!snapshot) return undo(snapshot.error());
+  if (auto r = copy_store(snapshot->path(), to / "weights"); !r) return undo(r.error());
   fs::copy_file(from / kManifest, to / kManifest, ec);
   if (ec) return undo(Error{Errc::kIo, "cannot copy the model manifest: " + ec.message()});
   return {};

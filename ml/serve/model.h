@@ -73,9 +73,10 @@ class Model {
   static Result<void> assemble(const std::filesystem::path& dir, const std::string& name,
                                const std::vector<LayerSpec>& layers, const LeafFiller& fill, unsigned threads = 0);
   static Result<std::unique_ptr<Model>> open(const std::filesystem::path& dir, const ModelOptions& options = {});
-  // A new model folder `to` with the weights, index and ghost file of `from`, which no process
-  // may be writing: every file is hard-linked or, for the store's logs, copied, so each worker
-  // of a local testnet gets its own writable folder without a second copy of the weights.
+  // A new model folder `to` with the weights, index and ghost file of `from` (as of a reader's
+  // snapshot, so a process may be training `from` meanwhile): every file is hard-linked or, for
+  // the store's logs, copied, so each worker of a local testnet, or a spot-checker's private
+  // copy, gets its own writable folder without a second copy of the weights.
   static Result<void> clone(const std::filesystem::path& from, const std::filesystem::path& to);
   ~Model();
 

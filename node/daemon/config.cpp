@@ -80,10 +80,10 @@ std::vector<Field> fields_of(NodeConfig& c) {
       {"worker.queue", "Jobs waiting for a worker thread; beyond it a job is dropped and counted", &c.worker.queue},
       {"worker.threads", "Threads running the worker's forward passes and training steps", &c.worker.threads},
       {"worker.cheat",
-       "TEST ONLY: answer inference jobs wrongly: wrong_output, foreign_column, degraded_topk, stale_version or silence "
-       "(refused unless the genesis allows test modes)",
+       "TEST ONLY: answer inference jobs wrongly: wrong_output, foreign_column, degraded_topk, stale_version or silence; "
+       "or training jobs: degraded_step (refused unless the genesis allows test modes)",
        &c.worker.cheat},
-      {"spot_check.enabled", "With --validator: check sampled answers against the exact top-k and challenge faults",
+      {"spot_check.enabled", "With --validator: check sampled answers against the canonical search and challenge faults",
        &c.spot_check.enabled},
       {"spot_check.model_dirs",
        "Model folders the spot-checker checks with, opened read-only (relative to the home folder or absolute), comma-separated",

@@ -32,6 +32,7 @@ struct Home {
   std::filesystem::path state() const { return data() / "state"; }
   std::filesystem::path consensus() const { return data() / "consensus"; }
   std::filesystem::path worker() const { return data() / "worker"; }
+  std::filesystem::path spotcheck() const { return data() / "spotcheck"; }  // private copies of its folders
   std::filesystem::path key(const std::string& relative) const { return root / relative; }
   std::filesystem::path lock() const { return root / "ghostd.lock"; }
   std::filesystem::path log() const { return root / "ghostd.log"; }

@@ -1,31 +1,41 @@
-// The model folders a spot-checker holds, opened read-only (no lock: the folder may be a
-// worker's, or checked by `ghost model infer` meanwhile). A read-only open is a snapshot of
-// one version; an answer is checked with the folder whose weights are its pinned version.
+// The models a spot-checker holds: each configured folder cloned (hard links) into a private
+// writable copy under the node's data folder, matched against the chain and moved with it like
+// a worker's folder (node/worker/served_model.h): committed training steps are applied, proven
+// frauds rolled back, and the versions an answer may still pin are kept as snapshots. So an
+// answer is checked against its pinned version's weights, however far training has moved.
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
-#include "ml/ghost_file.h"
-#include "ml/serve/model.h"
+#include "consensus/ledger/ledger.h"
+#include "node/worker/served_model.h"
+#include "proto/block.pb.h"
 
 namespace ghost::spotcheck {
 
 class HeldModels {
  public:
-  // Opens every folder (relative ones under `home`) with its committed search loaded: a
-  // checker replays the canonical search (find_search_fraud). Fails naming the first folder that does not open.
+  // Clones every folder (relative ones under `home`) into `data_dir/<i>` (replacing an older
+  // copy), opens it with its committed search loaded and catches it up with the chain's steps
+  // (`block_at`). Fails naming the first folder that does not open; a folder that is no version
+  // the chain keeps (or cannot catch up) is logged and not held.
   static Result<HeldModels> open(const std::vector<std::string>& dirs, const std::filesystem::path& home,
-                                 unsigned threads);
-  // The folder holding exactly `version`'s weights and architecture, or null.
-  const ml::Model* find(const ml::ModelVersion& version) const;
+                                 const std::filesystem::path& data_dir, const ledger::Ledger& ledger,
+                                 const std::function<std::optional<pb::Block>(uint64_t)>& block_at, unsigned threads);
+  // The held copy of a model, or null.
+  worker::ServedModel* find(const Hash32& model_id) const;
   size_t size() const { return models_.size(); }
+  const std::map<Hash32, std::unique_ptr<worker::ServedModel>>& all() const { return models_; }
 
  private:
-  std::vector<std::unique_ptr<ml::Model>> models_;
+  std::map<Hash32, std::unique_ptr<worker::ServedModel>> models_;
 };
 
 }  // namespace ghost::spotcheck

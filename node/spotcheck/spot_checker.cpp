@@ -28,9 +28,13 @@ SpotChecker::SpotChecker(const SpotCheckConfig& config, HeldModels held, asio::i
       host_(std::move(host)),
       metrics_(metrics),
       pool_(config.threads),
-      m_checks_(metrics.counter("ghost_spot_checks_total", "Sampled answers this validator checked against the exact top-k")),
+      serial_(asio::make_strand(pool_)),
+      m_checks_(metrics.counter("ghost_spot_checks_total", "Sampled answers this validator checked against the canonical search")),
       m_faults_(metrics.counter("ghost_spot_faults_found_total", "Checked answers that were a provable fault")),
-      m_queue_(metrics.gauge("ghost_spot_check_queue_depth", "Sampled answers waiting for a spot-check thread")) {
+      m_queue_(metrics.gauge("ghost_spot_check_queue_depth", "Sampled answers waiting for a spot-check thread")),
+      m_steps_(metrics.counter("ghost_spot_steps_applied_total", "Committed training steps applied to the held models")),
+      m_rollbacks_(metrics.counter("ghost_spot_rollbacks_total",
+                                   "Held models returned to an older version after a proven fraud in a training step")) {
   for (const char* outcome : {"won", "lost"})
     metrics.counter("ghost_challenges_total", "This validator's Challenge txs committed, by outcome",
                     {{"outcome", outcome}});
@@ -39,11 +43,12 @@ SpotChecker::SpotChecker(const SpotCheckConfig& config, HeldModels held, asio::i
 SpotChecker::~SpotChecker() { stop(); }
 
 Result<std::unique_ptr<SpotChecker>> SpotChecker::open(const SpotCheckConfig& config, const std::filesystem::path& home,
-                                                       asio::io_context& core, Host host, metrics::Registry& metrics) {
+                                                       const std::filesystem::path& data_dir, asio::io_context& core,
+                                                       Host host, metrics::Registry& metrics) {
   if (auto ok = validate_spot_check_config(config); !ok) return std::unexpected(ok.error());
-  auto held = HeldModels::open(config.model_dirs, home, config.threads);
+  auto held = HeldModels::open(config.model_dirs, home, data_dir, *host.ledger, host.block_at, config.threads);
   if (!held) return std::unexpected(held.error());
-  log::info("spotcheck", "spot-checking answers", {{"folders", held->size()}, {"threads", config.threads},
+  log::info("spotcheck", "spot-checking answers", {{"models", held->size()}, {"threads", config.threads},
                                                    {"rate_ppm", host.ledger->params().spot_check_rate_ppm()}});
   return std::unique_ptr<SpotChecker>(new SpotChecker(config, std::move(*held), core, std::move(host), metrics));
 }
@@ -63,17 +68,22 @@ void SpotChecker::start() {
   if (results) waiting_ = answers_in(*block, *results);
 }
 
-std::vector<SpotChecker::Answer> SpotChecker::answers_in(const pb::Block& block, const pb::BlockResults& results) {
+std::vector<SpotChecker::Answer> SpotChecker::answers_in(const pb::Block& block, const pb::BlockResults& results) const {
   std::vector<Answer> out;
   for (int i = 0; i < block.txs_size() && i < results.receipts_size(); ++i) {
     if (results.receipts(i).status() != pb::OK) continue;
     pb::TxEnvelope env;
     pb::TxBody body;
     // A committed tx with an OK receipt decoded once already; one that does not is skipped.
-    if (!pb::decode(as_bytes(block.txs(i)), env) || !pb::decode(as_bytes(env.body()), body) ||
-        !body.has_inference_result())
-      continue;
-    out.push_back({hash_of(body.inference_result().job_id()), body.inference_result().proof()});
+    if (!pb::decode(as_bytes(block.txs(i)), env) || !pb::decode(as_bytes(env.body()), body)) continue;
+    // A training result is challenged on its forward pass, as an inference answer (§4.7.10).
+    const bool inference = body.has_inference_result();
+    if (!inference && !body.has_train_result()) continue;
+    const Hash32 id = hash_of(inference ? body.inference_result().job_id() : body.train_result().job_id());
+    auto job = host_.ledger->job(id);
+    if (!job) continue;
+    out.push_back({id, hash_of(job->model_id()), job->version(),
+                   inference ? body.inference_result().proof() : body.train_result().proof().forward()});
   }
   return out;
 }
@@ -82,9 +92,46 @@ void SpotChecker::on_commit(const pb::Block& block, const Hash32& hash, const pb
                             const std::vector<Hash32>& tx_ids) {
   count_outcomes(block, results, tx_ids);
   const uint32_t rate = host_.ledger->params().spot_check_rate_ppm();
+  // The last block's answers first: their checks read versions this block's steps may move past.
   for (auto& a : waiting_)
     if (sampled(hash, a.job, rate)) check(std::move(a));
+  follow(block, results);
   waiting_ = answers_in(block, results);
+  prune_versions();
+}
+
+void SpotChecker::follow(const pb::Block& block, const pb::BlockResults& results) {
+  const worker::BlockNews news = worker::read_block(*host_.ledger, block, results, Address{});
+  for (const auto& change : news.changes) {
+    const auto* step = std::get_if<worker::CommittedStep>(&change);
+    worker::ServedModel* model = held_.find(step ? step->from.model_id : std::get<worker::RollBack>(change).model_id);
+    if (!model) continue;
+    asio::post(serial_, [this, model, change] {
+      const auto* step = std::get_if<worker::CommittedStep>(&change);
+      auto ok = step ? model->apply(*step) : model->roll_back(std::get<worker::RollBack>(change).to);
+      const uint64_t version = model->version();
+      asio::post(core_, [this, model, ok, step = step != nullptr, version] {
+        if (ok) return (step ? m_steps_ : m_rollbacks_).inc();
+        // Answers on later versions are then skipped as version_not_held, and counted.
+        log::error("spotcheck", "the held model cannot follow the chain's training: answers on later versions are skipped",
+                   {{"model", model->model_id().hex()}, {"version", version}, {"reason", ok.error().message}});
+      });
+    });
+  }
+}
+
+void SpotChecker::prune_versions() {
+  for (const auto& [id, model] : held_.all()) {
+    auto info = host_.ledger->model(id);
+    if (!info) continue;
+    uint64_t keep = info->final_version();
+    for (const auto& a : waiting_)
+      if (a.model == id) keep = std::min(keep, a.version);
+    for (const auto& [m, v] : queued_versions_)
+      if (m == id) keep = std::min(keep, v);
+    // After the steps posted before it, so a snapshot it would drop is never retaken.
+    asio::post(serial_, [model = model.get(), keep] { model->keep_from(keep); });
+  }
 }
 
 void SpotChecker::skip(const char* reason) {
@@ -96,23 +143,33 @@ void SpotChecker::check(Answer answer) {
   if (stopped_) return;
   auto job = host_.ledger->job(answer.job);
   if (!job || job->status() != pb::ANSWERED) return skip("job_closed");  // challenged meanwhile
-  auto version = worker::chain_version(*host_.ledger, hash_of(job->model_id()), job->version());
-  const ml::Model* model = version ? held_.find(*version) : nullptr;
+  auto version = worker::chain_version(*host_.ledger, answer.model, answer.version);
+  worker::ServedModel* model = version ? held_.find(answer.model) : nullptr;
   if (!model) return skip("version_not_held");
   if (queued_ >= config_.queue) return skip("queue_full");
   ++queued_;
   m_queue_.set(double(queued_));
-  asio::post(pool_, [this, model, version = std::move(*version), answer = std::move(answer)] {
-    auto verdict = check_answer(*model, version, answer.job, answer.proof);
-    asio::post(core_, [this, job = answer.job, verdict = std::move(verdict)]() mutable {
-      on_checked(job, std::move(verdict));
+  queued_versions_.insert({answer.model, answer.version});
+  asio::post(pool_, [this, model, version = std::move(*version), answer = std::move(answer)]() mutable {
+    bool held = false;
+    Result<std::optional<pb::Challenge>> verdict = std::optional<pb::Challenge>{};
+    (void)model->with_version(answer.version, [&](const ml::Model& m) -> Result<void> {
+      held = true;
+      verdict = check_answer(m, version, answer.job, answer.proof);
+      return {};
+    });
+    asio::post(core_, [this, held, answer = std::move(answer), verdict = std::move(verdict)]() mutable {
+      on_checked(answer, held, std::move(verdict));
     });
   });
 }
 
-void SpotChecker::on_checked(const Hash32& job, Result<std::optional<pb::Challenge>> verdict) {
+void SpotChecker::on_checked(const Answer& answer, bool held, Result<std::optional<pb::Challenge>> verdict) {
   --queued_;
   m_queue_.set(double(queued_));
+  queued_versions_.erase(queued_versions_.find({answer.model, answer.version}));
+  const Hash32& job = answer.job;
+  if (!held) return skip("version_not_held");  // the held model could not follow the chain
   if (!verdict) {
     log::warn("spotcheck", "answer not checked", {{"job", short_id(job)}, {"reason", verdict.error().message}});
     return skip("check_failed");

@@ -1,14 +1,18 @@
 // The validator's spot-checker (`ghostd start --validator` with [spot_check] folders): follows
-// committed blocks, samples the accepted inference answers by the hash of the block after
-// theirs (sampling.h), recomputes each sampled answer's exact top-k on a bounded pool of its
-// own threads (never the consensus or network threads) and, when the answer is a provable
-// fault (fraud_check.h), submits the Challenge through the node's own tx path, signed by the
-// validator key (which pays the fee and the bond, like the node's evidence txs).
+// committed blocks, samples the accepted answers (inference results, and training results'
+// forward passes) by the hash of the block after theirs (sampling.h), replays each sampled
+// answer's canonical search on a bounded pool of its own threads (never the consensus or
+// network threads) and, when the answer is a provable fault (fraud_check.h), submits the
+// Challenge through the node's own tx path, signed by the validator key (which pays the fee
+// and the bond, like the node's evidence txs). Its models follow the chain's training steps
+// (held_models.h), so answers pinned to newer versions are checked too.
 //
-// Threads: every public method runs on the node's core thread (which owns the ledger).
+// Threads: every public method runs on the node's core thread (which owns the ledger);
+// training steps are applied one at a time on a strand of the pool, in block order.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <filesystem>
 #include <functional>
@@ -42,8 +46,10 @@ struct Host {
 
 class SpotChecker {
  public:
+  // `data_dir` holds the private copies of the folders (rebuilt at every open).
   static Result<std::unique_ptr<SpotChecker>> open(const SpotCheckConfig& config, const std::filesystem::path& home,
-                                                   boost::asio::io_context& core, Host host, metrics::Registry& metrics);
+                                                   const std::filesystem::path& data_dir, boost::asio::io_context& core,
+                                                   Host host, metrics::Registry& metrics);
   ~SpotChecker();
 
   // --- core thread ---
@@ -59,11 +65,17 @@ class SpotChecker {
               metrics::Registry& metrics);
   struct Answer {
     Hash32 job;
-    pb::GhostProof proof;
+    Hash32 model;
+    uint64_t version = 0;  // pinned: an inference job's, or the version a training step started from
+    pb::GhostProof proof;  // an inference result's proof, a training result's forward pass
   };
-  static std::vector<Answer> answers_in(const pb::Block& block, const pb::BlockResults& results);
+  std::vector<Answer> answers_in(const pb::Block& block, const pb::BlockResults& results) const;
   void check(Answer answer);
-  void on_checked(const Hash32& job, Result<std::optional<pb::Challenge>> verdict);
+  void on_checked(const Answer& answer, bool held, Result<std::optional<pb::Challenge>> verdict);
+  // Moves the held models with the block's training steps and proven frauds.
+  void follow(const pb::Block& block, const pb::BlockResults& results);
+  // Forgets the versions no waiting or queued answer pins, below the final one.
+  void prune_versions();
   void count_outcomes(const pb::Block& block, const pb::BlockResults& results, const std::vector<Hash32>& tx_ids);
   void skip(const char* reason);
 
@@ -73,13 +85,17 @@ class SpotChecker {
   Host host_;
   metrics::Registry& metrics_;
   boost::asio::thread_pool pool_;
+  boost::asio::strand<boost::asio::thread_pool::executor_type> serial_;
   std::vector<Answer> waiting_;  // the last block's accepted answers, sampled by the next block
   uint64_t queued_ = 0;          // checks posted to the threads, not finished
+  std::multiset<std::pair<Hash32, uint64_t>> queued_versions_;  // (model, version) of those checks
   std::set<Hash32> challenges_;  // our Challenge txs not yet in a block
   bool stopped_ = false;
   metrics::Counter& m_checks_;
   metrics::Counter& m_faults_;
   metrics::Gauge& m_queue_;
+  metrics::Counter& m_steps_;
+  metrics::Counter& m_rollbacks_;
 };
 
 }  // namespace ghost::spotcheck

@@ -22,8 +22,15 @@ pb::TxBody inference_result(const pb::Job& job, pb::GhostProof proof) {
   return body;
 }
 
-std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, const pb::Job& job) {
+pb::TxBody train_result(const pb::Job& job, pb::TrainProof proof) {
   pb::TxBody body;
+  auto* r = body.mutable_train_result();
+  r->set_job_id(job.job_id());
+  *r->mutable_proof() = std::move(proof);
+  return body;
+}
+
+std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, const pb::Job& job) {
   if (job.kind() == pb::INFERENCE) {
     auto proof = model.prove_inference(job.version(), as_bytes(job.input()));
     if (!proof)
@@ -38,10 +45,7 @@ std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, cons
   if (!target) return std::unexpected(AnswerError{Refusal::kBadJob, "target: " + target.error().message});
   auto proof = model.prove_training(as_bytes(job.input()), *target, job.lr());
   if (!proof) return std::unexpected(AnswerError{Refusal::kComputeFailed, proof.error().message});
-  auto* r = body.mutable_train_result();
-  r->set_job_id(job.job_id());
-  *r->mutable_proof() = std::move(*proof);
-  return body;
+  return train_result(job, std::move(*proof));
 }
 
 }  // namespace ghost::worker

@@ -21,5 +21,7 @@ struct AnswerError {
 std::expected<pb::TxBody, AnswerError> answer_job(const ServedModel& model, const pb::Job& job);
 // The InferenceResult of `job` carrying `proof` (its output is the proof's last layer's).
 pb::TxBody inference_result(const pb::Job& job, pb::GhostProof proof);
+// The TrainResult of `job` carrying `proof`.
+pb::TxBody train_result(const pb::Job& job, pb::TrainProof proof);
 
 }  // namespace ghost::worker

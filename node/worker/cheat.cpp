@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "ml/canonical.h"
+
 namespace ghost::worker {
 
 namespace {
 
 constexpr Cheat kModes[] = {Cheat::wrong_output, Cheat::foreign_column, Cheat::degraded_topk, Cheat::stale_version,
-                            Cheat::silence};
+                            Cheat::silence,       Cheat::degraded_step};
 
 // The k columns that score lowest: the exact top-k of the opposite query (still unit length).
 ml::Model::Selector lowest_columns(const ml::Model& model) {
@@ -28,6 +30,7 @@ const char* cheat_name(Cheat c) {
     case Cheat::degraded_topk: return "degraded_topk";
     case Cheat::stale_version: return "stale_version";
     case Cheat::silence: return "silence";
+    case Cheat::degraded_step: return "degraded_step";
   }
   return "";
 }
@@ -43,6 +46,15 @@ Result<Cheat> parse_cheat(const std::string& name) {
 }
 
 std::expected<pb::TxBody, AnswerError> cheat_answer(Cheat mode, const ServedModel& model, const pb::Job& job) {
+  if (mode == Cheat::degraded_step) {
+    if (job.kind() != pb::TRAINING) return answer_job(model, job);
+    const size_t d_out = job.target().size() / 4;
+    auto target = ml::decode_floats(as_bytes(job.target()), d_out);
+    if (!target) return std::unexpected(AnswerError{Refusal::kBadJob, "target: " + target.error().message});
+    auto proof = model.prove_training(as_bytes(job.input()), *target, job.lr(), lowest_columns);
+    if (!proof) return std::unexpected(AnswerError{Refusal::kComputeFailed, proof.error().message});
+    return train_result(job, std::move(*proof));
+  }
   if (job.kind() != pb::INFERENCE) return answer_job(model, job);
   if (mode == Cheat::degraded_topk) {
     auto proof = model.prove_inference(job.version(), as_bytes(job.input()), lowest_columns);

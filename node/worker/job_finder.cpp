@@ -57,10 +57,23 @@ BlockNews read_block(const ledger::Ledger& ledger, const pb::Block& block, const
       auto j = ledger.job(hash_of(body.train_result().job_id()));
       if (!j) continue;
       auto from = chain_version(ledger, hash_of(j->model_id()), j->version());
-      if (from) news.trained.push_back({std::move(*from), body.train_result().proof()});
+      // A step discarded later in this same block has no start version any more: skipped,
+      // the rollback that follows returns the folder to before it anyway.
+      if (from) news.changes.emplace_back(CommittedStep{std::move(*from), body.train_result().proof()});
+    } else if (body.has_challenge()) {
+      auto j = ledger.job(hash_of(body.challenge().job_id()));
+      if (j && j->kind() == pb::TRAINING && j->status() == pb::CHALLENGED)
+        news.changes.emplace_back(RollBack{hash_of(j->model_id()), j->version()});
     }
   }
   return news;
+}
+
+std::vector<CommittedStep> steps_in(const BlockNews& news) {
+  std::vector<CommittedStep> out;
+  for (const auto& c : news.changes)
+    if (const auto* step = std::get_if<CommittedStep>(&c)) out.push_back(*step);
+  return out;
 }
 
 std::optional<std::vector<CommittedStep>> steps_since(const ledger::Ledger& ledger, const Hash32& model_id, uint64_t from,

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "consensus/ledger/ledger.h"
@@ -21,9 +22,20 @@ struct CommittedStep {
   pb::TrainProof proof;
 };
 
+// A proven fraud in the training step from version `to` (a won Challenge of a training job):
+// that step and every step after it are discarded, the model is back at `to` (§4.7.10).
+struct RollBack {
+  Hash32 model_id;
+  uint64_t to = 0;
+};
+
+// What moves served weights, in block order (a block may hold a step, then a Challenge that
+// discards it, then a new step from the version it returned to).
+using ModelChange = std::variant<CommittedStep, RollBack>;
+
 struct BlockNews {
-  std::vector<pb::Job> assigned;      // jobs this block assigned to the worker, in block order
-  std::vector<CommittedStep> trained;  // accepted training results of any worker, in block order
+  std::vector<pb::Job> assigned;     // jobs this block assigned to the worker, in block order
+  std::vector<ModelChange> changes;  // accepted training results and proven training frauds, any worker's
 };
 
 // Jobs assigned to `worker` that wait for an answer in the committed state, oldest first.
@@ -32,6 +44,9 @@ std::vector<pb::Job> open_jobs(const ledger::Ledger& ledger, const Address& work
 // What committed `block` (with its receipts; the ledger already holds its state) means for `worker`.
 BlockNews read_block(const ledger::Ledger& ledger, const pb::Block& block, const pb::BlockResults& results,
                      const Address& worker);
+
+// The committed steps among `news.changes` (tests and callers that only train).
+std::vector<CommittedStep> steps_in(const BlockNews& news);
 
 // The accepted training steps that moved `model_id` from version `from` to its current
 // version, in order, read back from the committed blocks (`block_at`): how a folder left

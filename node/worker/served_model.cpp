@@ -1,6 +1,7 @@
 #include "node/worker/served_model.h"
 
 #include <mutex>
+#include <set>
 
 #include "ml/serve/prove.h"
 #include "ml/verify/train_proof.h"
@@ -24,16 +25,30 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
                                                        const Address& worker, unsigned threads) {
   auto stake = ledger.stake(pb::WORKER, worker);
   if (!stake) return fail(Errc::kNotFound, "this worker key has no worker stake on the chain (stake first)");
+  std::vector<Hash32> ids;
+  for (const auto& id : stake->models()) ids.push_back(Hash32::from_span(as_bytes(id)));
+  return match(dir, ledger, ids, threads, "a model this worker is tried for");
+}
+
+Result<std::unique_ptr<ServedModel>> ServedModel::open_any(const std::filesystem::path& dir,
+                                                           const ledger::Ledger& ledger, unsigned threads) {
+  std::vector<Hash32> ids;
+  for (const auto& m : ledger.models()) ids.push_back(Hash32::from_span(as_bytes(m.model_id())));
+  return match(dir, ledger, ids, threads, "a registered model");
+}
+
+Result<std::unique_ptr<ServedModel>> ServedModel::match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                        const std::vector<Hash32>& ids, unsigned threads,
+                                                        const std::string& of_what) {
   auto model = ml::Model::open(dir, options(threads, ml::StoreAccess::write));
   if (!model) return fail(model.error(), "cannot open the model folder: ");
   // Versions hold the weights' roots; the committed search (codes, graph) is the ghost file's.
   const std::vector<Hash32> roots = (*model)->weight_roots();
-  std::string staked;
-  for (const auto& id_bytes : stake->models()) {
-    const Hash32 id = Hash32::from_span(as_bytes(id_bytes));
+  std::string tried;
+  for (const Hash32& id : ids) {
     auto info = ledger.model(id);
     if (!info) continue;
-    staked += (staked.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
+    tried += (tried.empty() ? "" : ", ") + short_id(id) + " v" + std::to_string(info->version());
     // The folder's committed search (codes, graph) must be the registered one.
     auto registered = ml::model_version(info->ghost_file());
     if (!registered || registered->search_roots != (*model)->search_roots()) continue;
@@ -54,9 +69,21 @@ Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::pa
       return s;
     }
   }
-  return fail(Errc::kMismatch, "its weights are no version the chain keeps of a model this worker is staked for (" +
-                                   (staked.empty() ? std::string("none") : staked) +
+  return fail(Errc::kMismatch, "its weights are no version the chain keeps of " + of_what + " (" +
+                                   (tried.empty() ? std::string("none") : tried) +
                                    "): build or copy the registered model's folder");
+}
+
+Result<size_t> ServedModel::catch_up(const ledger::Ledger& ledger,
+                                     const std::function<std::optional<pb::Block>(uint64_t)>& block_at) {
+  const uint64_t from = version();
+  auto steps = steps_since(ledger, id_, from, block_at);
+  if (!steps)
+    return fail(Errc::kNotFound, "the folder holds version " + std::to_string(from) +
+                                     " and the training steps since are not all in this node's blocks");
+  for (const auto& step : *steps)
+    if (auto ok = apply(step); !ok) return std::unexpected(ok.error());
+  return steps->size();
 }
 
 uint64_t ServedModel::version() const {
@@ -81,9 +108,20 @@ Result<pb::GhostProof> ServedModel::prove_inference(uint64_t version, ByteSpan i
   return ml::make_ghost_proof(*m, id_, version, input, *inf, ml::LeafWire::shortest());
 }
 
-Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr) const {
+Result<void> ServedModel::with_version(uint64_t version,
+                                       const std::function<Result<void>(const ml::Model&)>& use) const {
   std::shared_lock lock(mutex_);
-  auto step = model_->train_step(input, target, lr, ml::Search::graph);
+  const ml::Model* m = at(version);
+  if (!m) return fail(Errc::kNotFound, "version " + std::to_string(version) + " is not held");
+  return use(*m);
+}
+
+Result<pb::TrainProof> ServedModel::prove_training(ByteSpan input, std::span<const float> target, float lr,
+                                                   ChooserOf choose) const {
+  std::shared_lock lock(mutex_);
+  auto forward = choose ? model_->infer(input, choose(*model_)) : model_->infer(input, ml::Search::graph);
+  if (!forward) return std::unexpected(forward.error());
+  auto step = model_->train_from(input, std::move(*forward), target, lr);
   if (!step) return std::unexpected(step.error());
   return ml::make_train_proof(*model_, id_, version_, input, target, lr, *step, ml::LeafWire::shortest());
 }
@@ -109,13 +147,45 @@ Result<void> ServedModel::apply(const CommittedStep& step) {
   if (model_->weight_roots() != verified->roots)
     return fail(Errc::kMismatch, "the weights after the step do not have the step's roots");
   kept_[from] = std::move(*kept);
+  auto& written = written_[from];
+  written.clear();
+  for (const auto& w : verified->writes) written.push_back({w.tensor, w.index});
   version_ = from + 1;
+  return {};
+}
+
+Result<void> ServedModel::roll_back(uint64_t to) {
+  std::unique_lock lock(mutex_);
+  if (to >= version_) return {};
+  auto kept = kept_.find(to);
+  if (kept == kept_.end())
+    return fail(Errc::kNotFound, "version " + std::to_string(to) + " is no longer kept (the folder is at version " +
+                                     std::to_string(version_) + "): replace the folder");
+  const ml::Model& start = *kept->second;
+  std::set<std::pair<uint32_t, uint64_t>> leaves;  // every leaf the discarded steps wrote, once
+  for (auto it = written_.lower_bound(to); it != written_.end() && it->first < version_; ++it)
+    for (const auto& l : it->second) leaves.insert({l.tensor, l.index});
+  std::vector<ml::LeafWrite> writes;
+  for (const auto& at : leaves) {
+    auto values = start.store().leaf(at.first, at.second);
+    if (!values) return fail(values.error(), "cannot read version " + std::to_string(to) + "'s leaves: ");
+    writes.push_back({at.first, at.second, std::move(*values)});
+  }
+  if (auto ok = model_->apply(writes); !ok) return ok;
+  if (model_->weight_roots() != start.weight_roots())
+    return fail(Errc::kMismatch, "the folder does not have version " + std::to_string(to) +
+                                     "'s roots after writing its leaves back: replace the folder");
+  // The snapshots of the discarded versions, and the one of `to` (the folder is it again).
+  kept_.erase(kept, kept_.end());
+  written_.erase(written_.lower_bound(to), written_.end());
+  version_ = to;
   return {};
 }
 
 void ServedModel::keep_from(uint64_t final_version) {
   std::unique_lock lock(mutex_);
   std::erase_if(kept_, [&](const auto& kv) { return kv.first < final_version; });
+  std::erase_if(written_, [&](const auto& kv) { return kv.first < final_version; });
 }
 
 }  // namespace ghost::worker

@@ -5,10 +5,12 @@
 // Inference jobs pin the model's FINAL version while training steps wait out their challenge
 // window (docs/protocol.md §3.14), so after a step the worker holds both: the folder moves to
 // the new current version, and a read-only snapshot of the folder taken just before keeps each
-// older version until it is no longer final (docs/decisions.md, "The worker keeps...").
+// older version until it is no longer final (docs/decisions.md, "The worker keeps..."). A
+// proven fraud in a pending step returns the folder to the step's start, from that snapshot.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -30,6 +32,13 @@ class ServedModel {
   // folder is refused.
   static Result<std::unique_ptr<ServedModel>> open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
                                                    const Address& worker, unsigned threads);
+  // The same among every registered model (a spot-checker's private copy of a folder).
+  static Result<std::unique_ptr<ServedModel>> open_any(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                       unsigned threads);
+  // Applies the accepted steps since the version held, read back from the committed blocks
+  // (steps_since); the number applied. An error when one cannot be found or applied.
+  Result<size_t> catch_up(const ledger::Ledger& ledger,
+                          const std::function<std::optional<pb::Block>(uint64_t)>& block_at);
 
   const Hash32& model_id() const { return id_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -39,18 +48,31 @@ class ServedModel {
   // selected sets instead of the HNSW search (test-only cheats, cheat.h).
   using ChooserOf = ml::Model::Selector (*)(const ml::Model&);
   Result<pb::GhostProof> prove_inference(uint64_t version, ByteSpan input, ChooserOf choose = nullptr) const;
-  // A training step from the newest version held.
-  Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr) const;
+  // Runs `use` on the weights of `version` (a check of an answer pinned to it) under the
+  // shared lock; kNotFound when the version is not held.
+  Result<void> with_version(uint64_t version, const std::function<Result<void>(const ml::Model&)>& use) const;
+  // A training step from the newest version held (`choose` as for prove_inference).
+  Result<pb::TrainProof> prove_training(ByteSpan input, std::span<const float> target, float lr,
+                                        ChooserOf choose = nullptr) const;
 
   // Applies an accepted training step (its writes, from the verified proof) when it starts
   // from the version held, first keeping that version as a snapshot. A step already applied
   // is skipped; one from a version not held is an error (the folder missed a step).
   Result<void> apply(const CommittedStep& step);
+  // Returns the folder to `version` after a proven fraud discarded the steps from it
+  // (docs/protocol.md §4.7.10): the leaves those steps replaced are read back from the
+  // version's kept snapshot and written in one batch. Nothing to do when the folder is not
+  // ahead of it; an error when the version is no longer kept (the folder is then unchanged).
+  Result<void> roll_back(uint64_t version);
   // Forgets kept versions older than `final_version` (no job can pin them any more).
   void keep_from(uint64_t final_version);
 
  private:
   ServedModel() = default;
+  // The folder as the registered model among `ids` whose roots it holds; `of_what` names them.
+  static Result<std::unique_ptr<ServedModel>> match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
+                                                    const std::vector<Hash32>& ids, unsigned threads,
+                                                    const std::string& of_what);
   const ml::Model* at(uint64_t version) const;  // under the lock; null when not held
 
   std::filesystem::path dir_;
@@ -60,6 +82,11 @@ class ServedModel {
   std::unique_ptr<ml::Model> model_;  // the folder, writable, at version_
   uint64_t version_ = 0;
   std::map<uint64_t, std::unique_ptr<ml::Model>> kept_;  // older versions, read-only snapshots
+  struct Leaf {
+    uint32_t tensor;
+    uint64_t index;
+  };
+  std::map<uint64_t, std::vector<Leaf>> written_;  // by the step from each kept version
 };
 
 }  // namespace ghost::worker

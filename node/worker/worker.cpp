@@ -41,7 +41,9 @@ Worker::Worker(const WorkerConfig& config, PrivateKey key, asio::io_context& cor
       m_latency_(metrics.histogram("ghost_worker_answer_seconds",
                                    "From a job seen in a committed block to its result committed",
                                    {0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60})),
-      m_steps_(metrics.counter("ghost_worker_steps_applied_total", "Accepted training steps applied to served weights")) {}
+      m_steps_(metrics.counter("ghost_worker_steps_applied_total", "Accepted training steps applied to served weights")),
+      m_rollbacks_(metrics.counter("ghost_worker_rollbacks_total",
+                                   "Served weights returned to an older version after a proven fraud in a training step")) {}
 
 Worker::~Worker() { stop(); }
 
@@ -98,15 +100,10 @@ Result<void> Worker::open_folders() {
 
 Result<void> Worker::catch_up(ServedModel& model) {
   const uint64_t from = model.version();
-  auto steps = steps_since(*host_.ledger, model.model_id(), from, host_.block_at);
-  if (!steps)
-    return fail(Errc::kNotFound, "the folder holds version " + std::to_string(from) +
-                                     " and the training steps since are not all in this node's blocks");
-  for (const auto& step : *steps) {
-    if (auto ok = model.apply(step); !ok) return ok;
-    m_steps_.inc();
-  }
-  if (!steps->empty())
+  auto applied = model.catch_up(*host_.ledger, host_.block_at);
+  if (!applied) return std::unexpected(applied.error());
+  m_steps_.inc(*applied);
+  if (*applied > 0)
     log::info("worker", "model folder caught up with the chain's training steps",
               {{"folder", model.dir().string()}, {"from_version", from}, {"version", model.version()}});
   return {};
@@ -284,21 +281,27 @@ void Worker::submit(Bytes raw, const Hash32& job, pb::JobKind kind, uint64_t non
   if (!taken) refused("shed at intake (node busy)");
 }
 
-void Worker::apply_steps(const BlockNews& news) {
-  for (const auto& step : news.trained) {
-    auto it = served_.find(step.from.model_id);
+void Worker::apply_changes(const BlockNews& news) {
+  for (const auto& change : news.changes) {
+    const auto* step = std::get_if<CommittedStep>(&change);
+    const Hash32& id = step ? step->from.model_id : std::get<RollBack>(change).model_id;
+    auto it = served_.find(id);
     if (it == served_.end()) continue;
     ServedModel* model = it->second.get();
-    asio::post(serial_, [this, model, step] {
-      auto ok = model->apply(step);
-      asio::post(core_, [this, model, ok, v = step.from.version] {
+    asio::post(serial_, [this, model, change] {
+      const auto* step = std::get_if<CommittedStep>(&change);
+      auto ok = step ? model->apply(*step) : model->roll_back(std::get<RollBack>(change).to);
+      const uint64_t version = model->version();
+      asio::post(core_, [this, model, ok, step = step != nullptr, version] {
         if (ok) {
-          m_steps_.inc();
-          log::info("worker", "applied a training step", {{"model", model->model_id().hex()}, {"version", v + 1}});
+          (step ? m_steps_ : m_rollbacks_).inc();
+          log::info("worker", step ? "applied a training step" : "rolled back to the version a proven fraud returned to",
+                    {{"model", model->model_id().hex()}, {"version", version}});
         } else {
-          count_failure("apply_step");
-          log::error("worker", "cannot apply an accepted training step: this model's answers will be refused on chain",
-                     {{"model", model->model_id().hex()}, {"from_version", v}, {"reason", ok.error().message}});
+          count_failure(step ? "apply_step" : "roll_back");
+          log::error("worker", step ? "cannot apply an accepted training step: this model's answers will be refused on chain"
+                                    : "cannot roll back a discarded training step: this model's answers will be refused on chain",
+                     {{"model", model->model_id().hex()}, {"version", version}, {"reason", ok.error().message}});
         }
       });
     });
@@ -318,6 +321,7 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
     return;
   }
   // Our results in this block: accepted or refused on chain.
+  std::vector<Hash32> retrain;
   for (size_t i = 0; i < tx_ids.size(); ++i) {
     auto it = own_.find(tx_ids[i]);
     if (it == own_.end()) continue;
@@ -333,6 +337,9 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
       count_failure(pb::TxCode_Name(receipt.status()).c_str());
       log::warn("worker", "result refused on chain", {{"job", o.job.hex()}, {"code", pb::TxCode_Name(receipt.status())},
                                                        {"reason", receipt.reason()}});
+      // A step computed from a version the chain left (another step came first, or a proven
+      // fraud rolled it back) is answered again from the current one while the job is open.
+      if (o.kind == pb::TRAINING && receipt.status() == pb::VERSION_MISMATCH && still_mine(o.job)) retrain.push_back(o.job);
     }
   }
   // Ours the mempool let go of without a block (evicted, or a nonce gap): sign them again.
@@ -350,7 +357,12 @@ void Worker::on_commit(const pb::Block& block, const pb::BlockResults& results, 
     }
 
   const BlockNews news = read_block(ledger, block, results, me_);
-  apply_steps(news);
+  apply_changes(news);
+  for (const auto& id : retrain) {
+    busy_.erase(id);
+    (void)log_->forget(id);
+    enqueue(*ledger.job(id));
+  }
   for (const auto& j : news.assigned) enqueue(j);
 
   // Jobs closed on chain need no record any more.

@@ -99,7 +99,8 @@ class Worker {
   bool still_mine(const Hash32& job) const;
   void count(pb::JobKind kind, const char* outcome);
   void count_failure(const char* reason);
-  void apply_steps(const BlockNews& news);
+  // Applies the block's accepted steps and proven frauds to the served folders, in order.
+  void apply_changes(const BlockNews& news);
   // Forgets the kept versions no job of ours can still need: below the final version and
   // below every version our open inference jobs pin.
   void prune_versions();
@@ -127,6 +128,7 @@ class Worker {
   metrics::Gauge& m_queue_;
   metrics::Histogram& m_latency_;
   metrics::Counter& m_steps_;
+  metrics::Counter& m_rollbacks_;
   bool stopped_ = false;
   std::filesystem::path home_;      // relative model folders are under it
   bool waiting_for_stake_ = false;  // opened before the node synced the worker's stake

@@ -95,13 +95,16 @@ struct Rig {
   }
   const ml::Model& checker_model() {
     if (!held) {
-      auto h = HeldModels::open({checker_dir.string()}, dir.path, 1);
-      if (!h) throw std::runtime_error(h.error().message);
-      held = std::move(*h);
+      ml::ModelOptions o;
+      o.threads = 1;
+      o.access = ml::StoreAccess::read;
+      auto m = ml::Model::open(checker_dir, o);
+      if (!m) throw std::runtime_error(m.error().message);
+      held = std::move(*m);
     }
-    return *held->find(*worker::chain_version(chain.ledger(), model.id(), 0));
+    return *held;
   }
-  std::optional<HeldModels> held;
+  std::unique_ptr<ml::Model> held;
 };
 
 pb::GhostProof proof_of(const Bytes& raw) {
@@ -118,11 +121,13 @@ TEST(CheatingWorker, WrongAnswersAreRefusedOnExecution) {
   EXPECT_EQ(r.answer(r.request(3), worker::Cheat::stale_version).status(), pb::VERSION_MISMATCH);
   EXPECT_EQ(r.answer(r.request(4), worker::Cheat::degraded_topk).status(), pb::OK) << "a valid proof of a bad set";
   EXPECT_EQ(r.answer(r.request(5), worker::Cheat::none).status(), pb::OK);
+  EXPECT_EQ(r.answer(r.request(6), worker::Cheat::degraded_step).status(), pb::OK) << "inference answered honestly";
 }
 
 TEST(CheatingWorker, ModesAreNamed) {
   EXPECT_EQ(*worker::parse_cheat(""), worker::Cheat::none);
   EXPECT_EQ(*worker::parse_cheat("degraded_topk"), worker::Cheat::degraded_topk);
+  EXPECT_EQ(*worker::parse_cheat("degraded_step"), worker::Cheat::degraded_step);
   auto bad = worker::parse_cheat("lazy");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("silence"), std::string::npos) << bad.error().message;
@@ -165,6 +170,7 @@ TEST(FraudCheck, AFolderOfAnotherVersionIsAnError) {
 }
 
 // The checker as a node runs it: commits handed over one by one, checks on its own thread.
+inline int opened = 0;  // each checker's private copies in a folder of their own
 struct Following {
   Rig& r;
   boost::asio::io_context core;
@@ -191,7 +197,8 @@ struct Following {
     };
     SpotCheckConfig c;
     c.model_dirs = std::move(dirs);
-    auto s = SpotChecker::open(c, r.dir.path, core, std::move(host), metrics);
+    auto s = SpotChecker::open(c, r.dir.path, r.dir.path / ("spot-" + std::to_string(++opened)), core, std::move(host),
+                               metrics);
     if (!s) throw std::runtime_error(s.error().message);
     checker = std::move(*s);
   }
@@ -277,6 +284,80 @@ TEST(SpotChecker, AnswersOfAModelItDoesNotHoldAreSkipped) {
   EXPECT_EQ(f.metrics.counter("ghost_spot_checks_skipped_total", "", {{"reason", "version_not_held"}}).value(), 1u);
 }
 
+// A training request committed (every job is the one worker's); its job id.
+Hash32 train_request(Following& f, uint64_t seed) {
+  Bytes req = f.r.chain.tx(user(0), body::train_request(f.r.model.id(), f.r.model.input(seed), {0, 1, 0, 0}, 0.5f, kMaxFee));
+  f.commit({req});
+  return ledger::tx_id(req);
+}
+
+uint64_t skipped(Following& f, const char* reason) {
+  return f.metrics.counter("ghost_spot_checks_skipped_total", "", {{"reason", reason}}).value();
+}
+
+TEST(SpotChecker, AnswersOnVersionsTrainedAfterItsFolderAreChecked) {
+  Rig r;
+  Following f(r, {r.checker_dir.string()});
+  // An honest step 0 -> 1 (itself sampled and checked on version 0), settled: version 1 is final.
+  const Hash32 step_job = train_request(f, 40);
+  const pb::Job job = *r.chain.ledger().job(step_job);
+  Bytes result = r.chain.tx(worker_op(0), *worker::answer_job(*r.served, job));
+  f.commit({result});
+  auto steps = worker::steps_in(worker::read_block(r.chain.ledger(), f.stored.rbegin()->second.first,
+                                                   f.stored.rbegin()->second.second, addr(worker_op(0))));
+  ASSERT_EQ(steps.size(), 1u);
+  ASSERT_TRUE(r.served->apply(steps[0]));
+  for (int i = 0; i < 4; ++i) f.commit({});
+  f.settle(1);
+  ASSERT_EQ(r.chain.ledger().model(r.model.id())->final_version(), 1u);
+  EXPECT_EQ(f.value("ghost_spot_steps_applied_total"), 1u);
+  EXPECT_EQ(f.value("ghost_spot_checks_total"), 1u) << "the honest step's forward pass";
+
+  // A degraded answer pinned to version 1 is proven, not skipped.
+  const pb::Job bad = r.request(2);
+  ASSERT_EQ(bad.version(), 1u);
+  f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  f.commit({});
+  f.settle(1);
+  EXPECT_EQ(skipped(f, "version_not_held"), 0u);
+  ASSERT_EQ(f.submitted.size(), 1u);
+  EXPECT_EQ(f.submitted[0].challenge().job_id(), bad.job_id());
+  auto res = r.chain.block({r.chain.tx(user(1), f.submitted[0])});
+  EXPECT_EQ(res.receipts.at(0).status(), pb::OK) << res.receipts.at(0).reason();
+}
+
+TEST(SpotChecker, ADegradedTrainingStepIsProvenAndTheHeldModelRollsBack) {
+  Rig r;
+  Following f(r, {r.checker_dir.string()});
+  const Hash32 job = train_request(f, 30);
+  // The step's forward pass is of the worst columns: a valid training proof of a provable fault.
+  auto cheat = worker::cheat_answer(worker::Cheat::degraded_step, *r.served, *r.chain.ledger().job(job));
+  ASSERT_TRUE(cheat) << cheat.error().message;
+  f.commit({r.chain.tx(worker_op(0), *cheat)});
+  ASSERT_EQ(f.stored.rbegin()->second.second.receipts(0).status(), pb::OK);
+  f.commit({});  // samples it, after the step moved the held model to version 1
+  f.settle(1);
+  EXPECT_EQ(f.value("ghost_spot_steps_applied_total"), 1u);
+  EXPECT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
+  ASSERT_EQ(f.submitted.size(), 1u);
+  EXPECT_EQ(f.submitted[0].challenge().job_id(), str(job));
+
+  // The chain takes it; the checker follows the rollback and checks on version 0 again.
+  f.commit({r.chain.tx(user(1), f.submitted[0])});
+  ASSERT_EQ(f.stored.rbegin()->second.second.receipts(0).status(), pb::OK)
+      << f.stored.rbegin()->second.second.receipts(0).reason();
+  EXPECT_EQ(r.chain.ledger().job(job)->status(), pb::CHALLENGED);
+  EXPECT_EQ(r.chain.ledger().model(r.model.id())->version(), 0u);
+  const pb::Job bad = r.request(3);
+  ASSERT_EQ(bad.version(), 0u);
+  f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  f.commit({});
+  f.settle(1);
+  EXPECT_EQ(f.value("ghost_spot_rollbacks_total"), 1u);
+  ASSERT_EQ(f.submitted.size(), 2u);
+  EXPECT_EQ(f.submitted[1].challenge().job_id(), bad.job_id());
+}
+
 TEST(SpotChecker, AMissingFolderIsAnErrorNamingIt) {
   Rig r;
   metrics::Registry m;
@@ -285,12 +366,12 @@ TEST(SpotChecker, AMissingFolderIsAnErrorNamingIt) {
   c.model_dirs = {"nowhere"};
   Host host;
   host.ledger = &r.chain.ledger();
-  auto s = SpotChecker::open(c, r.dir.path, core, host, m);
+  auto s = SpotChecker::open(c, r.dir.path, r.dir.path / "spot", core, host, m);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("nowhere"), std::string::npos) << s.error().message;
   c.model_dirs = {};
   c.threads = 0;
-  EXPECT_FALSE(SpotChecker::open(c, r.dir.path, core, host, m));
+  EXPECT_FALSE(SpotChecker::open(c, r.dir.path, r.dir.path / "spot", core, host, m));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ TEST(JobFinder, ABlocksRequestsReachTheAssignedWorkerOnly) {
       EXPECT_EQ(j.kind(), pb::INFERENCE);
     }
     found += news.assigned.size();
-    EXPECT_TRUE(news.trained.empty());
+    EXPECT_TRUE(news.changes.empty());
     EXPECT_EQ(open_jobs(f.chain.ledger(), addr(worker_op(w))).size(), news.assigned.size());
   }
   EXPECT_EQ(found, txs.size());
@@ -92,11 +92,13 @@ TEST(JobFinder, AcceptedTrainingStepsReachEveryWorkerWithTheVersionTheyStartFrom
   ASSERT_EQ(results.receipts(1).status(), pb::OK) << results.receipts(1).reason();
   for (int other = 0; other < 2; ++other) {
     auto news = read_block(f.chain.ledger(), b, results, addr(worker_op(other)));
-    ASSERT_EQ(news.trained.size(), 1u);  // the refused one is not a step
-    EXPECT_EQ(news.trained[0].from.version, 0u);
-    EXPECT_EQ(news.trained[0].from.model_id, f.model.id());
-    EXPECT_EQ(news.trained[0].from.roots, v0.roots);
-    EXPECT_EQ(news.trained[0].proof.lr(), 0.5f);
+    const auto trained = steps_in(news);
+    ASSERT_EQ(news.changes.size(), 1u);  // the refused one is not a step
+    ASSERT_EQ(trained.size(), 1u);
+    EXPECT_EQ(trained[0].from.version, 0u);
+    EXPECT_EQ(trained[0].from.model_id, f.model.id());
+    EXPECT_EQ(trained[0].from.roots, v0.roots);
+    EXPECT_EQ(trained[0].proof.lr(), 0.5f);
   }
   auto v1 = chain_version(f.chain.ledger(), f.model.id(), 1);
   ASSERT_TRUE(v1);

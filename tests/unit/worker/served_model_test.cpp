@@ -11,19 +11,30 @@ namespace {
 using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
-// A training step the chain accepted, as a worker reads it from the block.
-CommittedStep commit_step(JobChain& f, const Bytes& input) {
+// A training step the chain accepted, as a worker reads it from the block. With `drop`, the
+// step's forward pass lacks its best columns, and `cheat` gets the job and its fraud proof.
+struct Cheat {
+  Hash32 job;
+  pb::GhostProof forward;
+  pb::SearchFraudProof fraud;
+};
+CommittedStep commit_step(JobChain& f, const Bytes& input, uint32_t drop = 0, Cheat* cheat = nullptr) {
   const std::vector<float> target = {0, 1, 0, 0};
   Bytes req = f.chain.tx(user(0), body::train_request(f.model.id(), input, target, 0.5f, kMaxFee));
   f.block({req});
   const Hash32 job = ledger::tx_id(req);
-  pb::TrainProof step = f.model.train(input, target, 0.5f);
+  pb::TrainProof step = f.model.train(input, target, 0.5f, drop);
+  if (cheat) {
+    auto fraud = f.model.fraud(step.forward());
+    EXPECT_TRUE(fraud) << "the degraded step is a provable fault";
+    if (fraud) *cheat = {job, step.forward(), *fraud};
+  }
   f.model.apply();
   auto [b, results] = f.block({f.chain.tx(f.worker_of(job), body::train_result(job, step))});
   EXPECT_EQ(results.receipts(0).status(), pb::OK) << results.receipts(0).reason();
-  auto news = read_block(f.chain.ledger(), b, results, addr(worker_op(0)));
-  EXPECT_EQ(news.trained.size(), 1u);
-  return news.trained.at(0);
+  auto trained = steps_in(read_block(f.chain.ledger(), b, results, addr(worker_op(0))));
+  EXPECT_EQ(trained.size(), 1u);
+  return trained.at(0);
 }
 
 void expect_verifies(const pb::GhostProof& proof, const ledger::Ledger& l, const Hash32& id, uint64_t version) {
@@ -128,6 +139,72 @@ TEST(ServedModel, AFolderLeftBehindCatchesUpFromTheBlocks) {
   ASSERT_TRUE(now) << now.error().message;
   expect_verifies(*now, f.chain.ledger(), f.model.id(), 2);
   EXPECT_TRUE(steps_since(f.chain.ledger(), f.model.id(), 2, none)->empty());
+}
+
+TEST(ServedModel, AProvenFraudInAPendingStepReturnsTheFolderToTheStepsStart) {
+  JobChain f;
+  TempDir d;
+  auto served = ServedModel::open(build_folder(d), f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served) << served.error().message;
+  ServedModel& m = **served;
+  const ml::ModelVersion v0 = *chain_version(f.chain.ledger(), f.model.id(), 0);
+  // A cheating step 0 -> 1 and an honest one on top (1 -> 2), both applied.
+  Cheat cheat;
+  ASSERT_TRUE(m.apply(commit_step(f, f.model.input(30), /*drop=*/3, &cheat)));
+  ASSERT_TRUE(m.apply(commit_step(f, f.model.input(31))));
+  ASSERT_EQ(m.version(), 2u);
+
+  // Proven: the chain discards both steps, and the block says so.
+  auto [b, results] = f.block({f.chain.tx(user(5), body::challenge(cheat.job, cheat.forward, cheat.fraud))});
+  ASSERT_EQ(results.receipts(0).status(), pb::OK) << results.receipts(0).reason();
+  ASSERT_EQ(f.chain.ledger().model(f.model.id())->version(), 0u);
+  const BlockNews news = read_block(f.chain.ledger(), b, results, addr(worker_op(1)));
+  ASSERT_EQ(news.changes.size(), 1u);
+  const auto* back = std::get_if<RollBack>(&news.changes[0]);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->model_id, f.model.id());
+  EXPECT_EQ(back->to, 0u);
+
+  ASSERT_TRUE(m.roll_back(back->to));
+  EXPECT_EQ(m.version(), 0u);
+  EXPECT_EQ(m.prove_inference(1, f.model.input(9)).error().code, Errc::kNotFound) << "version 1 is gone";
+  auto p0 = m.prove_inference(0, f.model.input(9));
+  ASSERT_TRUE(p0) << p0.error().message;
+  expect_verifies(*p0, f.chain.ledger(), f.model.id(), 0);
+  EXPECT_TRUE(m.roll_back(0)) << "a second rollback to where the folder is changes nothing";
+
+  // Training resumes from version 0: the chain accepts the worker's next step.
+  const std::vector<float> target = {1, 0, 0, 0};
+  Bytes req = f.chain.tx(user(0), body::train_request(f.model.id(), f.model.input(32), target, 0.5f, kMaxFee));
+  f.block({req});
+  auto step = m.prove_training(f.model.input(32), target, 0.5f);
+  ASSERT_TRUE(step) << step.error().message;
+  EXPECT_EQ(step->forward().version(), 0u);
+  const Hash32 job = ledger::tx_id(req);
+  auto [b2, r2] = f.block({f.chain.tx(f.worker_of(job), body::train_result(job, *step))});
+  EXPECT_EQ(r2.receipts(0).status(), pb::OK) << r2.receipts(0).reason();
+  auto again = steps_in(read_block(f.chain.ledger(), b2, r2, addr(worker_op(0))));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].from.roots, v0.roots);
+  ASSERT_TRUE(m.apply(again[0]));
+  EXPECT_EQ(m.version(), 1u);
+}
+
+TEST(ServedModel, ARollbackToAVersionNoLongerKeptIsRefusedAndChangesNothing) {
+  JobChain f;
+  TempDir d;
+  auto served = ServedModel::open(build_folder(d), f.chain.ledger(), addr(worker_op(0)), 1);
+  ASSERT_TRUE(served);
+  ServedModel& m = **served;
+  ASSERT_TRUE(m.apply(commit_step(f, f.model.input(3))));
+  m.keep_from(1);  // version 0 forgotten
+  auto r = m.roll_back(0);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("replace the folder"), std::string::npos) << r.error().message;
+  EXPECT_EQ(m.version(), 1u);
+  auto p1 = m.prove_inference(1, f.model.input(9));
+  ASSERT_TRUE(p1) << p1.error().message;
+  expect_verifies(*p1, f.chain.ledger(), f.model.id(), 1);
 }
 
 }  // namespace

@@ -9,10 +9,17 @@ namespace ghost::worker::test {
 using namespace ledger::testkit;
 
 struct JobChain {
-  explicit JobChain(int workers = 2) : chain(genesis_with(model, workers)) {}
+  explicit JobChain(int workers = 2, uint64_t challenge_blocks = 0) : chain(genesis(workers, challenge_blocks)) {}
   ledger::testkit::ServedModel model{addr(user(0))};  // owned by user 0, so user 0 may train it
   Chain chain;
   std::map<uint64_t, pb::Block> blocks;  // every block made by block()
+
+  // challenge_blocks 0: test_genesis's (3 blocks).
+  pb::Genesis genesis(int workers, uint64_t challenge_blocks) const {
+    pb::Genesis g = genesis_with(model, workers);
+    if (challenge_blocks) g.mutable_params()->set_challenge_blocks(challenge_blocks);
+    return g;
+  }
 
   // Applies `txs` as the next block and returns it with its receipts, as a node commits it.
   std::pair<pb::Block, pb::BlockResults> block(const std::vector<Bytes>& txs) {

@@ -17,7 +17,8 @@ using namespace test;
 constexpr uint64_t kMaxFee = 80'000;
 
 struct Rig {
-  JobChain f{1};  // one worker: every job is worker 0's
+  explicit Rig(int workers = 1, uint64_t challenge_blocks = 0) : f(workers, challenge_blocks) {}
+  JobChain f;  // one worker by default: every job is worker 0's
   TempDir d;
   std::filesystem::path folder = build_folder(d);
   boost::asio::io_context core;
@@ -175,6 +176,88 @@ TEST(Worker, AKeyNotStakedYetServesOnceABlockBringsItsStake) {
   r.commit(*w, r.f.block({r.f.chain.tx(late, body::stake_worker(150 * GC, {r.f.model.id()}, 50'000))}));
   ASSERT_TRUE(r.f.chain.ledger().stake(pb::WORKER, addr(late)));
   EXPECT_EQ(served(), 1);
+}
+
+// Two workers: the other one's training step (from a degraded forward pass, a provable fault)
+// is on chain, and this one serves the folder, caught up with that step.
+struct CheatedStep {
+  Rig r{2, 20};  // the step stays challengeable while this worker gets a job
+  const std::vector<float> target = {0, 1, 0, 0};
+  Hash32 bad;
+  pb::TrainProof cheat;
+  pb::SearchFraudProof fraud;
+  PrivateKey honest = worker_op(0);
+  std::unique_ptr<Worker> w;
+
+  CheatedStep() {
+    bad = train_request(30).first;
+    const PrivateKey cheater = r.f.worker_of(bad);
+    if (cheater.public_key() == honest.public_key()) honest = worker_op(1);
+    cheat = r.f.model.train(r.f.model.input(30), target, 0.5f, /*drop=*/3);
+    fraud = *r.f.model.fraud(cheat.forward());
+    EXPECT_EQ(r.f.block({r.f.chain.tx(cheater, body::train_result(bad, cheat))}).second.receipts(0).status(), pb::OK);
+    w = r.open(64, honest);  // catches up: the folder applies the step from the block
+    w->start();
+  }
+  std::pair<Hash32, std::pair<pb::Block, pb::BlockResults>> train_request(uint64_t seed) {
+    Bytes req = r.f.chain.tx(user(0), body::train_request(r.f.model.id(), r.f.model.input(seed), target, 0.5f, kMaxFee));
+    auto made = r.f.block({req});
+    EXPECT_EQ(made.second.receipts(0).status(), pb::OK) << made.second.receipts(0).reason();
+    return {ledger::tx_id(req), made};
+  }
+  // Training requests committed (and handed to the worker) until one is this worker's.
+  Hash32 job_of_this_worker() {
+    for (uint64_t seed = 31; seed < 60; ++seed) {
+      auto [id, made] = train_request(seed);
+      r.commit(*w, made);
+      if (r.f.worker_of(id).public_key() == honest.public_key()) return id;
+    }
+    ADD_FAILURE() << "no training job reached this worker";
+    return {};
+  }
+  Bytes challenge() { return r.f.chain.tx(user(5), body::challenge(bad, cheat.forward(), fraud)); }
+  uint64_t counted(const char* name) { return r.metrics.counter(name, "").value(); }
+  void until_counted(const char* name, uint64_t n) {
+    auto busy = boost::asio::make_work_guard(r.core);
+    for (int i = 0; i < 400 && counted(name) < n; ++i) {
+      r.core.restart();
+      r.core.run_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(counted(name), n) << name;
+  }
+};
+
+TEST(Worker, AProvenFraudInATrainingStepReturnsTheServedModelToItsStartWithoutARestart) {
+  CheatedStep c;
+  ASSERT_EQ(c.counted("ghost_worker_steps_applied_total"), 1u);
+  c.r.commit(*c.w, c.r.f.block({c.challenge()}));
+  ASSERT_EQ(c.r.f.chain.ledger().model(c.r.f.model.id())->version(), 0u);
+  c.until_counted("ghost_worker_rollbacks_total", 1);
+
+  // The next step of this worker starts from version 0 again, and the chain takes it.
+  const Hash32 job = c.job_of_this_worker();
+  c.r.until_submitted(1);
+  auto results = c.r.f.block(c.r.submitted);
+  ASSERT_EQ(results.second.receipts(0).status(), pb::OK) << results.second.receipts(0).reason();
+  EXPECT_EQ(c.r.f.chain.ledger().job(job)->version(), 0u);
+  c.r.commit(*c.w, results);
+  c.until_counted("ghost_worker_steps_applied_total", 2);
+  EXPECT_EQ(c.r.metrics.counter("ghost_worker_failures_total", "", {{"reason", "roll_back"}}).value(), 0u);
+}
+
+TEST(Worker, AStepComputedFromADiscardedVersionIsAnsweredAgainFromTheOneRolledBackTo) {
+  CheatedStep c;
+  const Hash32 job = c.job_of_this_worker();
+  c.r.until_submitted(1);  // from version 1, which the challenge ahead of it in the block discards
+  auto refused = c.r.f.block({c.challenge(), c.r.submitted[0]});
+  ASSERT_EQ(refused.second.receipts(0).status(), pb::OK) << refused.second.receipts(0).reason();
+  ASSERT_EQ(refused.second.receipts(1).status(), pb::VERSION_MISMATCH);
+  c.r.commit(*c.w, refused);
+  c.r.until_submitted(2);
+  auto results = c.r.f.block({c.r.submitted[1]});
+  ASSERT_EQ(results.second.receipts(0).status(), pb::OK) << results.second.receipts(0).reason();
+  EXPECT_EQ(c.r.f.chain.ledger().job(job)->version(), 0u);
+  EXPECT_EQ(c.counted("ghost_worker_rollbacks_total"), 1u);
 }
 
 TEST(Worker, FolderOfUnknownWeightsIsRefusedAndNothingServedIsAnError) {
