@@ -19,7 +19,7 @@
 #include "consensus/ledger/params.h"
 #include "ml/serve/fashion_mnist.h"
 #include "node/spotcheck/fraud_check.h"
-#include "node/spotcheck/held_models.h"
+#include "ml/serve/model.h"
 #include "node/spotcheck/sampling.h"
 #include "proto/decode.h"
 
@@ -119,9 +119,11 @@ void spot_check(Context& ctx) {
   }, net.log(0));
 
   // Where each answer stood: sampled by the next block's hash, provably faulty, penalised.
-  const auto held = must(spotcheck::HeldModels::open({model.string()}, model, 1), "opening the model to check answers");
-  const ml::Model* checker = held.find(net.version());
-  if (!checker) throw std::runtime_error("the model folder does not hold the registered version");
+  // The folder the testnet registered (no training runs here): read-only, beside the nodes.
+  ml::ModelOptions read_only;
+  read_only.threads = 1;
+  read_only.access = ml::StoreAccess::read;
+  const auto checker = must(ml::Model::open(model, read_only), "opening the model to check answers");
   std::map<uint64_t, Hash32> block_hash;
   auto hash_at = [&](uint64_t h) {
     if (!block_hash.contains(h))
