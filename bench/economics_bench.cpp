@@ -248,7 +248,7 @@ void economics_suite(Context& ctx) {
       }
 
   // The synthetic model of intrinsic dimension 16: honest answers there too.
-  const uint64_t syn_n = quick ? 20'000 : 200'000;
+  const uint64_t syn_n = quick ? 20'000 : 1'000'000;
   SyntheticParams sp{.n = syn_n, .d = 128, .d_out = 16, .seed = 1, .latent = 16};
   ctx.progress("synthetic latent-16 model, n = " + std::to_string(syn_n));
   ScratchDir syn_scratch("economics-synthetic");
