@@ -3,7 +3,8 @@
 // theirs (sampling.h), recomputes each sampled answer's exact top-k on a bounded pool of its
 // own threads (never the consensus or network threads) and, when the answer is a provable
 // fault (fraud_check.h), submits the Challenge through the node's own tx path, signed by the
-// validator key (which pays the fee and the bond, like the node's evidence txs).
+// validator key (which pays the fee and the bond, like the node's evidence txs), when its turn
+// comes (duty.h: one validator per fault, the others as backups).
 //
 // Threads: every public method runs on the node's core thread (which owns the ledger).
 #pragma once
@@ -38,6 +39,10 @@ struct Host {
   // wait for the next).
   std::function<std::optional<pb::Block>(uint64_t height)> block_at;
   std::function<std::optional<pb::BlockResults>(uint64_t height)> results_at;
+  // The validator key's address (its rank per fault, duty.h) and the mempool's pending txs
+  // (a challenge another validator already sent).
+  Address self;
+  std::function<std::vector<Bytes>()> pending;
 };
 
 class SpotChecker {
@@ -60,10 +65,18 @@ class SpotChecker {
   struct Answer {
     Hash32 job;
     pb::GhostProof proof;
+    uint64_t due = 0;  // when this validator's turn to challenge comes (duty.h)
+  };
+  struct Fault {
+    Hash32 job;
+    pb::Challenge challenge;
+    uint64_t due = 0;
   };
   static std::vector<Answer> answers_in(const pb::Block& block, const pb::BlockResults& results);
   void check(Answer answer);
-  void on_checked(const Hash32& job, Result<std::optional<pb::Challenge>> verdict);
+  void on_checked(const Hash32& job, uint64_t due, Result<std::optional<pb::Challenge>> verdict);
+  void challenge_due();  // submits the faults whose turn came, drops those already closed
+  void submit(Fault fault);
   void count_outcomes(const pb::Block& block, const pb::BlockResults& results, const std::vector<Hash32>& tx_ids);
   void skip(const char* reason);
 
@@ -76,6 +89,7 @@ class SpotChecker {
   std::vector<Answer> waiting_;  // the last block's accepted answers, sampled by the next block
   uint64_t queued_ = 0;          // checks posted to the threads, not finished
   std::set<Hash32> challenges_;  // our Challenge txs not yet in a block
+  std::vector<Fault> faults_;    // found, waiting for this validator's turn
   bool stopped_ = false;
   metrics::Counter& m_checks_;
   metrics::Counter& m_faults_;
