@@ -158,8 +158,8 @@ void spot_check(Context& ctx) {
   }
   if (degraded.answers == 0) throw std::runtime_error("worker 0 answered no job: nothing to measure");
 
-  // Every Challenge tx committed meanwhile (all validators sample the same answers, and each
-  // challenges what it finds), by outcome, with the fees they paid.
+  // Every Challenge tx committed meanwhile (all validators sample the same answers; one per
+  // answer challenges first, the others back it up in turn), by outcome, with the fees they paid.
   uint64_t won = 0, lost = 0, fee_won = 0, fee_lost = 0;
   const uint64_t h_end = json_u64(net.api(0).fetch("/status").at("height"));
   for (uint64_t h = h_start; h <= h_end; ++h) {
@@ -175,6 +175,8 @@ void spot_check(Context& ctx) {
   const json::value record = net.api(0).fetch("/workers/" + cheater);
   const double checks = validators_metric(net, "ghost_spot_checks_total");
   const double skipped = validators_metric(net, "ghost_spot_checks_skipped_total");
+  const double found = validators_metric(net, "ghost_spot_faults_found_total");
+  const double left = validators_metric(net, "ghost_spot_faults_left_total");
   const double detection = double(degraded.penalised) / double(degraded.answers);
   const double provable = double(degraded.provable) / double(degraded.answers);
 
@@ -203,8 +205,9 @@ void spot_check(Context& ctx) {
               "Challenge txs committed in heights " + std::to_string(h_start) + ".." + std::to_string(h_end) + ": " +
                   std::to_string(won) + " won, " + std::to_string(lost) + " lost (the job already closed by another "
                   "validator's), paying " + fixed(double(fee_lost) / 1e6, 2) + " GC of fees (won ones " +
-                  fixed(double(fee_won) / 1e6, 2) + " GC); every validator samples the same answers, so up to "
-                  "validators - 1 challenges per fault are lost"});
+                  fixed(double(fee_won) / 1e6, 2) + " GC); the checkers found " + fixed(found, 0) +
+                  " faults (every checker finds each sampled one) and left " + fixed(left, 0) +
+                  " closed before their turn (docs/protocol.md §6: rank r waits 2r blocks); goal 0 lost"});
   ctx.report({"testnet.degraded_provable_share", provable, "ratio", "",
               "degraded answers the spot-checker's fraud check (spotcheck::check_answer, run here on each answer's "
               "proof) proves faulty: " + share_text(degraded.provable, degraded.answers) +

@@ -253,6 +253,8 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     };
     host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
     host.results_at = [parts](uint64_t h) { return parts->chain->store().results(h); };
+    host.self = Address::of(p.validator_key->public_key());
+    host.pending = [parts] { return parts->mempool->pending(); };
     auto s = spotcheck::SpotChecker::open(p.config.spot_check, home.root, home.spotcheck(), p.core_io, std::move(host), p.metrics);
     if (!s) return fail(s.error(), "spot-checker: ");
     p.spot = std::move(*s);

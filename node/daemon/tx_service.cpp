@@ -106,7 +106,14 @@ void TxService::on_commit(const chain::Applied& applied) {
     waiters_.erase(b, e);
     for (auto& w : ready) w.done(std::pair{applied.results.receipts(int(i)), h});
   }
-  std::erase_if(own_pending_, [&](const Hash32& id) { return !mempool_.contains(id); });
+  drop_settled_own();
+}
+
+// An own tx still in its stateless checks is not in the mempool yet but holds its nonce:
+// dropping it here gave the next own tx the same nonce, refused as underpriced (issue 13's
+// challenges that never reached a block).
+void TxService::drop_settled_own() {
+  std::erase_if(own_pending_, [&](const Hash32& id) { return !mempool_.contains(id) && !own_checking_.contains(id); });
 }
 
 void TxService::submit_evidence(const pb::Evidence& evidence) {
@@ -130,13 +137,18 @@ void TxService::submit_evidence(const pb::Evidence& evidence) {
 
 bool TxService::submit_own(const pb::TxBody& body, std::function<void(Submitted)> done) {
   if (!own_key_) return false;
-  std::erase_if(own_pending_, [&](const Hash32& id) { return !mempool_.contains(id); });
+  drop_settled_own();
   const Address me = Address::of(own_key_->public_key());
   const uint64_t nonce = chain_.ledger().account(me).nonce() + own_pending_.size();
   Bytes raw = ledger::encode_tx(*own_key_, chain_.genesis().chain_id(), nonce, body, chain_.ledger().params());
-  own_pending_.push_back(ledger::tx_id(raw));
+  const Hash32 id = ledger::tx_id(raw);
+  own_pending_.push_back(id);
+  own_checking_.insert(id);
   checking_.fetch_add(1);  // counted like any tx, but never shed: it is this node's own
-  check(std::move(raw), std::nullopt, std::move(done));
+  check(std::move(raw), std::nullopt, [this, id, done = std::move(done)](Submitted s) {
+    own_checking_.erase(id);
+    if (done) done(std::move(s));
+  });
   return true;
 }
 

@@ -60,6 +60,7 @@ class TxService {
   void check(Bytes raw, std::optional<p2p::PeerId> from, std::function<void(Submitted)> done);
   void admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::PeerId> from,
              std::function<void(Submitted)> done);
+  void drop_settled_own();  // forgets own txs neither in the mempool nor in their checks
   struct Waiter {
     uint64_t serial;
     std::function<void(std::optional<std::pair<pb::Receipt, uint64_t>>)> done;
@@ -74,6 +75,7 @@ class TxService {
   std::multimap<Hash32, Waiter> waiters_;
   uint64_t next_serial_ = 0;
   std::vector<Hash32> own_pending_;       // own txs not yet committed, for the next nonce
+  std::set<Hash32> own_checking_;         // own txs in their stateless checks (not in the mempool yet)
   std::set<std::string> evidence_sent_;   // evidence already submitted, by encoding
   metrics::Registry& metrics_;
   metrics::Counter& m_received_;

@@ -4,6 +4,7 @@
 
 #include "consensus/ledger/tx.h"
 #include "node/log/log.h"
+#include "node/spotcheck/duty.h"
 #include "node/spotcheck/fraud_check.h"
 #include "node/spotcheck/sampling.h"
 #include "node/worker/job_finder.h"
@@ -35,6 +36,7 @@ SpotChecker::SpotChecker(const SpotCheckConfig& config, HeldModels held, asio::i
       m_steps_(metrics.counter("ghost_spot_steps_applied_total", "Committed training steps applied to the held models")),
       m_rollbacks_(metrics.counter("ghost_spot_rollbacks_total",
                                    "Held models returned to an older version after a proven fraud in a training step")) {
+  metrics.counter("ghost_spot_faults_left_total", "Faults found that closed before this validator's turn came");
   for (const char* outcome : {"won", "lost"})
     metrics.counter("ghost_challenges_total", "This validator's Challenge txs committed, by outcome",
                     {{"outcome", outcome}});
@@ -93,11 +95,16 @@ void SpotChecker::on_commit(const pb::Block& block, const Hash32& hash, const pb
   count_outcomes(block, results, tx_ids);
   const uint32_t rate = host_.ledger->params().spot_check_rate_ppm();
   // The last block's answers first: their checks read versions this block's steps may move past.
+  const pb::ValidatorSet set = host_.ledger->validator_set();
   for (auto& a : waiting_)
-    if (sampled(hash, a.job, rate)) check(std::move(a));
+    if (sampled(hash, a.job, rate)) {
+      a.due = due_height(block.header().height(), challenger_rank(hash, a.job, set, host_.self));
+      check(std::move(a));
+    }
   follow(block, results);
   waiting_ = answers_in(block, results);
   prune_versions();
+  challenge_due();
 }
 
 void SpotChecker::follow(const pb::Block& block, const pb::BlockResults& results) {
@@ -177,9 +184,35 @@ void SpotChecker::on_checked(const Answer& answer, bool held, Result<std::option
   m_checks_.inc();
   if (!*verdict) return;
   m_faults_.inc();
-  log::warn("spotcheck", "provable fault found: challenging", {{"job", short_id(job)}});
+  log::warn("spotcheck", "provable fault found", {{"job", short_id(job)}, {"turn_at_height", answer.due}});
+  faults_.push_back({job, std::move(**verdict), answer.due});
+  challenge_due();
+}
+
+void SpotChecker::challenge_due() {
+  if (faults_.empty()) return;
+  const uint64_t h = host_.ledger->height();
+  std::optional<std::set<Hash32>> pending;  // read from the mempool once, and only when a turn came
+  std::erase_if(faults_, [&](Fault& f) {
+    auto job = host_.ledger->job(f.job);
+    const bool answered = job && job->status() == pb::ANSWERED;
+    if (answered && h >= f.due && !pending) pending = challenged_jobs(host_.pending ? host_.pending() : std::vector<Bytes>{});
+    switch (challenge_duty(h, f.due, answered, pending && pending->contains(f.job))) {
+      case Duty::wait: return false;
+      case Duty::drop:
+        metrics_.counter("ghost_spot_faults_left_total", "Faults found that closed before this validator's turn came").inc();
+        return true;
+      case Duty::submit: submit(std::move(f)); return true;
+    }
+    return false;
+  });
+}
+
+void SpotChecker::submit(Fault fault) {
+  log::warn("spotcheck", "challenging a provable fault", {{"job", short_id(fault.job)}});
+  const Hash32 job = fault.job;
   pb::TxBody body;
-  *body.mutable_challenge() = std::move(**verdict);
+  *body.mutable_challenge() = std::move(fault.challenge);
   host_.submit(std::move(body), [this, job](std::optional<Hash32> id, std::string error) {
     if (!id) {
       log::warn("spotcheck", "could not submit the challenge (fund the validator key's address for the bond and fee)",

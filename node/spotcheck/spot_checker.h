@@ -4,7 +4,8 @@
 // answer's canonical search on a bounded pool of its own threads (never the consensus or
 // network threads) and, when the answer is a provable fault (fraud_check.h), submits the
 // Challenge through the node's own tx path, signed by the validator key (which pays the fee
-// and the bond, like the node's evidence txs). Its models follow the chain's training steps
+// and the bond, like the node's evidence txs), when its turn comes (duty.h: one validator per
+// fault, the others as backups). Its models follow the chain's training steps
 // (held_models.h), so answers pinned to newer versions are checked too.
 //
 // Threads: every public method runs on the node's core thread (which owns the ledger);
@@ -42,6 +43,10 @@ struct Host {
   // wait for the next).
   std::function<std::optional<pb::Block>(uint64_t height)> block_at;
   std::function<std::optional<pb::BlockResults>(uint64_t height)> results_at;
+  // The validator key's address (its rank per fault, duty.h) and the mempool's pending txs
+  // (a challenge another validator already sent).
+  Address self;
+  std::function<std::vector<Bytes>()> pending;
 };
 
 class SpotChecker {
@@ -68,6 +73,12 @@ class SpotChecker {
     Hash32 model;
     uint64_t version = 0;  // pinned: an inference job's, or the version a training step started from
     pb::GhostProof proof;  // an inference result's proof, a training result's forward pass
+    uint64_t due = 0;      // when this validator's turn to challenge comes (duty.h)
+  };
+  struct Fault {
+    Hash32 job;
+    pb::Challenge challenge;
+    uint64_t due = 0;
   };
   std::vector<Answer> answers_in(const pb::Block& block, const pb::BlockResults& results) const;
   void check(Answer answer);
@@ -76,6 +87,8 @@ class SpotChecker {
   void follow(const pb::Block& block, const pb::BlockResults& results);
   // Forgets the versions no waiting or queued answer pins, below the final one.
   void prune_versions();
+  void challenge_due();  // submits the faults whose turn came, drops those already closed
+  void submit(Fault fault);
   void count_outcomes(const pb::Block& block, const pb::BlockResults& results, const std::vector<Hash32>& tx_ids);
   void skip(const char* reason);
 
@@ -90,6 +103,7 @@ class SpotChecker {
   uint64_t queued_ = 0;          // checks posted to the threads, not finished
   std::multiset<std::pair<Hash32, uint64_t>> queued_versions_;  // (model, version) of those checks
   std::set<Hash32> challenges_;  // our Challenge txs not yet in a block
+  std::vector<Fault> faults_;    // found, waiting for this validator's turn
   bool stopped_ = false;
   metrics::Counter& m_checks_;
   metrics::Counter& m_faults_;

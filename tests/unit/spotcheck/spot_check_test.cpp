@@ -8,6 +8,7 @@
 #include <map>
 #include <thread>
 
+#include "node/spotcheck/duty.h"
 #include "node/spotcheck/fraud_check.h"
 #include "node/spotcheck/sampling.h"
 #include "node/spotcheck/spot_checker.h"
@@ -60,6 +61,7 @@ struct Rig {
   pb::Genesis genesis() {
     pb::Genesis g = ledger::testkit::genesis_with(model, 1);
     g.mutable_params()->set_spot_check_rate_ppm(kEvery);
+    g.mutable_params()->set_challenge_blocks(20);  // every backup's turn inside the window
     g.mutable_workers(0)->set_stake(1000 * GC);  // refused answers miss deadlines: stay eligible
     return g;
   }
@@ -179,10 +181,14 @@ struct Following {
   std::unique_ptr<SpotChecker> checker;
 
   std::map<uint64_t, std::pair<pb::Block, pb::BlockResults>> stored;  // the node's block store
+  std::vector<Bytes> mempool;                                          // what host.pending returns
 
-  explicit Following(Rig& rig, std::vector<std::string> dirs) : r(rig) {
+  // As the validator `self` (by default the genesis set's first).
+  explicit Following(Rig& rig, std::vector<std::string> dirs, std::optional<Address> self = std::nullopt) : r(rig) {
     Host host;
     host.ledger = &r.chain.ledger();
+    host.self = self ? *self : *Address::from_bytes(as_bytes(r.chain.ledger().validator_set().validators(0).operator_()));
+    host.pending = [this] { return mempool; };
     host.submit = [this](pb::TxBody body, std::function<void(std::optional<Hash32>, std::string)> done) {
       submitted.push_back(body);
       done(sha256("challenge-" + std::to_string(submitted.size())), "");
@@ -212,7 +218,12 @@ struct Following {
     for (const auto& t : txs) b.add_txs(str(t)), ids.push_back(ledger::tx_id(t));
     for (const auto& receipt : res.receipts) *results.add_receipts() = receipt;
     stored[b.header().height()] = {b, results};
-    checker->on_commit(b, sha256("hash-" + std::to_string(b.header().height())), results, ids);
+    checker->on_commit(b, hash_at(b.header().height()), results, ids);
+  }
+  static Hash32 hash_at(uint64_t height) { return sha256("hash-" + std::to_string(height)); }
+  // Empty blocks until every rank's turn came (4 validators in the kit's genesis).
+  void every_turn() {
+    for (uint64_t i = 0; i < 3 * kBackupBlocks; ++i) commit({}), settle(0);
   }
   // Runs the core thread's side until `checks` checks came back from the threads (or 20 s).
   void settle(size_t checks) {
@@ -244,6 +255,7 @@ TEST(SpotChecker, ChallengesAFaultOnlyOnceTheNextBlockSamplesIt) {
   EXPECT_TRUE(f.submitted.empty()) << "the block after the answers decides the sample";
   f.commit({});
   f.settle(2);
+  f.every_turn();
   EXPECT_EQ(f.value("ghost_spot_checks_total"), 2u);
   EXPECT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
   ASSERT_EQ(f.submitted.size(), 1u);
@@ -268,8 +280,62 @@ TEST(SpotChecker, AfterARestartTheLastBlocksAnswersAreSampledByTheNext) {
   after.checker->start();
   after.commit({});
   after.settle(1);
+  after.every_turn();
   ASSERT_EQ(after.submitted.size(), 1u);
   EXPECT_EQ(after.submitted[0].challenge().job_id(), bad.job_id());
+}
+
+// The validator ranked `rank` for the answer of `job` committed in the next block (sampled by the one after).
+Address ranked(Rig& r, const pb::Job& job, uint32_t rank) {
+  const uint64_t sampling = r.chain.ledger().height() + 2;
+  const pb::ValidatorSet set = r.chain.ledger().validator_set();
+  for (const auto& v : set.validators()) {
+    const Address a = *Address::from_bytes(as_bytes(v.operator_()));
+    if (challenger_rank(Following::hash_at(sampling), Hash32::from_span(as_bytes(job.job_id())), set, a) == rank) return a;
+  }
+  throw std::runtime_error("no validator of that rank");
+}
+
+TEST(SpotChecker, ABackupWaitsItsTurnAndAPendingChallenge) {
+  Rig r;
+  const pb::Job bad = r.request(2);
+  Following f(r, {r.checker_dir.string()}, ranked(r, bad, 1));
+  f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
+  f.commit({});  // samples it: this validator's turn is kBackupBlocks later
+  f.settle(1);
+  EXPECT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
+  EXPECT_TRUE(f.submitted.empty()) << "rank 1 does not challenge at once";
+
+  pb::TxBody other;  // the first's challenge, waiting in this validator's mempool
+  other.mutable_challenge()->set_job_id(bad.job_id());
+  f.mempool = {r.chain.tx(user(1), other)};
+  for (uint64_t i = 0; i < 2 * kBackupBlocks; ++i) f.commit({}), f.settle(0);
+  EXPECT_TRUE(f.submitted.empty()) << "a challenge naming the job is pending";
+
+  f.mempool.clear();  // it never landed: the backup steps in
+  f.commit({});
+  f.settle(0);
+  ASSERT_EQ(f.submitted.size(), 1u);
+  EXPECT_EQ(f.submitted[0].challenge().job_id(), bad.job_id());
+}
+
+TEST(SpotChecker, ABackupDropsAFaultAnotherChallengedFirst) {
+  Rig r;
+  const pb::Job bad = r.request(2);
+  Following f(r, {r.checker_dir.string()}, ranked(r, bad, 2));
+  Bytes answer_tx = r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad));
+  f.commit({answer_tx});
+  f.commit({});
+  f.settle(1);
+  ASSERT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
+  pb::TxBody first;  // the first-ranked validator's challenge lands
+  *first.mutable_challenge() = **check_answer(r.checker_model(), *worker::chain_version(r.chain.ledger(), r.model.id(), 0),
+                                              Hash32::from_span(as_bytes(bad.job_id())), proof_of(answer_tx));
+  f.commit({r.chain.tx(user(1), first)});
+  ASSERT_EQ(r.chain.ledger().job(Hash32::from_span(as_bytes(bad.job_id())))->status(), pb::CHALLENGED);
+  f.every_turn();
+  EXPECT_TRUE(f.submitted.empty());
+  EXPECT_EQ(f.value("ghost_spot_faults_left_total"), 1u);
 }
 
 TEST(SpotChecker, AnswersOfAModelItDoesNotHoldAreSkipped) {
