@@ -139,14 +139,7 @@ double verify_seconds(bool quick) {
          }) / n;
 }
 
-double offered_rate(bool quick) {
-  const char* env = std::getenv("GHOST_BENCH_TESTNET_RATE");
-  if (!env || !*env) return quick ? 1000 : 3000;
-  char* end = nullptr;
-  const double rate = std::strtod(env, &end);
-  if (*end || !(rate > 0)) throw std::runtime_error("GHOST_BENCH_TESTNET_RATE must be a positive number, not \"" + std::string(env) + "\"");
-  return rate;
-}
+double offered_rate(bool quick) { return env_positive("GHOST_BENCH_TESTNET_RATE", quick ? 1000 : 3000); }
 
 // ghost_load's JSON result. Exit 2 (some accepted txs not committed within the settle time)
 // is a result too: the figures say how much did commit.
@@ -258,6 +251,8 @@ void run_testnet(Context& ctx) {
 }
 
 void testnet_suite(Context& ctx) {
+  // GHOST_BENCH_INFER_ONLY=1 leaves out the transfer part (minutes), e.g. to sweep the inference load.
+  if (const char* only = std::getenv("GHOST_BENCH_INFER_ONLY"); only && std::string_view(only) == "1") return;
   // An exception leaving main need not unwind the stack; caught here, it first runs the guards
   // that kill the nodes and remove the scratch folder.
   try {
