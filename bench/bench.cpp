@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -56,6 +57,15 @@ ScratchDir::ScratchDir(const std::string& tag)
 }
 
 ScratchDir::~ScratchDir() { std::filesystem::remove_all(path); }
+
+double env_positive(const char* name, double fallback) {
+  const char* env = std::getenv(name);
+  if (!env || !*env) return fallback;
+  char* end = nullptr;
+  const double v = std::strtod(env, &end);
+  if (*end || !(v > 0)) throw std::runtime_error(std::string(name) + " must be a positive number, not \"" + env + "\"");
+  return v;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;

@@ -49,6 +49,9 @@ struct ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
 };
 
+// A positive number from the environment variable `name`, or `fallback` when it is unset.
+double env_positive(const char* name, double fallback);
+
 // The value of a setup step that must succeed; a failure aborts the suite with its reason.
 template <class T>
 T must(Result<T> r, const char* what) {

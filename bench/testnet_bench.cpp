@@ -250,6 +250,8 @@ void run_testnet(Context& ctx) {
 }
 
 void testnet_suite(Context& ctx) {
+  // GHOST_BENCH_INFER_ONLY=1 leaves out the transfer part (minutes), e.g. to sweep the inference load.
+  if (const char* only = std::getenv("GHOST_BENCH_INFER_ONLY"); only && std::string_view(only) == "1") return;
   // An exception leaving main need not unwind the stack; caught here, it first runs the guards
   // that kill the nodes and remove the scratch folder.
   try {

@@ -113,7 +113,8 @@ void inference(Context& ctx) {
   const uint64_t h_probe = json_u64(node0.fetch("/status").at("height"));
   const double idle_interval = block_interval_ms(node0, h_probe > 40 ? h_probe - 40 : 1, h_probe);
 
-  const double rate = quick ? 50 : 300, duration = quick ? 10 : 30;
+  const double rate = env_positive("GHOST_BENCH_INFER_RATE", quick ? 50 : 300),
+               duration = env_positive("GHOST_BENCH_INFER_SECONDS", quick ? 10 : 30);
   const fs::path input_file = scratch.path / "input.bin";
   must(write_file_atomic(input_file, input), "writing the load's input");
   ctx.progress("ghost_load offers " + fixed(rate, 0) + " inference requests/s for " + fixed(duration, 0) + " s");

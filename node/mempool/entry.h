@@ -30,6 +30,7 @@ struct Entry {
   uint64_t fee = 0;
   uint64_t seq = 0;  // arrival order
   Bytes raw;
+  bool answer = false;  // a job's result: reaped before other txs (see reap)
 
   uint64_t size() const { return raw.size(); }
   FeeRate rate() const { return {fee, size()}; }

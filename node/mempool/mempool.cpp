@@ -54,7 +54,8 @@ class Mempool::Impl {
 
   AddResult add(ledger::CheckedTx tx, Bytes raw, const StateView& state) {
     if (raw.size() != tx.size) throw std::invalid_argument("mempool: raw bytes are not the checked tx");
-    Entry e{tx.id, tx.sender_address, tx.envelope.nonce(), tx.envelope.fee(), ++arrivals_, std::move(raw)};
+    Entry e{tx.id, tx.sender_address, tx.envelope.nonce(), tx.envelope.fee(), ++arrivals_, std::move(raw),
+            tx.body.has_inference_result() || tx.body.has_train_result()};
     AddResult r = admit(std::move(e), state);
     if (r.accepted()) {
       evicted_.inc(r.evicted.size());

@@ -38,7 +38,7 @@ void Pool::insert(Entry e) {
   const Hash32 id = e.id;
   Stored& stored = by_id_.emplace(id, Stored{std::move(e), {}}).first->second;
   const Entry& entry = stored.entry;
-  txs.insert(at, Slot{entry.nonce, entry.fee, entry.raw, entry.id, &entry});
+  txs.insert(at, Slot{entry.nonce, entry.fee, entry.raw, entry.id, &entry, entry.answer});
   stored.ranked = by_fee_rate_.insert({entry.rate(), entry.seq, &entry}).first;
   bytes_ += entry.size();
 }

@@ -22,6 +22,7 @@ struct Slot {
   ByteSpan raw;
   Hash32 id;
   const Entry* entry = nullptr;
+  bool answer = false;
 
   FeeRate rate() const { return {fee, raw.size()}; }
 };

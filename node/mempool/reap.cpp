@@ -15,6 +15,7 @@ struct Next {
 
 // A heap element: the rate of a sender's next tx, so that most comparisons read only the heap.
 struct Ranked {
+  bool answer = false;  // a job's result
   FeeRate rate;
   uint32_t sender = 0;  // index into the positions
 };
@@ -28,11 +29,12 @@ std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& s
     const AccountState account = state(sender);
     auto first = at_or_after(txs, account.nonce);
     if (first == txs.end() || first->nonce != account.nonce || first->fee > account.balance) continue;
-    heap.push_back({first->rate(), uint32_t(senders.size())});
+    heap.push_back({first->answer, first->rate(), uint32_t(senders.size())});
     senders.push_back({*first, first, txs.end(), account.balance});
   }
-  // The top is the highest fee per byte, then the lowest id.
+  // The top is a job's result, then the highest fee per byte, then the lowest id.
   auto worse = [&](const Ranked& a, const Ranked& b) {
+    if (a.answer != b.answer) return b.answer;
     if (a.rate < b.rate) return true;
     if (b.rate < a.rate) return false;
     return senders[a.sender].tx.id > senders[b.sender].tx.id;
@@ -56,6 +58,7 @@ std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& s
       next.at = after;
       next.tx = *after;
       heap.back().rate = after->rate();
+      heap.back().answer = after->answer;
       std::push_heap(heap.begin(), heap.end(), worse);
     } else {
       heap.pop_back();

@@ -284,12 +284,12 @@ int run(const Options& o) {
 
 int main(int argc, char** argv) {
   ghost::load::Options o;
-  CLI::App app{"ghost_load: signed transfers at a set rate against a running testnet"};
+  CLI::App app{"ghost_load: signed transfers (or paid inference requests, --infer) offered at a set rate to a running testnet"};
   app.add_option("--node", o.nodes, "Node API URL (repeatable; load is spread over them)")->required();
   app.add_option("--keyring", o.keyring, "Keyring holding the faucet key")->required();
   app.add_option("--faucet", o.faucet, "Key that funds the senders")->capture_default_str();
   app.add_option("--accounts", o.accounts, "Senders")->capture_default_str()->check(CLI::Range(1u, 100000u));
-  app.add_option("--rate", o.rate, "Transfers per second offered")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--rate", o.rate, "Requests offered per second (transfers, or paid inference requests with --infer), sent at that pace whether or not earlier ones committed")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--duration", o.duration, "Seconds of load")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--connections", o.connections, "Keep-alive connections posting")->capture_default_str()->check(CLI::Range(1u, 256u));
   app.add_option("--sample-every", o.sample_every, "One tx in K waits for its block (latency); 0 = none")->capture_default_str();

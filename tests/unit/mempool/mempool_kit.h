@@ -35,14 +35,20 @@ struct Tx {
 };
 
 // user(sender)'s tx at `nonce` paying the minimum fee plus `tip`: a transfer, or with pad > 0
-// an inference request carrying `pad` input bytes (a larger tx). Signed once per arguments.
-inline const Tx& tx(int sender, uint64_t nonce, uint64_t tip = 0, size_t pad = 0) {
+// an inference request carrying `pad` input bytes (a larger tx), or with `answer` an inference
+// result carrying `pad` output bytes. Signed once per arguments.
+inline const Tx& tx(int sender, uint64_t nonce, uint64_t tip = 0, size_t pad = 0, bool answer = false) {
   static const ledger::TxChecker checker(ledger::testkit::kChain, ledger::testkit::test_params(), nullptr);
-  static std::map<std::tuple<int, uint64_t, uint64_t, size_t>, Tx> signed_txs;
-  auto key = std::make_tuple(sender, nonce, tip, pad);
+  static std::map<std::tuple<int, uint64_t, uint64_t, size_t, bool>, Tx> signed_txs;
+  auto key = std::make_tuple(sender, nonce, tip, pad, answer);
   if (auto it = signed_txs.find(key); it != signed_txs.end()) return it->second;
   pb::TxBody body;
-  if (pad == 0) {
+  if (answer) {
+    auto* r = body.mutable_inference_result();
+    r->set_job_id(std::string(32, 'j'));
+    r->set_output(std::string(pad, 'y'));
+    r->mutable_proof()->set_model_id(std::string(32, 'm'));
+  } else if (pad == 0) {
     body = ledger::testkit::body::transfer(address(sender + 1), 1);
   } else {
     auto* r = body.mutable_inference_request();

@@ -46,6 +46,18 @@ TEST(MempoolReap, HighestNextFeePerByteAcrossSenders) {
   EXPECT_EQ(ids_of(h.reap()), ids({&c0, &b0, &a0, &a1}));
 }
 
+TEST(MempoolReap, JobResultsBeforeRequestsThatPayMorePerByte) {
+  Harness h;
+  const Tx &request = tx(0, 0, 0, 800), &result = tx(1, 0, 0, 20000, true), &transfer = tx(2, 0);
+  ASSERT_TRUE(cheaper(result, request));  // at the minimum fee the larger tx pays less per byte
+  for (const Tx* t : {&request, &transfer, &result}) ASSERT_EQ(h.verdict(*t), Verdict::kAdded);
+  const auto reaped = ids_of(h.reap());
+  ASSERT_EQ(reaped.size(), 3u);
+  EXPECT_EQ(reaped[0], result.id());
+  // Room for the request but not the result: the request goes, the result waits.
+  EXPECT_EQ(ids_of(h.reap(request.size() + transfer.size())), ids({&transfer, &request}));
+}
+
 TEST(MempoolReap, EqualRatesByTxIdWhateverTheArrivalOrder) {
   const Tx &a = tx(0, 0, 100), &b = tx(1, 0, 100), &c = tx(2, 0, 100);
   std::vector<const Tx*> by_id{&a, &b, &c};
