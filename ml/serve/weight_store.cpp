@@ -245,6 +245,25 @@ Result<std::vector<float>> WeightStore::leaf(uint32_t tensor, uint64_t index) co
   return decode_floats(*b, shapes_[tensor].leaf_floats);
 }
 
+Result<void> WeightStore::read_leaves(uint32_t tensor, uint64_t first, uint64_t count, Bytes& out) const {
+  if (tensor >= shapes_.size()) return fail("no tensor " + std::to_string(tensor));
+  const TensorShape& s = shapes_[tensor];
+  if (first >= s.leaf_count || count > s.leaf_count - first)
+    return fail("leaves " + std::to_string(first) + " + " + std::to_string(count) + " out of range for " + s.name);
+  leveldb::ReadOptions scan;
+  scan.fill_cache = false;  // served ranges are read once; keep the cache for the index
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(scan));
+  out.reserve(out.size() + count * s.leaf_bytes());
+  it->Seek(leaf_key(tensor, first));
+  for (uint64_t i = first; i < first + count; ++i, it->Next()) {
+    if (!it->Valid() || it->key() != leaf_key(tensor, i) || it->value().size() != s.leaf_bytes())
+      return fail(Errc::kIo, "tensor " + s.name + ": leaf " + std::to_string(i) + " missing or malformed");
+    const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
+    out.insert(out.end(), v, v + it->value().size());
+  }
+  return {};
+}
+
 Result<void> WeightStore::for_each_leaf(uint32_t tensor,
                                         const std::function<void(uint64_t, std::span<const float>)>& fn) const {
   if (tensor >= shapes_.size()) return fail("no tensor " + std::to_string(tensor));

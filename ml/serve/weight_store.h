@@ -63,6 +63,9 @@ class WeightStore {
   Result<std::vector<float>> leaf(uint32_t tensor, uint64_t index) const;
   Result<void> read_leaf(uint32_t tensor, uint64_t index, std::span<float> out) const;
   Result<Bytes> leaf_bytes(uint32_t tensor, uint64_t index) const;
+  // Leaves first .. first + count - 1 appended to `out` (canonical bytes), by one sequential
+  // scan. Fails on a bad tensor or range, or a missing leaf.
+  Result<void> read_leaves(uint32_t tensor, uint64_t first, uint64_t count, Bytes& out) const;
   // Every leaf of a tensor, in index order (a sequential scan).
   Result<void> for_each_leaf(uint32_t tensor,
                              const std::function<void(uint64_t index, std::span<const float>)>& fn) const;

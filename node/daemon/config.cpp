@@ -276,6 +276,9 @@ Result<void> validate_config(const NodeConfig& c) {
     return fail("p2p.reconnect_min_ms must be positive and at most p2p.reconnect_max_ms");
   if (c.rpc.max_connections == 0) return fail("rpc.max_connections must be positive");
   if (c.fetch.per_peer == 0 || c.fetch.timeout_ms == 0) return fail("fetch.per_peer and fetch.timeout_ms must be positive");
+  if (c.fetch.per_peer >= fetch::kServedPerPeer)
+    return fail("fetch.per_peer must be below " + std::to_string(fetch::kServedPerPeer) + " (a peer answers " +
+                std::to_string(fetch::kServedPerPeer) + " at once and counts more as a flood)");
   if (!(c.rpc.requests_per_second > 0) || !(c.rpc.burst >= 1)) return fail("rpc.requests_per_second and rpc.burst must be positive");
   if (c.mempool.max_txs == 0 || c.mempool.max_bytes == 0 || c.mempool.max_per_sender == 0 || c.mempool.max_checking == 0)
     return fail("mempool limits must be positive");

@@ -19,8 +19,6 @@
 
 namespace ghost::fetch {
 
-inline constexpr uint32_t kServedPerPeer = 4;
-
 struct FetchTarget {
   Hash32 model_id;
   std::filesystem::path out;

@@ -18,7 +18,7 @@
 namespace ghost::fetch {
 
 struct FetcherOptions {
-  uint32_t per_peer = 2;         // ranges asked of one peer at a time
+  uint32_t per_peer = 3;         // ranges asked of one peer at a time
   uint64_t timeout_ms = 20000;   // a range unanswered this long is asked of another peer
   uint64_t progress_ms = 1000;   // between progress log lines
   unsigned threads = 0;          // for the final build of the folder, 0 = all cores

@@ -1,6 +1,8 @@
 // What a weight fetch has verified so far, durably (a LevelDB beside the folder being made):
-// the leaves and, in the same synced batch, the range they complete, so a fetch killed at any
-// moment restarts from the ranges it finished and never keeps a leaf it did not verify.
+// the leaves and, in the same batch, the range they complete, so a fetch killed at any moment
+// restarts from the ranges it finished and never keeps a leaf it did not verify. Batches are
+// synced once per checkpoint (kCheckpointBytes of leaves): a power cut loses at most the
+// ranges since the last one, whole, and they are fetched again.
 //
 // Keys: 'T' -> the target (model id, version, roots; a journal for another target is refused)
 //       'L' || u32be(tensor) || u64be(index) -> canonical leaf bytes
@@ -30,9 +32,13 @@ class Journal {
   static Result<std::unique_ptr<Journal>> open(const std::filesystem::path& dir, ByteSpan target_key);
   ~Journal();
 
+  static constexpr uint64_t kCheckpointBytes = 64u << 20;
+
   // Keeps `count` verified leaves of `tensor` from `first` on (leaves: count * leaf_bytes bytes)
-  // and the range as done, in one synced batch.
+  // and the range as done, in one batch (synced when it ends a checkpoint).
   Result<void> keep(uint32_t tensor, uint64_t first, uint64_t count, ByteSpan leaves);
+  // Makes every kept range durable now.
+  Result<void> sync();
   // The verified ranges of a tensor: first -> count.
   std::map<uint64_t, uint64_t> done(uint32_t tensor) const;
   // One kept leaf (many threads at once).
@@ -41,6 +47,7 @@ class Journal {
  private:
   Journal() = default;
   std::unique_ptr<leveldb::DB> db_;
+  uint64_t unsynced_ = 0;  // bytes of leaves kept since the last synced batch
 };
 
 }  // namespace ghost::fetch

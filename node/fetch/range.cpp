@@ -48,14 +48,9 @@ Result<pb::LeafRangeResponse> serve_range(const ml::WeightStore& store, const Ra
   const uint64_t by_bytes = std::max<uint64_t>(1, kMaxRangeBytes / shape.leaf_bytes());
   const uint64_t count = std::min({uint64_t(ask.count), shape.leaf_count - ask.first, by_bytes});
   Bytes leaves;
-  leaves.reserve(count * shape.leaf_bytes());
+  if (auto read = store.read_leaves(ask.tensor, ask.first, count, leaves); !read) return std::unexpected(read.error());
   std::vector<uint64_t> indices(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    indices[i] = ask.first + i;
-    auto leaf = store.leaf_bytes(ask.tensor, indices[i]);
-    if (!leaf) return std::unexpected(leaf.error());
-    leaves.insert(leaves.end(), leaf->begin(), leaf->end());
-  }
+  for (uint64_t i = 0; i < count; ++i) indices[i] = ask.first + i;
   pb::LeafRangeResponse out = header_of(ask);
   *out.mutable_leaves() = ml::make_opening(store.tree(ask.tensor), std::move(indices), leaves, ml::LeafWire());
   return out;

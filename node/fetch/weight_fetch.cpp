@@ -122,6 +122,7 @@ Result<p2p::Checked<uint64_t>> WeightFetch::answer(const RangeAsk& ask, const pb
 
 Result<void> WeightFetch::finish(unsigned threads) {
   if (!complete()) return fail("the fetch is not complete");
+  if (auto synced = journal_->sync(); !synced) return synced;  // a failed build leaves a whole journal
   // A fill error cannot stop WeightStore::create; remember it and refuse the result.
   std::atomic<bool> failed{false};
   const Journal& journal = *journal_;
