@@ -34,15 +34,6 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-double env_positive(const char* name, double fallback) {
-  const char* env = std::getenv(name);
-  if (!env || !*env) return fallback;
-  char* end = nullptr;
-  const double v = std::strtod(env, &end);
-  if (*end || !(v > 0)) throw std::runtime_error(std::string(name) + " must be a positive number, not \"" + env + "\"");
-  return v;
-}
-
 std::string log_tail(const fs::path& path, int lines) {
   auto bytes = read_file(path);
   const std::string text = bytes ? std::string(bytes->begin(), bytes->end()) : std::string();

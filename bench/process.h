@@ -17,9 +17,6 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t);
 std::string fixed(double v, int digits = 1);  // "%.*f"
 
-// The positive number in environment variable `name`, `fallback` when it is unset or empty;
-// anything else throws naming the variable.
-double env_positive(const char* name, double fallback);
 
 // A whole file as text (a child's result or log); throws naming the path.
 std::string text_of(const std::filesystem::path& path);
