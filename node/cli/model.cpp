@@ -135,6 +135,28 @@ void add_build(CLI::App& model) {
   });
 }
 
+void add_check(CLI::App& model) {
+  struct Args {
+    std::string dir;
+    bool json = false;
+  };
+  auto a = std::make_shared<Args>();
+  CLI::App* cmd = model.add_subcommand(
+      "check", "Check that a model folder's model.ghost is the one its weights, search and settings imply "
+               "(exit 1 and say to rebuild when not)");
+  cmd->add_option("DIR", a->dir, "Model directory")->required();
+  cmd->add_flag("--json", a->json, "Print the result as JSON");
+  cmd->callback([a] {
+    const pb::GhostFile g = checked_ghost_file(a->dir);
+    if (a->json) {
+      json::object o{{"dir", a->dir}, {"model_id", ml::model_id(g).hex()}, {"ok", true}};
+      std::cout << json::serialize(o) << "\n";
+    } else {
+      std::cout << a->dir << ": model.ghost matches the folder (model id " << ml::model_id(g).hex() << ")\n";
+    }
+  });
+}
+
 void add_show(CLI::App& model) {
   struct Args {
     std::string file;
@@ -278,6 +300,7 @@ void model_group(CLI::App& app) {
   model->require_subcommand(1);
   add_build(*model);
   add_show(*model);
+  add_check(*model);
   add_infer(*model);
   add_eval(*model);
   add_import(*model);
@@ -285,6 +308,18 @@ void model_group(CLI::App& app) {
 }
 
 }  // namespace
+
+pb::GhostFile checked_ghost_file(const fs::path& dir) {
+  const pb::GhostFile file = need(ml::load_ghost_file(dir / kGhostFileName),
+                                  "cannot read " + (dir / kGhostFileName).string() +
+                                      " (build the folder with `ghost model build` or `ghost model import`)");
+  const auto model = open_model(dir, false, 1);
+  if (pb::encode(ml::ghost_file_of(*model, registered_meta(dir))) != pb::encode(file))
+    throw std::runtime_error((dir / kGhostFileName).string() +
+                             " is not the ghost file this folder implies (built by another version of ghost, or "
+                             "edited): rebuild the folder with `ghost model build` or `ghost model import`");
+  return file;
+}
 
 void finish_build(const fs::path& dir, unsigned threads) {
   auto model = open_model(dir, false, threads);

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "proto/ghost.pb.h"
+
 namespace ghost::cli {
 
 // Writes DIR/model.ghost for a freshly built model folder (its search graph is built with the
@@ -20,6 +22,11 @@ void add_import(CLI::App& model);
 void add_register(CLI::App& model);
 
 inline constexpr const char* kGhostFileName = "model.ghost";
+
+// DIR/model.ghost, checked against the folder it describes: byte for byte the ghost file its
+// weights, search and settings imply (with the file's owner, policy and price). Throws saying
+// to rebuild the folder when it differs: a folder built by another version of ghost, or edited.
+pb::GhostFile checked_ghost_file(const std::filesystem::path& dir);
 
 // FILE itself, or DIR/model.ghost for a model directory.
 std::filesystem::path ghost_file_path(const std::string& dir_or_file);

@@ -11,9 +11,9 @@
 #include "consensus/ledger/params.h"
 #include "crypto/keystore.h"
 #include "ml/ghost_file.h"
-#include "ml/serve/ghost_file_io.h"
 #include "ml/serve/model.h"
 #include "node/cli/cli.h"
+#include "node/cli/model.h"
 #include "node/cli/testnet.h"
 #include "node/daemon/home.h"
 
@@ -103,8 +103,7 @@ void set_param(pb::Params& params, const std::string& assignment) {
 
 // Registers the model folder's ghost file in genesis with `owner` (who may train it); its id.
 Hash32 add_model(pb::Genesis& g, const std::string& dir, const Address& owner) {
-  pb::GhostFile file = need(ml::load_ghost_file(fs::path(dir) / "model.ghost"),
-                            "cannot read the model's ghost file (build the model with `ghost model build`)");
+  pb::GhostFile file = checked_ghost_file(dir);
   file.set_owner(owner.bytes.data(), owner.bytes.size());
   *g.add_models() = file;
   return ml::model_id(file);

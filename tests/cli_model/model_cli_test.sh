@@ -3,7 +3,7 @@
 source "$(dirname "$0")/../cli_lib.sh" "$1"
 model_id() { sed -n 's/^model id: *\([0-9a-f]\{64\}\)$/\1/p' <<<"$1" | head -1; }
 
-for cmd in "model" "model build" "model build fashion-mnist" "model build synthetic" "model show" "model infer" "model eval"; do
+for cmd in "model" "model build" "model build fashion-mnist" "model build synthetic" "model show" "model check" "model infer" "model eval"; do
   run 0 "Usage:" $cmd --help
 done
 run 1 "A subcommand is required" model
@@ -25,6 +25,16 @@ run 0 "L0.W_K  3000 leaves x 32 floats  root " model show syn-a
 [[ $(model_id "$LAST") == "$id_a" ]] || { echo "FAIL: show prints another model id"; failures=$((failures + 1)); }
 run 0 '"roots_hex":{"L0.W_K":"' model show syn-a/model.ghost --json
 run 0 '"hash_function":"SHA256_MERKLE_V1"' model show syn-a --json
+# check: a folder's model.ghost must be the one its weights and settings imply.
+run 0 "model.ghost matches the folder (model id $id_a)" model check syn-a
+run 0 '"ok":true' model check syn-a --json
+cp syn-a/model.ghost syn-a.ghost && cp syn-c/model.ghost syn-a/model.ghost
+run 1 "is not the ghost file this folder implies" model check syn-a
+printf 'not a ghost file' >syn-a/model.ghost
+run 1 "cannot read syn-a/model.ghost" model check syn-a
+mv syn-a.ghost syn-a/model.ghost
+run 0 "model.ghost matches the folder" model check syn-a
+run 1 "cannot read syn-missing/model.ghost" model check syn-missing
 printf 'not a ghost file' >bad.ghost
 run 1 "cannot show bad.ghost" model show bad.ghost
 run 1 "No such file" model show missing.ghost
