@@ -120,12 +120,12 @@ def run(net, tmp):
         step = train(3)
         opened.append(step)
         j = status_in(net, step, ("ANSWERED", "REFUNDED"), timeout=60)
+        assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"a step after the rollback, not from {v}: {j}"
         if j["worker_address"] == honest:
             break
         status_in(net, step, ("CHALLENGED",))  # the cheater's step is proven and rolled back in turn
     else:
         raise AssertionError(f"the chain never assigned a step to the honest worker in {TRIES} tries")
-    assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"the honest step after the rollback: {j}"
     j = status_in(net, step, ("SETTLED", "CHALLENGED"))
     assert j["status"] == "SETTLED", j
     assert int(model_info(net, model)["final_version"]) == v + 1
