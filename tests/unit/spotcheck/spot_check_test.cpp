@@ -373,7 +373,8 @@ TEST(SpotChecker, AnswersOnVersionsTrainedAfterItsFolderAreChecked) {
                                                    f.stored.rbegin()->second.second, addr(worker_op(0))));
   ASSERT_EQ(steps.size(), 1u);
   ASSERT_TRUE(r.served->apply(steps[0]));
-  for (int i = 0; i < 4; ++i) f.commit({});
+  // Past the step's challenge window: version 1 is final.
+  for (uint64_t i = 0; i <= r.chain.ledger().params().challenge_blocks(); ++i) f.commit({});
   f.settle(1);
   ASSERT_EQ(r.chain.ledger().model(r.model.id())->final_version(), 1u);
   EXPECT_EQ(f.value("ghost_spot_steps_applied_total"), 1u);
@@ -385,6 +386,7 @@ TEST(SpotChecker, AnswersOnVersionsTrainedAfterItsFolderAreChecked) {
   f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
   f.commit({});
   f.settle(1);
+  f.every_turn();
   EXPECT_EQ(skipped(f, "version_not_held"), 0u);
   ASSERT_EQ(f.submitted.size(), 1u);
   EXPECT_EQ(f.submitted[0].challenge().job_id(), bad.job_id());
@@ -403,6 +405,7 @@ TEST(SpotChecker, ADegradedTrainingStepIsProvenAndTheHeldModelRollsBack) {
   ASSERT_EQ(f.stored.rbegin()->second.second.receipts(0).status(), pb::OK);
   f.commit({});  // samples it, after the step moved the held model to version 1
   f.settle(1);
+  f.every_turn();
   EXPECT_EQ(f.value("ghost_spot_steps_applied_total"), 1u);
   EXPECT_EQ(f.value("ghost_spot_faults_found_total"), 1u);
   ASSERT_EQ(f.submitted.size(), 1u);
@@ -419,6 +422,7 @@ TEST(SpotChecker, ADegradedTrainingStepIsProvenAndTheHeldModelRollsBack) {
   f.commit({r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad))});
   f.commit({});
   f.settle(1);
+  f.every_turn();
   EXPECT_EQ(f.value("ghost_spot_rollbacks_total"), 1u);
   ASSERT_EQ(f.submitted.size(), 2u);
   EXPECT_EQ(f.submitted[1].challenge().job_id(), bad.job_id());
