@@ -65,6 +65,13 @@ def stake_total(s):
     return int(s.get("bonded", 0)) + sum(int(u.get("amount", 0)) for u in s.get("unbonding", []))
 
 
+def build_model(model_dir, seed):
+    """The small synthetic MODEL, built into model_dir."""
+    subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", model_dir, "--seed", str(seed),
+                    "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--d-out", str(MODEL["d_out"]),
+                    "--k", str(MODEL["k"]), "--threads", "1"], check=True, capture_output=True, timeout=120)
+
+
 def supply_holds(net, addresses, open_jobs=()):
     """Everything held equals genesis + minted - burned, read at one height (retried if it moves)."""
     for _ in range(20):
@@ -106,9 +113,7 @@ def refusals(model_dir, tmp):
 def misbehaving_worker():
     with tempfile.TemporaryDirectory(prefix="ghost-cheat-model-") as tmp:
         model_dir = os.path.join(tmp, "model")
-        subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", model_dir, "--seed", "7",
-                        "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--d-out", str(MODEL["d_out"]),
-                        "--k", str(MODEL["k"]), "--threads", "1"], check=True, capture_output=True, timeout=120)
+        build_model(model_dir, seed=7)
         refusals(model_dir, tmp)
         with Testnet(validators=1, clients=1, name="cheat", test_modes=True, params=PARAMS,
                      init_args=("--workers", "1", "--model", model_dir, "--worker-stake", str(STAKE))) as net:

@@ -14,11 +14,10 @@ import base64
 import json
 import os
 import struct
-import subprocess
 import tempfile
 
 from ghostnet import BIN, Testnet, scenario
-from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, job, supply_holds
+from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, build_model, job, supply_holds
 
 STAKE = 2000 * GC  # each proven fault costs 40 prices (80 GC); the retries may prove several
 TRIES = 10         # each pair or step lands on the cheater with odds 1/2: 2^-10 to flake
@@ -39,9 +38,7 @@ def status_in(net, job_id, statuses, timeout=90):
 def training_rollback():
     with tempfile.TemporaryDirectory(prefix="ghost-rollback-model-") as tmp:
         model_dir = os.path.join(tmp, "model")
-        subprocess.run([os.path.join(BIN, "ghost"), "model", "build", "synthetic", "--out", model_dir, "--seed", "11",
-                        "--n", str(MODEL["n"]), "--d", str(MODEL["d"]), "--d-out", str(MODEL["d_out"]),
-                        "--k", str(MODEL["k"]), "--threads", "1"], check=True, capture_output=True, timeout=120)
+        build_model(model_dir, seed=11)
         # Short windows: an honest job settles within seconds.
         # Short windows (an honest job settles within seconds); a cheater proven several times is not jailed.
         params = tuple(p for p in PARAMS if not p.startswith("challenge_blocks")) + ("challenge_blocks=6",
