@@ -249,7 +249,13 @@ class Testnet:
         return self.wait(f"height {h} on nodes {list(nodes)}", lambda: all(self.height(i) >= h for i in nodes), timeout)
 
     def block(self, i, h):
-        code, body = self.get(i, f"/blocks/{h}")
+        """Block h from node i. Tests read hundreds of blocks back to back, past the RPC's
+        per-address rate limit: like any client, back off on 429 and ask again."""
+        for attempt in range(50):
+            code, body = self.get(i, f"/blocks/{h}")
+            if code != 429:
+                break
+            time.sleep(0.1 * min(attempt + 1, 10))
         if code != 200:
             raise HttpError(code, body)
         return body
