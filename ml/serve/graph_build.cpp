@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "ml/column_codes.h"
+#include "ml/serve/progress.h"
 
 namespace ghost::ml {
 namespace {
@@ -151,16 +152,6 @@ class Builder {
   uint32_t top_ = 0;
 };
 
-void draw_progress(uint64_t done, uint64_t total) {
-  const int width = 40;
-  const int filled = total ? int(width * done / total) : width;
-  std::fprintf(stderr, "\rbuilding search graph [%.*s%*s] %llu/%llu", filled,
-               "########################################", width - filled, "", (unsigned long long)done,
-               (unsigned long long)total);
-  if (done == total) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
-
 }  // namespace
 
 std::vector<uint8_t> encode_columns(const ColumnMatrix& keys) {
@@ -175,9 +166,9 @@ SearchGraph build_search_graph(std::span<const uint8_t> codes, uint32_t d, uint6
   Builder b(codes, d, n, m, std::max<uint32_t>(ef_construction, 1));
   for (uint64_t i = 0; i < n; ++i) {
     b.insert(i);
-    if (progress && (i + 1) % 1000 == 0) draw_progress(i + 1, n);
+    if (progress && (i + 1) % 1000 == 0) draw_progress("building search graph", i + 1, n);
   }
-  if (progress) draw_progress(n, n);
+  if (progress) draw_progress("building search graph", n, n);
   return b.finish(ef);
 }
 

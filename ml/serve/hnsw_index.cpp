@@ -17,22 +17,13 @@
 #include "base/file.h"
 #include "base/parallel.h"
 #include "ml/column_codes.h"
+#include "ml/serve/progress.h"
 
 namespace ghost::ml {
 
 namespace {
 
 std::filesystem::path meta_path(const std::filesystem::path& p) { return p.string() + ".meta"; }
-
-void draw_progress(uint64_t done, uint64_t total) {
-  const int width = 40;
-  const int filled = total ? int(width * done / total) : width;
-  std::fprintf(stderr, "\rbuilding HNSW index [%.*s%*s] %llu/%llu", filled,
-               "########################################", width - filled, "", (unsigned long long)done,
-               (unsigned long long)total);
-  if (done == total) std::fputc('\n', stderr);
-  std::fflush(stderr);
-}
 
 // Moves the graph's level-0 block (every element's links, code and floats: nearly all of the
 // index) to memory backed by 2 MiB pages where the kernel allows. A search reads elements at
@@ -108,9 +99,9 @@ std::unique_ptr<HnswIndex> HnswIndex::build(const ColumnMatrix& keys, const Hnsw
     ix->space_->element(keys.column(i), element);
     ix->graph_->addPoint(element.data(), i);
     const uint64_t d = done.fetch_add(1) + 1;
-    if (params.progress && d % 1000 == 0) draw_progress(d, keys.count);
+    if (params.progress && d % 1000 == 0) draw_progress("building HNSW index", d, keys.count);
   });
-  if (params.progress) draw_progress(keys.count, keys.count);
+  if (params.progress) draw_progress("building HNSW index", keys.count, keys.count);
   ix->set_ef(params.ef);
   return ix;
 }
