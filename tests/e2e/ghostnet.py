@@ -261,6 +261,16 @@ class Testnet:
         return body
 
     # --- client ---
+    def job(self, job_id, node=0):
+        code, j = self.get(node, f"/jobs/{job_id}")
+        assert code == 200, (code, j)
+        return j
+
+    def wait_job(self, job_id, statuses, timeout=60):
+        """The job once its status is one of `statuses`."""
+        return self.wait(f"job {job_id[:12]} {statuses}", lambda: (j := self.job(job_id))["status"] in statuses and j,
+                         timeout=timeout)
+
     def balance(self, name_or_address, node=0):
         addr = self.keyring[name_or_address]["address"] if name_or_address in self.keyring else name_or_address
         code, body = self.get(node, f"/accounts/{addr}")

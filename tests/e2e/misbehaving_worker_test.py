@@ -46,11 +46,6 @@ def metric(net, i, name, labels=""):
     return total
 
 
-def job(net, job_id):
-    code, j = net.get(0, f"/jobs/{job_id}")
-    assert code == 200, (code, j)
-    return j
-
 
 def receipts_between(net, low, high):
     """The receipt status of every tx in blocks low..high."""
@@ -80,7 +75,7 @@ def supply_holds(net, addresses, open_jobs=()):
         held = sum(net.balance(a)[0] for a in addresses)
         held += sum(stake_total(s) for s in net.get(0, "/validators")[1]["stakes"])
         held += sum(stake_total(s) for s in net.get(0, "/workers")[1]["workers"])
-        held += sum(int(j["max_fee"]) for j in map(lambda i: job(net, i), open_jobs)
+        held += sum(int(j["max_fee"]) for j in map(lambda i: net.job(i), open_jobs)
                     if j["status"] in ("ASSIGNED", "ANSWERED"))
         held += int(supply.get("reward_pool", 0))
         want = int(supply.get("genesis", 0)) + int(supply.get("minted", 0)) - int(supply.get("burned", 0))
@@ -161,7 +156,7 @@ def run_modes(net, tmp):
         if mode == "degraded_topk":
             won0 = metric(net, 0, "ghost_challenges_total", 'outcome="won"')
             validator0 = net.balance(validator_addr)[0]
-            j = net.wait("the spot-checker's challenge", lambda: (j := job(net, jid))["status"] == "CHALLENGED" and j,
+            j = net.wait("the spot-checker's challenge", lambda: (j := net.job(jid))["status"] == "CHALLENGED" and j,
                          timeout=90)
             slashed = int(j["slashed"])
             assert slashed == 40 * PRICE, j  # fault_penalty_prices x the price
@@ -182,7 +177,7 @@ def run_modes(net, tmp):
             print(f"degraded_topk: challenged by the validator, worker -{slashed}, validator +{reward} "
                   f"(less a {challenge_fee} fee), alice refunded with {slashed - reward}")
         else:
-            j = net.wait(f"job of mode {mode} refunded", lambda: (j := job(net, jid))["status"] == "REFUNDED" and j,
+            j = net.wait(f"job of mode {mode} refunded", lambda: (j := net.job(jid))["status"] == "REFUNDED" and j,
                          timeout=90)
             codes = receipts_between(net, int(j["requested_height"]), int(j["closed_height"]))
             if mode in REFUSED:

@@ -45,11 +45,6 @@ def add_worker(net, folder):
     return len(net.nodes) - 1, made["worker_address"], os.path.join(home, "keys", "worker_key.json")
 
 
-def job(net, job_id):
-    code, j = net.get(0, f"/jobs/{job_id}")
-    assert code == 200, (code, j)
-    return j
-
 
 @scenario
 def paid_inference():
@@ -81,7 +76,7 @@ def paid_inference():
         first = json.loads(out)["job_id"]
         _, out, _ = net.ghost("query", "tx", first, "--json")
         tx_fee = int(json.loads(out)["receipt"]["fee_paid"])
-        j = net.wait("the first job answered", lambda: job(net, first)["status"] == "ANSWERED" and job(net, first),
+        j = net.wait("the first job answered", lambda: net.job(first)["status"] == "ANSWERED" and net.job(first),
                      timeout=60)
         assert net.balance("alice")[0] == alice0 - tx_fee - MAX_FEE, "the max fee is not held in escrow"
         status = json.loads(net.ghost("worker", "status", worker_addr, "--json")[1])
@@ -104,7 +99,7 @@ def paid_inference():
         # After the window: the worker paid the price less the share for each job, less the fees
         # of its result txs; the client got back what its escrows held above the price.
         for jid in (first, paid["job_id"]):
-            net.wait(f"job {jid[:12]} settled", lambda: job(net, jid)["status"] == "SETTLED", timeout=60)
+            net.wait(f"job {jid[:12]} settled", lambda: net.job(jid)["status"] == "SETTLED", timeout=60)
         assert net.balance("alice")[0] == alice0 - tx_fee - paid["fee"]["tx_fee"] - 2 * PRICE, "the client's balance"
         result_fees = 0
         for jid in (first, paid["job_id"]):

@@ -17,7 +17,7 @@ import struct
 import tempfile
 
 from ghostnet import BIN, Testnet, scenario
-from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, build_model, job, supply_holds
+from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, build_model, supply_holds
 
 STAKE = 2000 * GC  # each proven fault costs 40 prices (80 GC); the retries may prove several
 TRIES = 10         # each pair or step lands on the cheater with odds 1/2: 2^-10 to flake
@@ -28,10 +28,6 @@ def model_info(net, model):
     assert code == 200, (code, m)
     return m
 
-
-def status_in(net, job_id, statuses, timeout=90):
-    return net.wait(f"job {job_id[:12]} {statuses}", lambda: (j := job(net, job_id))["status"] in statuses and j,
-                    timeout=timeout)
 
 
 @scenario
@@ -86,20 +82,20 @@ def run(net, tmp):
         alice0 = net.balance("alice")[0]
         step_a, step_b = train(attempt % 4), train((attempt + 1) % 4)
         opened += [step_a, step_b]
-        b = status_in(net, step_b, ("ANSWERED", "ROLLED_BACK", "CHALLENGED", "REFUNDED"))
-        a = job(net, step_a)
+        b = net.wait_job(step_b, ("ANSWERED", "ROLLED_BACK", "CHALLENGED", "REFUNDED"), timeout=90)
+        a = net.job(step_a)
         if a["worker_address"] == cheater:
             break
         # A honest: B (cheater's or not) ends answered, challenged or settled; the next pair starts from there.
         final = ("SETTLED", "CHALLENGED", "REFUNDED", "ROLLED_BACK")
-        status_in(net, step_a, final), status_in(net, step_b, final)
+        net.wait_job(step_a, final, timeout=90), net.wait_job(step_b, final, timeout=90)
     else:
         raise AssertionError(f"the chain never assigned a pair's first step to the cheater in {TRIES} pairs")
     assert b["status"] == "ANSWERED" and int(b["version"]) == v + 1, f"step B not answered on A's version: {b}"
-    a = status_in(net, step_a, ("CHALLENGED", "SETTLED"))
+    a = net.wait_job(step_a, ("CHALLENGED", "SETTLED"), timeout=90)
     assert a["status"] == "CHALLENGED" and int(a["version"]) == v, f"the degraded step was not proven: {a}"
     assert "gc1" + base64.b64decode(a["challenger"]).hex() == addresses[0], f"not the validator's challenge: {a}"
-    b = job(net, step_b)
+    b = net.job(step_b)
     assert b["status"] == "ROLLED_BACK" and b["closed_height"] == a["closed_height"], b
     slashed = int(a["slashed"])
     # Both escrows back, plus the penalty's rest (the challenger keeps half); only the tx fees spent.
@@ -116,14 +112,14 @@ def run(net, tmp):
     for attempt in range(TRIES):
         step = train(3)
         opened.append(step)
-        j = status_in(net, step, ("ANSWERED", "REFUNDED"), timeout=60)
+        j = net.wait_job(step, ("ANSWERED", "REFUNDED"), timeout=60)
         assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"a step after the rollback, not from {v}: {j}"
         if j["worker_address"] == honest:
             break
-        status_in(net, step, ("CHALLENGED",))  # the cheater's step is proven and rolled back in turn
+        net.wait_job(step, ("CHALLENGED",), timeout=90)  # the cheater's step is proven and rolled back in turn
     else:
         raise AssertionError(f"the chain never assigned a step to the honest worker in {TRIES} tries")
-    j = status_in(net, step, ("SETTLED", "CHALLENGED"))
+    j = net.wait_job(step, ("SETTLED", "CHALLENGED"), timeout=90)
     assert j["status"] == "SETTLED", j
     assert int(model_info(net, model)["final_version"]) == v + 1
     assert all(p.poll() is None for p in workers.values()), "a worker exited"

@@ -79,15 +79,6 @@ def floats(*v):
     return struct.pack(f"<{len(v)}f", *v)
 
 
-def job(net, job_id):
-    code, j = net.get(0, f"/jobs/{job_id}")
-    assert code == 200, (code, j)
-    return j
-
-
-def wait_status(net, job_id, statuses, timeout=60):
-    return net.wait(f"job {job_id[:12]} {statuses}", lambda: (j := job(net, job_id))["status"] in statuses and j,
-                    timeout=timeout)
 
 
 def model_info(net, model_id):
@@ -190,14 +181,14 @@ def worker():
         client_before = net.balance(client.name)[0]
         worker_before, _ = net.balance(worker_addr)
         first = client.infer(model_id, x)
-        j = wait_status(net, first, ("ANSWERED", "SETTLED"), timeout=60)
+        j = net.wait_job(first, ("ANSWERED", "SETTLED"), timeout=60)
         got = list(struct.unpack(f"<{MODEL['d_out']}f", base64.b64decode(j["output"])))
         want = local_output(model_dir, x, tmp)
         assert all(abs(a - b) <= 1e-6 * max(1, abs(b)) for a, b in zip(got, want)), (got, want)
         in_window = net.balance(worker_addr)[0]
-        if job(net, first)["status"] == "ANSWERED":  # so the balance above was read inside the window
+        if net.job(first)["status"] == "ANSWERED":  # so the balance above was read inside the window
             assert in_window < worker_before, "the worker was paid before the challenge window closed"
-        j = wait_status(net, first, ("SETTLED",), timeout=60)
+        j = net.wait_job(first, ("SETTLED",), timeout=60)
         worker_after, worker_nonce = net.balance(worker_addr)
         assert worker_nonce == 1, f"one job, {worker_nonce} result txs"
         assert worker_after > worker_before + PRICE // 2, (worker_before, worker_after)
@@ -214,7 +205,7 @@ def worker():
                 net.kill(w)
         net.start(w, "--worker", validator=False)
         for jid in stream:
-            wait_status(net, jid, ("ANSWERED", "SETTLED"), timeout=90)
+            net.wait_job(jid, ("ANSWERED", "SETTLED"), timeout=90)
         _, worker_nonce = net.balance(worker_addr)
         assert worker_nonce == 1 + len(stream), f"{len(stream) + 1} jobs answered with {worker_nonce} result txs"
         print(f"kill -9 mid-stream: {len(stream)} jobs each answered once")
@@ -222,7 +213,7 @@ def worker():
         # --- training moves the roots; the old version is served until the new one is final ---
         before = model_info(net, model_id)
         step = client.train(model_id, x, floats(1, 0, 0, 0), 0.5)
-        wait_status(net, step, ("ANSWERED", "SETTLED"), timeout=60)
+        net.wait_job(step, ("ANSWERED", "SETTLED"), timeout=60)
         pinned_old = client.infer(model_id, x)  # inside the step's window: pins the final version
         moved = model_info(net, model_id)
         assert int(moved["version"]) == int(before["version"]) + 1 and moved["roots"] != before["roots"], moved
@@ -231,12 +222,12 @@ def worker():
         net.kill(w)
         net.start(w, "--worker", "--worker.model_dirs", model_dir + "-v0", validator=False)
         net.wait("the folder caught up", lambda: "caught up" in open(net.log_path(w)).read(), timeout=60)
-        j = wait_status(net, pinned_old, ("ANSWERED", "SETTLED"), timeout=60)
+        j = net.wait_job(pinned_old, ("ANSWERED", "SETTLED"), timeout=60)
         assert int(j["version"]) == int(before["final_version"]), j
-        wait_status(net, step, ("SETTLED",), timeout=90)
+        net.wait_job(step, ("SETTLED",), timeout=90)
         assert int(model_info(net, model_id)["final_version"]) == int(moved["version"])
         after = client.infer(model_id, x)
-        j = wait_status(net, after, ("ANSWERED", "SETTLED"), timeout=60)
+        j = net.wait_job(after, ("ANSWERED", "SETTLED"), timeout=60)
         assert int(j["version"]) == int(moved["version"]), j
         assert metric(net, w, "ghost_worker_steps_applied_total") >= 1
         print(f"training step: version {before['version']} -> {moved['version']}, next inference on version {j['version']}")
