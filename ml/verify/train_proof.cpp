@@ -26,6 +26,18 @@ Result<Leaves> step_leaves(const LayerSpec& spec, const VerifiedLayer& layer, st
   return std::move(step->updated);
 }
 
+// Layer `layer`'s `leaves` as writes to a model's store (its tensors from `t0`).
+std::vector<LeafWrite> store_writes(const LayerSpec& spec, size_t layer, uint32_t t0, const Leaves& leaves) {
+  const auto shapes = layer_tensors(spec, layer);
+  std::vector<LeafWrite> out;
+  for (size_t r = 0; r < leaves.indices.size(); ++r)
+    for (size_t t = 0; t < shapes.size(); ++t) {
+      const auto leaf = std::span(tensor_floats(spec, leaves, t)).subspan(r * shapes[t].leaf_floats, shapes[t].leaf_floats);
+      out.push_back({t0 + uint32_t(t), leaves.indices[r], {leaf.begin(), leaf.end()}});
+    }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<Hash32>> roots_after_step(const ModelVersion& version, size_t layer,
@@ -64,15 +76,9 @@ Result<VerifiedTraining> verify_train_proof(const pb::TrainProof& proof, const M
   for (size_t t = 0; t < roots->size(); ++t)
     if (!std::ranges::equal(as_bytes(proof.new_roots(int(t))), (*roots)[t].bytes))
       return fail(Errc::kMismatch, "new root of tensor " + num(t) + " differs from the one the step produces");
-  VerifiedTraining out{std::move(*roots), {}};
-  const auto shapes = layer_tensors(spec, last);
   const uint32_t t0 = uint32_t(version.first_tensor(last));
-  for (size_t r = 0; r < updated->indices.size(); ++r)
-    for (size_t t = 0; t < shapes.size(); ++t) {
-      const auto leaf = std::span(tensor_floats(spec, *updated, t)).subspan(r * shapes[t].leaf_floats, shapes[t].leaf_floats);
-      out.writes.push_back({t0 + uint32_t(t), updated->indices[r], {leaf.begin(), leaf.end()}});
-    }
-  return out;
+  return VerifiedTraining{std::move(*roots), store_writes(spec, last, t0, *updated),
+                          store_writes(spec, last, t0, layer.leaves)};
 }
 
 }  // namespace ghost::ml

@@ -24,10 +24,12 @@ Result<std::vector<Hash32>> roots_after_step(const ModelVersion& version, size_t
 
 // What a verified training proof establishes: the next version's roots, and the new leaves
 // (tensor ids in ghost-file order across layers, as in a model's store) so a node holding
-// the weights applies the step without recomputing it.
+// the weights applies the step without recomputing it. `before` holds the same leaves as the
+// forward proof opened them, under the step's start roots: writing them undoes the step.
 struct VerifiedTraining {
   std::vector<Hash32> roots;
   std::vector<LeafWrite> writes;
+  std::vector<LeafWrite> before;
 };
 
 // Verifies the forward proof, recomputes the step and the roots of every tensor after it,

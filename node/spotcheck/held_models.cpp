@@ -6,8 +6,7 @@ namespace ghost::spotcheck {
 
 Result<HeldModels> HeldModels::open(const std::vector<std::string>& dirs, const std::filesystem::path& home,
                                     const std::filesystem::path& data_dir, const ledger::Ledger& ledger,
-                                    const std::function<std::optional<pb::Block>(uint64_t)>& block_at,
-                                    unsigned threads) {
+                                    const worker::BlockAt& block_at, unsigned threads) {
   namespace fs = std::filesystem;
   HeldModels held;
   for (size_t i = 0; i < dirs.size(); ++i) {
@@ -17,7 +16,7 @@ Result<HeldModels> HeldModels::open(const std::vector<std::string>& dirs, const 
     fs::remove_all(copy, ec);  // a copy of an earlier run: the configured folder may have changed
     fs::create_directories(data_dir, ec);
     if (auto ok = ml::Model::clone(dir, copy); !ok) return fail(ok.error(), "spot_check.model_dirs: " + dir.string() + ": ");
-    auto m = worker::ServedModel::open_any(copy, ledger, threads);
+    auto m = worker::ServedModel::open_any(copy, ledger, threads, block_at);
     if (!m && m.error().code != Errc::kMismatch) return fail(m.error(), "spot_check.model_dirs: " + dir.string() + ": ");
     auto caught_up = m ? (*m)->catch_up(ledger, block_at) : Result<size_t>(std::unexpected(m.error()));
     if (!caught_up || held.models_.contains((*m)->model_id())) {

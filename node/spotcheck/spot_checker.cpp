@@ -113,9 +113,12 @@ void SpotChecker::follow(const pb::Block& block, const pb::BlockResults& results
     const auto* step = std::get_if<worker::CommittedStep>(&change);
     worker::ServedModel* model = held_.find(step ? step->from.model_id : std::get<worker::RollBack>(change).model_id);
     if (!model) continue;
-    asio::post(serial_, [this, model, change] {
+    // Read here, where the ledger is owned, for a copy that never kept the rollback's version.
+    worker::DiscardedResults discarded =
+        step ? worker::DiscardedResults{} : worker::discarded_results(*host_.ledger, model->model_id(), host_.block_at);
+    asio::post(serial_, [this, model, change, discarded = std::move(discarded)] {
       const auto* step = std::get_if<worker::CommittedStep>(&change);
-      auto ok = step ? model->apply(*step) : model->roll_back(std::get<worker::RollBack>(change).to);
+      auto ok = step ? model->apply(*step) : model->roll_back(std::get<worker::RollBack>(change).to, discarded);
       const uint64_t version = model->version();
       asio::post(core_, [this, model, ok, step = step != nullptr, version] {
         if (ok) return (step ? m_steps_ : m_rollbacks_).inc();

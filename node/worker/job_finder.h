@@ -16,6 +16,9 @@
 
 namespace ghost::worker {
 
+// The committed block at a height, when this node stores it.
+using BlockAt = std::function<std::optional<pb::Block>(uint64_t height)>;
+
 // A training result the chain accepted: the step from `from` (version from.version) to the next.
 struct CommittedStep {
   ml::ModelVersion from;

@@ -22,29 +22,41 @@ std::string short_id(const Hash32& id) { return id.hex().substr(0, 16); }
 }  // namespace
 
 Result<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
-                                                       const Address& worker, unsigned threads) {
+                                                       const Address& worker, unsigned threads,
+                                                       const BlockAt& block_at) {
   auto stake = ledger.stake(pb::WORKER, worker);
   if (!stake) return fail(Errc::kNotFound, "this worker key has no worker stake on the chain (stake first)");
   std::vector<Hash32> ids;
   for (const auto& id : stake->models()) ids.push_back(Hash32::from_span(as_bytes(id)));
-  return match(dir, ledger, ids, threads, "a model this worker is tried for");
+  return match(dir, ledger, ids, threads, block_at, "a model this worker is tried for");
 }
 
 Result<std::unique_ptr<ServedModel>> ServedModel::open_any(const std::filesystem::path& dir,
-                                                           const ledger::Ledger& ledger, unsigned threads) {
+                                                           const ledger::Ledger& ledger, unsigned threads,
+                                                           const BlockAt& block_at) {
   std::vector<Hash32> ids;
   for (const auto& m : ledger.models()) ids.push_back(Hash32::from_span(as_bytes(m.model_id())));
-  return match(dir, ledger, ids, threads, "a registered model");
+  return match(dir, ledger, ids, threads, block_at, "a registered model");
 }
 
 Result<std::unique_ptr<ServedModel>> ServedModel::match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
                                                         const std::vector<Hash32>& ids, unsigned threads,
-                                                        const std::string& of_what) {
+                                                        const BlockAt& block_at, const std::string& of_what) {
   auto model = ml::Model::open(dir, options(threads, ml::StoreAccess::write));
   if (!model) return fail(model.error(), "cannot open the model folder: ");
   // Versions hold the weights' roots; the committed search (codes, graph) is the ghost file's.
   const std::vector<Hash32> roots = (*model)->weight_roots();
+  auto served = [&](const Hash32& id, uint64_t version) {
+    std::unique_ptr<ServedModel> s(new ServedModel());
+    s->dir_ = dir;
+    s->id_ = id;
+    s->threads_ = threads;
+    s->model_ = std::move(*model);
+    s->version_ = version;
+    return s;
+  };
   std::string tried;
+  std::vector<Hash32> same_search;  // the models whose discarded versions the folder may hold
   for (const Hash32& id : ids) {
     auto info = ledger.model(id);
     if (!info) continue;
@@ -52,6 +64,7 @@ Result<std::unique_ptr<ServedModel>> ServedModel::match(const std::filesystem::p
     // The folder's committed search (codes, graph) must be the registered one.
     auto registered = ml::model_version(info->ghost_file());
     if (!registered || registered->search_roots != (*model)->search_roots()) continue;
+    same_search.push_back(id);
     // Newest first: versions below the final one are rarely kept, so the search is short.
     for (uint64_t v = info->version() + 1; v-- > 0;) {
       auto version = chain_version(ledger, id, v);
@@ -59,23 +72,28 @@ Result<std::unique_ptr<ServedModel>> ServedModel::match(const std::filesystem::p
         if (v < info->final_version()) break;
         continue;
       }
-      if (version->roots != roots) continue;
-      std::unique_ptr<ServedModel> s(new ServedModel());
-      s->dir_ = dir;
-      s->id_ = id;
-      s->threads_ = threads;
-      s->model_ = std::move(*model);
-      s->version_ = v;
-      return s;
+      if (version->roots == roots) return served(id, v);
     }
   }
+  // A version a proven fraud discarded while no process held the folder (or before the one
+  // that held it kept the version the discarded steps started from): undone from the blocks.
+  std::string undone;
+  for (const Hash32& id : same_search) {
+    auto path = steps_to(discarded_results(ledger, id, block_at), roots);
+    if (!path) {
+      if (path.error().code == Errc::kNotFound) undone = ", and " + path.error().message + " to undo what led to it";
+      continue;
+    }
+    auto s = served(id, path->kept.version + path->steps.size());
+    if (auto ok = s->undo(*path); !ok) return fail(Errc::kMismatch, ok.error().message);
+    return s;
+  }
   return fail(Errc::kMismatch, "its weights are no version the chain keeps of " + of_what + " (" +
-                                   (tried.empty() ? std::string("none") : tried) +
-                                   "): build or copy the registered model's folder");
+                                   (tried.empty() ? std::string("none") : tried) + ")" + undone +
+                                   ": build or copy the registered model's folder");
 }
 
-Result<size_t> ServedModel::catch_up(const ledger::Ledger& ledger,
-                                     const std::function<std::optional<pb::Block>(uint64_t)>& block_at) {
+Result<size_t> ServedModel::catch_up(const ledger::Ledger& ledger, const BlockAt& block_at) {
   const uint64_t from = version();
   auto steps = steps_since(ledger, id_, from, block_at);
   if (!steps)
@@ -154,13 +172,25 @@ Result<void> ServedModel::apply(const CommittedStep& step) {
   return {};
 }
 
-Result<void> ServedModel::roll_back(uint64_t to) {
-  std::unique_lock lock(mutex_);
-  if (to >= version_) return {};
-  auto kept = kept_.find(to);
-  if (kept == kept_.end())
-    return fail(Errc::kNotFound, "version " + std::to_string(to) + " is no longer kept (the folder is at version " +
-                                     std::to_string(version_) + "): replace the folder");
+Result<void> ServedModel::roll_back(uint64_t to, const DiscardedResults& discarded) {
+  std::vector<Hash32> roots;
+  {
+    std::unique_lock lock(mutex_);
+    if (to >= version_) return {};
+    if (kept_.contains(to)) return roll_back_kept(to);
+    roots = model_->weight_roots();
+  }
+  // Never kept here: this process started on a version the fraud has now discarded.
+  auto path = steps_to(discarded, roots);
+  if (!path)
+    return fail(Errc::kNotFound, "version " + std::to_string(to) + " is not kept here (the folder is at version " +
+                                     std::to_string(version()) + ") and " + path.error().message +
+                                     ": replace the folder");
+  return undo(*path);
+}
+
+Result<void> ServedModel::roll_back_kept(uint64_t to) {
+  const auto kept = kept_.find(to);
   const ml::Model& start = *kept->second;
   std::set<std::pair<uint32_t, uint64_t>> leaves;  // every leaf the discarded steps wrote, once
   for (auto it = written_.lower_bound(to); it != written_.end() && it->first < version_; ++it)
@@ -177,6 +207,20 @@ Result<void> ServedModel::roll_back(uint64_t to) {
                                      "'s roots after writing its leaves back: replace the folder");
   // The snapshots of the discarded versions, and the one of `to` (the folder is it again).
   kept_.erase(kept, kept_.end());
+  written_.erase(written_.lower_bound(to), written_.end());
+  version_ = to;
+  return {};
+}
+
+Result<void> ServedModel::undo(const DiscardedSteps& path) {
+  const uint64_t to = path.kept.version;
+  const std::vector<ml::LeafWrite> writes = undo_writes(path);
+  std::unique_lock lock(mutex_);
+  if (auto ok = model_->apply(writes); !ok) return ok;
+  if (model_->weight_roots() != path.kept.roots)
+    return fail(Errc::kMismatch, "the folder does not have version " + std::to_string(to) +
+                                     "'s roots after undoing the discarded steps: replace the folder");
+  kept_.erase(kept_.lower_bound(to), kept_.end());
   written_.erase(written_.lower_bound(to), written_.end());
   version_ = to;
   return {};

@@ -6,7 +6,8 @@
 // window (docs/protocol.md §3.14), so after a step the worker holds both: the folder moves to
 // the new current version, and a read-only snapshot of the folder taken just before keeps each
 // older version until it is no longer final (docs/decisions.md, "The worker keeps..."). A
-// proven fraud in a pending step returns the folder to the step's start, from that snapshot.
+// proven fraud in a pending step returns the folder to the step's start, from that snapshot,
+// or, when this process never kept it, from the discarded steps' blocks (discarded_steps.h).
 #pragma once
 
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "consensus/ledger/ledger.h"
 #include "crypto/keys.h"
 #include "ml/serve/model.h"
+#include "node/worker/discarded_steps.h"
 #include "node/worker/job_finder.h"
 #include "proto/ghost.pb.h"
 
@@ -28,17 +30,18 @@ class ServedModel {
  public:
   // Opens `dir` and finds the registered model, among those `worker` is staked for, whose
   // roots the folder holds: its current version, else an older one the chain still keeps
-  // (version() then tells the caller to catch up with steps_since). The error says why the
-  // folder is refused.
+  // (version() then tells the caller to catch up with steps_since). A folder at a version a
+  // proven fraud discarded is first returned to the version the discarded steps started from,
+  // from their blocks (`block_at`). The error says why the folder is refused; a folder
+  // refused is unchanged.
   static Result<std::unique_ptr<ServedModel>> open(const std::filesystem::path& dir, const ledger::Ledger& ledger,
-                                                   const Address& worker, unsigned threads);
+                                                   const Address& worker, unsigned threads, const BlockAt& block_at);
   // The same among every registered model (a spot-checker's private copy of a folder).
   static Result<std::unique_ptr<ServedModel>> open_any(const std::filesystem::path& dir, const ledger::Ledger& ledger,
-                                                       unsigned threads);
+                                                       unsigned threads, const BlockAt& block_at);
   // Applies the accepted steps since the version held, read back from the committed blocks
   // (steps_since); the number applied. An error when one cannot be found or applied.
-  Result<size_t> catch_up(const ledger::Ledger& ledger,
-                          const std::function<std::optional<pb::Block>(uint64_t)>& block_at);
+  Result<size_t> catch_up(const ledger::Ledger& ledger, const BlockAt& block_at);
 
   const Hash32& model_id() const { return id_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -61,9 +64,11 @@ class ServedModel {
   Result<void> apply(const CommittedStep& step);
   // Returns the folder to `version` after a proven fraud discarded the steps from it
   // (docs/protocol.md §4.7.10): the leaves those steps replaced are read back from the
-  // version's kept snapshot and written in one batch. Nothing to do when the folder is not
-  // ahead of it; an error when the version is no longer kept (the folder is then unchanged).
-  Result<void> roll_back(uint64_t version);
+  // version's kept snapshot and written in one batch. When this process never kept `version`
+  // (it started on a version the fraud discarded), they come from `discarded`, the discarded
+  // steps' results read from the blocks. Nothing to do when the folder is not ahead of it; an
+  // error when neither has them (the folder is then unchanged).
+  Result<void> roll_back(uint64_t version, const DiscardedResults& discarded);
   // Forgets kept versions older than `final_version` (no job can pin them any more).
   void keep_from(uint64_t final_version);
 
@@ -72,8 +77,13 @@ class ServedModel {
   // The folder as the registered model among `ids` whose roots it holds; `of_what` names them.
   static Result<std::unique_ptr<ServedModel>> match(const std::filesystem::path& dir, const ledger::Ledger& ledger,
                                                     const std::vector<Hash32>& ids, unsigned threads,
-                                                    const std::string& of_what);
+                                                    const BlockAt& block_at, const std::string& of_what);
   const ml::Model* at(uint64_t version) const;  // under the lock; null when not held
+  // Writes back the leaves of `path`'s steps (the folder is at their end): the folder is then
+  // `path.kept`, and the versions kept from it on are dropped.
+  Result<void> undo(const DiscardedSteps& path);
+  // roll_back to a version kept in memory (under the lock).
+  Result<void> roll_back_kept(uint64_t version);
 
   std::filesystem::path dir_;
   Hash32 id_;

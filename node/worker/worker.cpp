@@ -73,7 +73,7 @@ Result<void> Worker::open_folders() {
   for (const auto& d : config_.model_dirs) {
     std::filesystem::path dir = d;
     if (dir.is_relative()) dir = home_ / dir;
-    auto s = ServedModel::open(dir, *host_.ledger, me_, config_.threads);
+    auto s = ServedModel::open(dir, *host_.ledger, me_, config_.threads, host_.block_at);
     if (!s) {
       log::warn("worker", "model folder refused", {{"folder", dir.string()}, {"reason", s.error().message}});
       continue;
@@ -288,9 +288,11 @@ void Worker::apply_changes(const BlockNews& news) {
     auto it = served_.find(id);
     if (it == served_.end()) continue;
     ServedModel* model = it->second.get();
-    asio::post(serial_, [this, model, change] {
+    // Read here, where the ledger is owned, for a folder that never kept the rollback's version.
+    DiscardedResults discarded = step ? DiscardedResults{} : discarded_results(*host_.ledger, id, host_.block_at);
+    asio::post(serial_, [this, model, change, discarded = std::move(discarded)] {
       const auto* step = std::get_if<CommittedStep>(&change);
-      auto ok = step ? model->apply(*step) : model->roll_back(std::get<RollBack>(change).to);
+      auto ok = step ? model->apply(*step) : model->roll_back(std::get<RollBack>(change).to, discarded);
       const uint64_t version = model->version();
       asio::post(core_, [this, model, ok, step = step != nullptr, version] {
         if (ok) {

@@ -75,7 +75,7 @@ struct Rig {
     return to;
   }();
   std::unique_ptr<worker::ServedModel> served = [this] {
-    auto s = worker::ServedModel::open(worker_dir, chain.ledger(), addr(worker_op(0)), 1);
+    auto s = worker::ServedModel::open(worker_dir, chain.ledger(), addr(worker_op(0)), 1, worker::BlockAt{});
     if (!s) throw std::runtime_error(s.error().message);
     return std::move(*s);
   }();
@@ -183,8 +183,11 @@ struct Following {
   std::map<uint64_t, std::pair<pb::Block, pb::BlockResults>> stored;  // the node's block store
   std::vector<Bytes> mempool;                                          // what host.pending returns
 
-  // As the validator `self` (by default the genesis set's first).
-  explicit Following(Rig& rig, std::vector<std::string> dirs, std::optional<Address> self = std::nullopt) : r(rig) {
+  using Blocks = std::map<uint64_t, std::pair<pb::Block, pb::BlockResults>>;
+  // As the validator `self` (by default the genesis set's first), its node storing `blocks`.
+  explicit Following(Rig& rig, std::vector<std::string> dirs, std::optional<Address> self = std::nullopt,
+                     Blocks blocks = {})
+      : r(rig), stored(std::move(blocks)) {
     Host host;
     host.ledger = &r.chain.ledger();
     host.self = self ? *self : *Address::from_bytes(as_bytes(r.chain.ledger().validator_set().validators(0).operator_()));
@@ -426,6 +429,46 @@ TEST(SpotChecker, ADegradedTrainingStepIsProvenAndTheHeldModelRollsBack) {
   EXPECT_EQ(f.value("ghost_spot_rollbacks_total"), 1u);
   ASSERT_EQ(f.submitted.size(), 2u);
   EXPECT_EQ(f.submitted[1].challenge().job_id(), bad.job_id());
+}
+
+TEST(SpotChecker, AFolderAtAVersionDiscardedBeforeItStartedIsHeldAtTheVersionTheFraudReturnedTo) {
+  Rig r;
+  Following up(r, {r.checker_dir.string()});  // a checker that was running: it proves the step
+  const Hash32 job = train_request(up, 30);
+  auto cheat = worker::cheat_answer(worker::Cheat::degraded_step, *r.served, *r.chain.ledger().job(job));
+  ASSERT_TRUE(cheat) << cheat.error().message;
+  up.commit({r.chain.tx(worker_op(0), *cheat)});
+  const auto& [block, results] = up.stored.rbegin()->second;
+  auto steps = worker::steps_in(worker::read_block(r.chain.ledger(), block, results, addr(worker_op(0))));
+  ASSERT_EQ(steps.size(), 1u);
+  ASSERT_TRUE(r.served->apply(steps[0]));
+  const auto stale = r.dir.path / "stale";  // the worker's folder at the step's version 1
+  ASSERT_TRUE(ml::Model::clone(r.worker_dir, stale));
+  up.commit({});
+  up.settle(1);
+  up.every_turn();
+  ASSERT_EQ(up.submitted.size(), 1u);
+  up.commit({r.chain.tx(user(1), up.submitted[0])});
+  ASSERT_EQ(r.chain.ledger().model(r.model.id())->version(), 0u);
+  ASSERT_TRUE(r.served->roll_back(0, {}));
+
+  // Opened now, that folder is not held without the blocks of the discarded step (pruned)...
+  auto pruned = HeldModels::open({stale.string()}, r.dir.path, r.dir.path / "pruned", r.chain.ledger(),
+                                 [](uint64_t) { return std::optional<pb::Block>(); }, 1);
+  ASSERT_TRUE(pruned) << pruned.error().message;
+  EXPECT_EQ(pruned->size(), 0u);
+  // ... and with them is back at version 0, where a checker proves a degraded answer.
+  Following late(r, {stale.string()}, std::nullopt, up.stored);
+  const pb::Job bad = r.request(3);
+  ASSERT_EQ(bad.version(), 0u);
+  const Bytes answer = r.chain.tx(worker_op(0), *worker::cheat_answer(worker::Cheat::degraded_topk, *r.served, bad));
+  late.commit({answer});
+  late.commit({});
+  late.settle(1);
+  late.every_turn();
+  EXPECT_EQ(skipped(late, "version_not_held"), 0u);
+  ASSERT_EQ(late.submitted.size(), 1u);
+  EXPECT_EQ(late.submitted[0].challenge().job_id(), bad.job_id());
 }
 
 TEST(SpotChecker, AMissingFolderIsAnErrorNamingIt) {

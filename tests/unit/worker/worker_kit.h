@@ -36,6 +36,9 @@ struct JobChain {
     auto it = blocks.find(height);
     return it == blocks.end() ? std::nullopt : std::optional(it->second);
   }
+  BlockAt blocks_at() const {
+    return [this](uint64_t height) { return block_at(height); };
+  }
   // The operator key of the worker a job was assigned to.
   PrivateKey worker_of(const Hash32& job) {
     auto j = chain.ledger().job(job);
