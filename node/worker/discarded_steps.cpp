@@ -33,17 +33,25 @@ std::optional<pb::TrainProof> accepted_result(const ledger::Ledger& ledger, cons
 DiscardedResults discarded_results(const ledger::Ledger& ledger, const Hash32& model_id, const BlockAt& block_at) {
   const std::string id(model_id.bytes.begin(), model_id.bytes.end());
   DiscardedResults out;
-  for (const auto& job : ledger.jobs()) {
-    if (job.kind() != pb::TRAINING || job.model_id() != id ||
-        (job.status() != pb::CHALLENGED && job.status() != pb::ROLLED_BACK))
-      continue;
+  std::vector<pb::Job> jobs;
+  for (auto& job : ledger.jobs())
+    if (job.kind() == pb::TRAINING && job.model_id() == id &&
+        (job.status() == pb::CHALLENGED || job.status() == pb::ROLLED_BACK)) {
+      if (auto v = chain_version(ledger, model_id, job.version())) out.kept.emplace(job.version(), std::move(*v));
+      jobs.push_back(std::move(job));
+    }
+  if (out.kept.empty()) return out;
+  // A walk starts at a kept version and only climbs: steps from below the lowest are not read
+  // (nor are their blocks, which an old rollback's may have been pruned).
+  const uint64_t lowest = out.kept.begin()->first;
+  for (const auto& job : jobs) {
+    if (job.version() < lowest) continue;
     auto proof = accepted_result(ledger, job, block_at);
     if (!proof) {
       out.missing = std::min(out.missing.value_or(job.answered_height()), job.answered_height());
       continue;
     }
     out.by_start[job.version()].push_back(std::move(*proof));
-    if (auto v = chain_version(ledger, model_id, job.version())) out.kept.emplace(job.version(), std::move(*v));
   }
   return out;
 }
