@@ -56,7 +56,14 @@ ScratchDir::ScratchDir(const std::string& tag)
   std::filesystem::create_directories(path);
 }
 
-ScratchDir::~ScratchDir() { std::filesystem::remove_all(path); }
+ScratchDir::~ScratchDir() {
+  // GHOST_BENCH_KEEP keeps the nodes' logs and homes for a look after the run.
+  if (const char* keep = std::getenv("GHOST_BENCH_KEEP"); keep && *keep) {
+    std::cerr << "kept " << path.string() << "\n";
+    return;
+  }
+  std::filesystem::remove_all(path);
+}
 
 double env_positive(const char* name, double fallback) {
   const char* env = std::getenv(name);

@@ -1,6 +1,7 @@
 // Suite "testnet", paid inference: 4 validators and 2 workers serving fashion-mnist as real
 // processes on loopback. A probe times single requests from submit to a committed answer whose
-// ghost proof it has checked itself against the registered roots (alone, then under load);
+// ghost proof checked here against the registered roots (alone, then under load; a request
+// the chain refuses, every worker being at capacity, counts as unanswered);
 // ghost_load then offers pre-signed requests at a set rate and the answers committed per second
 // are counted, with the block interval meanwhile.
 #include <algorithm>
@@ -49,6 +50,11 @@ class Probe {
       if (auto st = api.get("/jobs/" + job, std::chrono::seconds(2)); st.status == 200) {
         const auto& s = st.body.at("status").as_string();
         if (s != "ASSIGNED" && s != "ANSWERED" && s != "SETTLED") closed = true;  // refunded, unanswered
+      } else if (auto tx = api.get("/txs/" + job, std::chrono::seconds(2)); tx.status == 200) {
+        // Committed and refused (WORKERS_BUSY when every worker is full): no job will come.
+        const auto* receipt = tx.body.as_object().if_contains("receipt");
+        const auto* code = receipt ? receipt->as_object().if_contains("status") : nullptr;
+        closed = code && code->as_string() != "OK";
       }
       if (closed) return std::nullopt;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -102,6 +102,8 @@ class Exec {
   TxResult<void> check_answerable(const pb::Job& j, const CheckedTx& tx, pb::JobKind kind) const;
   // Keeps H(encode(proof)) on the job: a challenge brings the proof and must match it.
   void keep_proof_hash(pb::Job& j, const pb::GhostProof& proof);
+  // The job leaves ASSIGNED: its worker has room for one more.
+  void close_open_job(const pb::Job& j);
   void answered(pb::Job& j);
   TxResult<void> settle(const Hash32& job_id);
   TxResult<void> expire(const Hash32& job_id);

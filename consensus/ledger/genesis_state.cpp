@@ -31,6 +31,7 @@ TxResult<void> Exec::genesis(const pb::Genesis& g) {
     pb::StakeInfo s = add_stake(w.operator_pubkey(), pb::WORKER, w.stake());
     s.set_endpoint(w.endpoint());
     s.set_price(w.price());
+    s.set_capacity(w.capacity());
     for (const auto& m : w.models()) {
       s.add_models(m);
       add_sorted(keys::model_workers(Hash32::from_span(as_bytes(m))), s.operator_());

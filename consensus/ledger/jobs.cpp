@@ -27,16 +27,25 @@ TxResult<pb::Job> Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb
   if (deadline <= h || deadline > h + params_.job_deadline_blocks())
     return tx_fail(TxCode::BAD_DEADLINE, "deadline must be after this block and at most job_deadline_blocks ahead");
 
-  // Eligible: serving the model, bonded at least the minimum, not jailed, price <= max_fee.
+  // Eligible: serving the model, bonded at least the minimum, not jailed, price <= max_fee,
+  // and below its capacity of open jobs: a job no worker has room for is refused now rather
+  // than dropped by the worker and refunded at its deadline.
   std::vector<std::pair<std::string, pb::StakeInfo>> eligible;
   unsigned __int128 total = 0;
+  bool busy = false;
   const pb::KeyList workers = key_list(keys::model_workers(hash_of(model.model_id())));
   for (const auto& op : workers.items()) {
     auto w = stake(pb::WORKER, *Address::from_bytes(as_bytes(op)));
     if (!w || w->jailed() || w->bonded() < params_.min_stake_worker() || w->price() > max_fee) continue;
+    if (w->open_jobs() >= worker_capacity(*w)) {
+      busy = true;
+      continue;
+    }
     total += w->bonded();
     eligible.emplace_back(op, std::move(*w));
   }
+  if (total == 0 && busy)
+    return tx_fail(TxCode::WORKERS_BUSY, "every eligible worker of this model has its capacity of open jobs: retry later");
   if (total == 0) return tx_fail(TxCode::NO_WORKER, "no eligible worker serves this model at or below max_fee");
   Sha256 seed;
   Hash32 s = seed.update(as_bytes("ghostchain/assign/v1")).update(tx.id.span()).update(block_.prev_block_hash.span()).final();
@@ -47,6 +56,9 @@ TxResult<pb::Job> Exec::open_job(const CheckedTx& tx, pb::JobKind kind, const pb
   while (r >= eligible[pick].second.bonded()) r -= eligible[pick++].second.bonded();
 
   if (auto d = debit(tx.sender_address, max_fee, "the job's max_fee"); !d) return std::unexpected(d.error());
+  pb::StakeInfo& assigned = eligible[pick].second;
+  assigned.set_open_jobs(assigned.open_jobs() + 1);
+  put_stake(assigned);
   pb::Job j;
   j.set_job_id(bytes_of(tx.id));
   j.set_kind(kind);
@@ -74,7 +86,15 @@ void Exec::keep_proof_hash(pb::Job& j, const pb::GhostProof& proof) {
   j.set_proof_hash(bytes_of(sha256(pb::encode(proof))));
 }
 
+void Exec::close_open_job(const pb::Job& j) {
+  if (auto w = stake(pb::WORKER, *Address::from_bytes(as_bytes(j.worker()))); w && w->open_jobs() > 0) {
+    w->set_open_jobs(w->open_jobs() - 1);
+    put_stake(*w);
+  }
+}
+
 void Exec::answered(pb::Job& j) {
+  close_open_job(j);
   j.set_status(pb::ANSWERED);
   j.set_answered_height(block_.height);
   schedule(block_.height + params_.challenge_blocks(), keys::Due::kSettlement, j.job_id());
@@ -199,6 +219,7 @@ TxResult<void> Exec::settle(const Hash32& job_id) {
 TxResult<void> Exec::expire(const Hash32& job_id) {
   auto j = job(job_id);
   if (!j || j->status() != pb::ASSIGNED) return {};  // answered in time
+  close_open_job(*j);
   // The client gets the escrow back and the worker's stake pays it the miss penalty:
   // silence must cost more than it saves.
   uint64_t refund = j->max_fee();

@@ -2,6 +2,7 @@
 
 #include "consensus/ledger/exec.h"
 #include "consensus/ledger/genesis.h"
+#include "consensus/ledger/params.h"
 
 namespace ghost::ledger {
 
@@ -113,6 +114,14 @@ std::vector<pb::StakeInfo> Ledger::model_workers(const Hash32& model_id) const {
   for (const auto& op : workers.items())
     if (auto s = stake(pb::WORKER, *Address::from_bytes(as_bytes(op)))) out.push_back(std::move(*s));
   return out;
+}
+
+uint64_t Ledger::job_room(const Hash32& model_id) const {
+  uint64_t room = 0;
+  for (const auto& w : model_workers(model_id))
+    if (!w.jailed() && w.bonded() >= params_.min_stake_worker() && w.open_jobs() < worker_capacity(w))
+      room += worker_capacity(w) - w.open_jobs();
+  return room;
 }
 
 pb::ValidatorSet Ledger::validator_set() const {

@@ -64,6 +64,9 @@ class Ledger {
   std::optional<pb::StakeInfo> stake(pb::StakeRole role, const Address& a) const;
   std::vector<pb::StakeInfo> stakes(pb::StakeRole role) const;
   std::vector<pb::StakeInfo> model_workers(const Hash32& model_id) const;  // registered, jailed or not
+  // Jobs of the model the chain could still assign now: the free capacity of its eligible
+  // workers (not jailed, bonded at least min_stake_worker), whatever their price.
+  uint64_t job_room(const Hash32& model_id) const;
   pb::ValidatorSet validator_set() const;
   std::optional<pb::ModelInfo> model(const Hash32& id) const;
   std::vector<pb::ModelInfo> models() const;

@@ -60,6 +60,7 @@ TxResult<void> Exec::stake_tx(const CheckedTx& tx, const pb::Stake& s) {
     info.mutable_models()->Assign(served.begin(), served.end());
     info.set_endpoint(s.endpoint());
     info.set_price(s.price());
+    info.set_capacity(s.capacity());
   }
   put_stake(info);
   return {};

@@ -31,8 +31,8 @@ TxResult<void> check_body_shape(const pb::TxBody& body) {
       if (s.role() == pb::VALIDATOR) {
         if (!s.consensus_pubkey().empty() && !PublicKey::from_bytes(as_bytes(s.consensus_pubkey())))
           return shape(false, "stake: consensus_pubkey is not a valid x-only public key");
-        return shape(s.models().empty() && s.endpoint().empty() && s.price() == 0,
-                     "stake: endpoint, models and price are for workers");
+        return shape(s.models().empty() && s.endpoint().empty() && s.price() == 0 && s.capacity() == 0,
+                     "stake: endpoint, models, price and capacity are for workers");
       }
       if (!s.consensus_pubkey().empty()) return shape(false, "stake: consensus_pubkey is for validators");
       if (s.endpoint().size() > 256) return shape(false, "stake: endpoint longer than 256 bytes");

@@ -201,7 +201,9 @@ pb::Block Chain::propose_block(uint64_t height, uint32_t) {
   hd->set_app_hash(str(ctx.app_hash));
   if (proposer_) hd->set_proposer(proposer_->bytes.data(), 32);
   hd->set_validators_hash(str(ctx.set.hash()));
-  for (auto& tx : mempool_->reap(std::min(ctx.max_block_bytes, options_.max_proposal_bytes), state_view())) b.add_txs(std::string(tx.begin(), tx.end()));
+  const mempool::JobRoom room = [l = ledger_.get()](const Hash32& model) { return l->job_room(model); };
+  for (auto& tx : mempool_->reap(std::min(ctx.max_block_bytes, options_.max_proposal_bytes), state_view(), room))
+    b.add_txs(std::string(tx.begin(), tx.end()));
   hd->set_tx_root(str(tx_root(b)));
   return b;
 }

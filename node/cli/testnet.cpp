@@ -15,6 +15,7 @@
 #include "node/cli/cli.h"
 #include "node/cli/model.h"
 #include "node/cli/testnet.h"
+#include "node/cli/worker.h"
 #include "node/daemon/home.h"
 
 namespace ghost::cli {
@@ -31,6 +32,7 @@ struct Args {
   std::string out, chain_id = "ghost-local", model;
   uint64_t price = 2 * kGC;  // per job: above a result tx's fee (a fashion-mnist proof is ~40 KB)
   uint64_t worker_stake = 0;  // 0: min_stake_worker and 100 prices
+  uint32_t worker_capacity = ledger::kDefaultWorkerCapacity;
   uint16_t base_port = 26600;
   std::vector<std::string> params;  // NAME=VALUE over the default params
   bool test_modes = false, json = false;
@@ -161,6 +163,7 @@ void init(Args a) {
     // Covers faults' penalties; a bench that proves many faults stakes more.
     w->set_stake(a.worker_stake ? a.worker_stake : std::max<uint64_t>(g.params().min_stake_worker(), 100 * a.price));
     w->set_price(a.price);
+    w->set_capacity(a.worker_capacity);
     w->add_models(model_id->data(), 32);
     auto* acc = g.add_accounts();  // pays the fees of its result txs
     Address addr = Address::of(wk);
@@ -193,6 +196,8 @@ void init(Args a) {
       // Its own writable copy (it applies training), hard-linked: no second copy of the weights.
       need(ml::Model::clone(a.model, home / "model"), "cannot give " + o.moniker + " a copy of " + a.model);
       o.config.worker.model_dirs = {(home / "model").string()};
+      // Room for every job the chain may assign it at once.
+      o.config.worker.queue = std::max(o.config.worker.queue, a.worker_capacity);
     } else if (!a.model.empty()) {
       // Validators spot-check answers with the original folder, read-only (nobody writes it).
       o.config.spot_check.model_dirs = {fs::absolute(a.model).string()};
@@ -259,6 +264,7 @@ void add_testnet(CLI::App& app) {
   cmd->add_option("--price", a->price, "Each worker's price per job, micro-credits")->capture_default_str();
   cmd->add_option("--worker-stake", a->worker_stake,
                   "Each worker's bonded stake, micro-credits (default: min_stake_worker or 100 prices, the larger)");
+  add_capacity_option(*cmd, a->worker_capacity);
   cmd->add_option("--clients", a->clients, "Funded client keys in OUT/keyring (1,000,000 GC each)")->capture_default_str();
   cmd->add_option("--chain-id", a->chain_id, "Chain id")->capture_default_str();
   cmd->add_option("--base-port", a->base_port, "First loopback port; node i uses base+2i (p2p) and base+2i+1 (rpc)")

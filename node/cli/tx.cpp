@@ -1,5 +1,6 @@
 // `ghost tx send|stake|unstake|unjail`: build, sign and submit a tx, fill in nonce and fee
 // from the node, and by default wait until a block includes it, then print its receipt.
+#include "consensus/ledger/params.h"
 #include "node/cli/cli.h"
 #include "node/cli/keyring.h"
 #include "node/cli/submit.h"
@@ -37,6 +38,7 @@ void add_stake(CLI::App& tx) {
   struct S {
     std::string role = "validator", amount, consensus_key, endpoint, price = "0";
     std::vector<std::string> models;
+    uint32_t capacity = ledger::kDefaultWorkerCapacity;
   };
   auto s = std::make_shared<S>();
   CLI::App* cmd = tx.add_subcommand("stake", "Bond credits as a validator or a worker");
@@ -46,6 +48,7 @@ void add_stake(CLI::App& tx) {
   cmd->add_option("--endpoint", s->endpoint, "Workers: where clients reach the worker");
   cmd->add_option("--models,--model", s->models, "Workers: model ids served (ID,ID,... or repeated)")->delimiter(',');
   cmd->add_option("--price", s->price, "Workers: credits per job")->capture_default_str();
+  add_capacity_option(*cmd, s->capacity);
   add_tx_options(*cmd, *a);
   cmd->callback([a, s] {
     pb::TxBody body;
@@ -57,7 +60,7 @@ void add_stake(CLI::App& tx) {
       if (!k) fail_with(kExitUsage, "--consensus-key: " + k.error().message);
       st->set_consensus_pubkey(k->bytes.data(), 32);
     } else {
-      set_worker_profile(*st, s->models, s->price, s->endpoint);
+      set_worker_profile(*st, s->models, s->price, s->endpoint, s->capacity);
     }
     report(*a, submit(*a, body));
   });

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "consensus/ledger/params.h"
 #include "node/cli/cli.h"
 #include "node/cli/keyring.h"
 #include "node/cli/node_client.h"
@@ -14,7 +15,7 @@ namespace ghost::cli {
 namespace json = boost::json;
 
 void set_worker_profile(pb::Stake& stake, const std::vector<std::string>& models, const std::string& price,
-                        const std::string& endpoint) {
+                        const std::string& endpoint, uint32_t capacity) {
   if (!endpoint.empty()) {
     const auto colon = endpoint.rfind(':');
     const std::string port = colon == std::string::npos ? "" : endpoint.substr(colon + 1);
@@ -24,11 +25,20 @@ void set_worker_profile(pb::Stake& stake, const std::vector<std::string>& models
   }
   stake.set_endpoint(endpoint);
   stake.set_price(parse_credits(price, "--price"));
+  stake.set_capacity(capacity);
   for (const auto& m : models) {
     auto id = from_hex(m);
     if (!id || id->size() != 32) fail_with(kExitUsage, "--model " + m + " is not a model id (64 hex digits)");
     stake.add_models(std::string(id->begin(), id->end()));
   }
+}
+
+void add_capacity_option(CLI::App& cmd, uint32_t& capacity) {
+  cmd.add_option("--capacity", capacity,
+                 "Jobs open at once: beyond it the chain assigns none to this worker until it answers some "
+                 "(keep it at most the node's worker.queue)")
+      ->check(CLI::Range(1u, 1u << 20))
+      ->capture_default_str();
 }
 
 namespace {
@@ -37,6 +47,7 @@ void add_register(CLI::App& worker) {
   struct Args {
     std::vector<std::string> models;
     std::string stake, price, endpoint;
+    uint32_t capacity = ledger::kDefaultWorkerCapacity;
     TxArgs tx;
   };
   auto a = std::make_shared<Args>();
@@ -46,6 +57,7 @@ void add_register(CLI::App& worker) {
   cmd->add_option("--stake", a->stake, "Credits to bond (at least the chain's min_stake_worker in all)")->required();
   cmd->add_option("--price", a->price, "Credits per job (a job's max fee must reach it)")->required();
   cmd->add_option("--endpoint", a->endpoint, "HOST:PORT where clients reach the worker");
+  add_capacity_option(*cmd, a->capacity);
   add_tx_options(*cmd, a->tx);
   cmd->footer(kExitCodesHelp);
   cmd->callback([a] {
@@ -54,7 +66,7 @@ void add_register(CLI::App& worker) {
     st->set_role(pb::WORKER);
     st->set_amount(parse_credits(a->stake, "--stake"));
     if (st->amount() == 0) fail_with(kExitUsage, "--stake must be above zero");
-    set_worker_profile(*st, a->models, a->price, a->endpoint);
+    set_worker_profile(*st, a->models, a->price, a->endpoint, a->capacity);
     report(a->tx, submit(a->tx, body));
   });
 }
@@ -72,7 +84,8 @@ void print_status(const json::value& v) {
          {"endpoint", s.endpoint().empty() ? "-" : s.endpoint()},
          {"models", models.empty() ? "-" : models},
          {"served", std::to_string(s.served()) + " jobs settled"},
-         {"open", text(v.at("open_jobs")) + " assigned, " + text(v.at("answered_jobs")) + " answered awaiting settlement"},
+         {"open", text(v.at("open_jobs")) + " assigned (of a capacity of " + text(v.at("capacity")) + "), " +
+                      text(v.at("answered_jobs")) + " answered awaiting settlement"},
          {"pending pay", credits(v.at("pending_pay"))},
          {"misses", std::to_string(s.misses())},
          {"faults", std::to_string(s.faults()) + " proven (" + std::to_string(s.window_faults()) + " in the current window)"},

@@ -6,13 +6,19 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "proto/tx.pb.h"
 
 namespace ghost::cli {
 
 // A worker Stake's profile from the flags: model ids (64 hex digits each), price in credits,
-// endpoint HOST:PORT (or empty). Bad values fail with kExitUsage naming the flag.
+// endpoint HOST:PORT (or empty), capacity (jobs open at once). Bad values fail with
+// kExitUsage naming the flag.
 void set_worker_profile(pb::Stake& stake, const std::vector<std::string>& models, const std::string& price,
-                        const std::string& endpoint);
+                        const std::string& endpoint, uint32_t capacity);
+
+// --capacity: the jobs the chain may assign the worker before it answers some.
+void add_capacity_option(CLI::App& cmd, uint32_t& capacity);
 
 }  // namespace ghost::cli

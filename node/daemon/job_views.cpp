@@ -17,16 +17,16 @@ json::object worker_view(const ledger::Ledger& ledger, const pb::StakeInfo& stak
   json::array models;
   for (const auto& m : stake.models()) models.push_back(json::string(to_hex(as_bytes(m))));
   o["models_hex"] = std::move(models);
-  uint64_t open = 0, answered = 0, pending_pay = 0;
+  uint64_t answered = 0, pending_pay = 0;
   for (const auto& j : ledger.jobs()) {
     if (j.worker() != stake.operator_()) continue;
-    if (j.status() == pb::ASSIGNED) ++open;
     if (j.status() == pb::ANSWERED) {
       ++answered;
       pending_pay += j.price() - ledger::apply_ppm(j.price(), ledger.params().protocol_fee_share_ppm());
     }
   }
-  o["open_jobs"] = open;
+  o["open_jobs"] = stake.open_jobs();
+  o["capacity"] = ledger::worker_capacity(stake);
   o["answered_jobs"] = answered;
   o["pending_pay"] = pending_pay;
   return o;

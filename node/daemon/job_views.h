@@ -12,9 +12,9 @@
 
 namespace ghost::daemon {
 
-// The stake, `address`, `models_hex`, and from the jobs assigned to it: `open_jobs`
-// (ASSIGNED), `answered_jobs` (ANSWERED, not yet settled) and `pending_pay` (what their
-// settlement will credit it: price less the protocol's share).
+// The stake, `address`, `models_hex`, `open_jobs` (ASSIGNED) and `capacity` (the most it takes
+// at once), and from the jobs assigned to it: `answered_jobs` (ANSWERED, not yet settled) and
+// `pending_pay` (what their settlement will credit it: price less the protocol's share).
 boost::json::object worker_view(const ledger::Ledger& ledger, const pb::StakeInfo& stake);
 
 // Why a view cannot be given: the HTTP status and the message.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "base/bytes.h"
 #include "crypto/hash.h"
@@ -31,6 +32,7 @@ struct Entry {
   uint64_t seq = 0;  // arrival order
   Bytes raw;
   bool answer = false;  // a job's result: reaped before other txs (see reap)
+  std::optional<Hash32> job_model;  // a paid request's model: reaped while its workers have room
 
   uint64_t size() const { return raw.size(); }
   FeeRate rate() const { return {fee, size()}; }

@@ -34,6 +34,12 @@ AddResult refuse(Verdict v, std::string reason) { return AddResult{v, std::move(
 
 std::string num(uint64_t v) { return std::to_string(v); }
 
+std::optional<Hash32> job_model(const pb::TxBody& b) {
+  if (b.has_inference_request()) return Hash32::from_span(as_bytes(b.inference_request().model_id()));
+  if (b.has_train_request()) return Hash32::from_span(as_bytes(b.train_request().model_id()));
+  return std::nullopt;
+}
+
 }  // namespace
 
 class Mempool::Impl {
@@ -55,7 +61,7 @@ class Mempool::Impl {
   AddResult add(ledger::CheckedTx tx, Bytes raw, const StateView& state) {
     if (raw.size() != tx.size) throw std::invalid_argument("mempool: raw bytes are not the checked tx");
     Entry e{tx.id, tx.sender_address, tx.envelope.nonce(), tx.envelope.fee(), ++arrivals_, std::move(raw),
-            tx.body.has_inference_result() || tx.body.has_train_result()};
+            tx.body.has_inference_result() || tx.body.has_train_result(), job_model(tx.body)};
     AddResult r = admit(std::move(e), state);
     if (r.accepted()) {
       evicted_.inc(r.evicted.size());
@@ -144,8 +150,8 @@ AddResult Mempool::add(ledger::CheckedTx tx, Bytes raw, const StateView& state) 
   return impl_->add(std::move(tx), std::move(raw), state);
 }
 
-std::vector<Bytes> Mempool::reap(uint64_t max_bytes, const StateView& state) const {
-  return mempool::reap(impl_->pool(), max_bytes, state);
+std::vector<Bytes> Mempool::reap(uint64_t max_bytes, const StateView& state, const JobRoom& room) const {
+  return mempool::reap(impl_->pool(), max_bytes, state, room);
 }
 
 std::vector<Hash32> Mempool::update(std::span<const Hash32> included, const StateView& state) {

@@ -36,6 +36,8 @@ struct AccountState {
   uint64_t balance = 0;
 };
 using StateView = std::function<AccountState(const Address&)>;
+// How many more jobs of a model the chain can assign now (its workers' free capacity).
+using JobRoom = std::function<uint64_t(const Hash32& model)>;
 
 enum class Verdict : uint8_t {
   kAdded,
@@ -72,8 +74,10 @@ class Mempool {
 
   // Txs for a block, at most max_bytes in total: each sender's txs in nonce order starting
   // at its account nonce with no gap, as long as its balance pays their fees; across
-  // senders the highest fee per byte first (equal rates: lower tx id first).
-  std::vector<Bytes> reap(uint64_t max_bytes, const StateView& state) const;
+  // senders the highest fee per byte first (equal rates: lower tx id first). With `room`,
+  // paid requests of a model stop at its room: the rest wait for workers to free up
+  // instead of failing WORKERS_BUSY in the block.
+  std::vector<Bytes> reap(uint64_t max_bytes, const StateView& state, const JobRoom& room = {}) const;
 
   // After a block: drops the included txs, txs whose nonce the account has passed, and txs
   // whose fee the balance no longer covers. Every sender is looked up once in `state` (a

@@ -1,6 +1,7 @@
 #include "node/mempool/reap.h"
 
 #include <algorithm>
+#include <map>
 
 namespace ghost::mempool {
 namespace {
@@ -22,7 +23,7 @@ struct Ranked {
 
 }  // namespace
 
-std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& state) {
+std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& state, const JobRoom& room) {
   std::vector<Next> senders;
   std::vector<Ranked> heap;
   for (const auto& [sender, txs] : pool.senders()) {
@@ -42,14 +43,22 @@ std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& s
   std::make_heap(heap.begin(), heap.end(), worse);
   std::vector<Bytes> out;
   uint64_t left = max_bytes;
+  std::map<Hash32, uint64_t> rooms;  // per model, looked up once
+  auto room_for = [&](const Hash32& model) -> uint64_t& {
+    auto it = rooms.find(model);
+    if (it == rooms.end()) it = rooms.emplace(model, room(model)).first;
+    return it->second;
+  };
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), worse);
     Next& next = senders[heap.back().sender];
     const Slot& tx = next.tx;
-    if (tx.raw.size() > left) {
+    const auto& model = tx.entry->job_model;
+    if (tx.raw.size() > left || (room && model && room_for(*model) == 0)) {
       heap.pop_back();
       continue;
     }
+    if (room && model) --room_for(*model);
     out.emplace_back(tx.raw.begin(), tx.raw.end());
     left -= tx.raw.size();
     next.fees_left -= tx.fee;

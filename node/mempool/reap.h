@@ -15,6 +15,7 @@ namespace ghost::mempool {
 // the others go on. Results go first because a result is larger than a request and so pays
 // less per byte at the minimum fee: ranked by rate alone, requests under overload fill every
 // block, the results miss their deadlines and the paid work is refunded (docs/decisions.md).
-std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& state);
+// A paid request whose model has no room left stops its sender, like a tx that does not fit.
+std::vector<Bytes> reap(const Pool& pool, uint64_t max_bytes, const StateView& state, const JobRoom& room);
 
 }  // namespace ghost::mempool

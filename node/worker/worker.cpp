@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "consensus/ledger/params.h"
 #include "consensus/ledger/tx.h"
 #include "node/log/log.h"
 #include "proto/decode.h"
@@ -93,8 +94,14 @@ Result<void> Worker::open_folders() {
   if (served_.empty())
     return fail(Errc::kMismatch, "no model folder matches a model this worker serves on the chain (see the log above)");
   metrics_.gauge("ghost_worker_models_served", "Models this worker serves").set(double(served_.size()));
+  const uint32_t capacity = ledger::worker_capacity(*host_.ledger->stake(pb::WORKER, me_));
+  if (capacity > config_.queue)
+    log::warn("worker", "the chain may assign more jobs at once than worker.queue holds: raise worker.queue or "
+                        "lower the stake's --capacity, or jobs beyond the queue are dropped and cost a miss penalty",
+              {{"capacity", uint64_t(capacity)}, {"queue", uint64_t(config_.queue)}});
   log::info("worker", "worker ready", {{"address", me_.str()}, {"models", uint64_t(served_.size())},
-                                        {"threads", uint64_t(config_.threads)}, {"queue", uint64_t(config_.queue)}});
+                                        {"threads", uint64_t(config_.threads)}, {"queue", uint64_t(config_.queue)},
+                                        {"capacity", uint64_t(capacity)}});
   return {};
 }
 

@@ -2,6 +2,8 @@
 // ghost proofs, settlement, deadlines, challenges and training (consensus/ledger.h).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tests/unit/ledger/model_kit.h"
 
 namespace ghost::ledger {
@@ -313,6 +315,7 @@ TEST(LedgerJobsTest, ChallengeFailures) {
 TEST(LedgerJobsTest, AssignmentIsDeterministicAndStakeWeighted) {
   ServedModel model(addr(user(0)));
   pb::Genesis g = genesis_with(model, 3);  // stakes 100, 200, 300 GC
+  for (auto& w : *g.mutable_workers()) w.set_capacity(300);  // room for every request below
   Chain a(g), b(g);
   std::map<std::string, int> count;
   std::vector<Bytes> txs;
@@ -337,6 +340,95 @@ TEST(LedgerJobsTest, AssignmentIsDeterministicAndStakeWeighted) {
   int moved = 0;
   for (const auto& tx : txs) moved += other.ledger().job(tx_id(tx))->worker() != a.ledger().job(tx_id(tx))->worker();
   EXPECT_GT(moved, 50);
+}
+
+// A worker's open jobs never pass its capacity: a request no worker has room for is refused
+// (WORKERS_BUSY: the tx fee is paid, nothing is escrowed), and an answer or an expiry makes room.
+TEST(LedgerJobsTest, AWorkerAtItsCapacityGetsNoJobUntilOneCloses) {
+  ServedModel model(addr(user(0)));
+  pb::Genesis g = genesis_with(model, 2);
+  g.mutable_workers(0)->set_capacity(2);
+  g.mutable_workers(1)->set_capacity(3);
+  Chain c(g);
+  Ledger& l = c.ledger();
+  auto open = [&](int w) { return l.stake(pb::WORKER, addr(worker_op(w)))->open_jobs(); };
+  std::vector<Bytes> txs;
+  for (int i = 0; i < 5; ++i) txs.push_back(c.tx(user(1), body::request(model.id(), model.input(i), kMaxFee)));
+  for (const auto& r : c.block(txs).receipts) ASSERT_EQ(r.status(), pb::OK) << r.reason();
+  EXPECT_EQ(open(0), 2u);
+  EXPECT_EQ(open(1), 3u);
+
+  const uint64_t client0 = c.balance(user(1));
+  const Hash32 app0 = l.app_hash();
+  auto busy = c.run(user(1), body::request(model.id(), model.input(5), kMaxFee));
+  EXPECT_EQ(busy.status(), pb::WORKERS_BUSY) << busy.reason();
+  EXPECT_NE(busy.reason().find("retry later"), std::string::npos) << busy.reason();
+  EXPECT_EQ(c.balance(user(1)), client0 - busy.fee_paid());  // the fee, no escrow
+  EXPECT_NE(l.app_hash(), app0);                              // only the fee and nonce moved
+  EXPECT_EQ(open(0) + open(1), 5u);
+  expect_supply_conserved(l);
+
+  // Worker 0 answers one of its jobs: the next request can only go to it.
+  Hash32 of0{};
+  for (const auto& tx : txs)
+    if (l.job(tx_id(tx))->worker() == str(addr(worker_op(0)))) of0 = tx_id(tx);
+  const std::string in0 = l.job(of0)->input();
+  const Bytes input0(in0.begin(), in0.end());
+  ASSERT_EQ(c.run(worker_op(0), body::result(of0, model.answer(input0))).status(), pb::OK);
+  EXPECT_EQ(open(0), 1u);
+  const Bytes next = c.tx(user(1), body::request(model.id(), model.input(6), kMaxFee));
+  ASSERT_EQ(c.block({next}).receipts.at(0).status(), pb::OK);
+  EXPECT_EQ(l.job(tx_id(next))->worker(), str(addr(worker_op(0))));
+  EXPECT_EQ(open(0), 2u);
+
+  // Deadlines passing close the unanswered jobs: both workers have room again.
+  while (l.job(tx_id(next))->status() == pb::ASSIGNED) c.block();
+  EXPECT_EQ(open(0), 0u);
+  EXPECT_EQ(open(1), 0u);
+  EXPECT_EQ(c.run(user(1), body::request(model.id(), model.input(7), kMaxFee)).status(), pb::OK);
+  expect_supply_conserved(l);
+}
+
+// Seeded: whatever requests, answers and expiries happen, each worker's open_jobs equals its
+// ASSIGNED jobs and never passes its capacity.
+TEST(LedgerJobsTest, OpenJobsCountsTheAssignedJobsUnderRandomTraffic) {
+  ServedModel model(addr(user(0)));
+  pb::Genesis g = genesis_with(model, 3);
+  for (int w = 0; w < 3; ++w) g.mutable_workers(w)->set_capacity(uint32_t(2 + w));
+  Chain c(g);
+  Ledger& l = c.ledger();
+  std::mt19937_64 rng(20261203);
+  std::vector<std::pair<Hash32, Bytes>> jobs;  // id, input
+  uint64_t seed = 0, refused = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<Bytes> txs;
+    const int requests = int(rng() % 6);
+    for (int i = 0; i < requests; ++i) {
+      Bytes input = model.input(seed++);
+      const uint64_t deadline = l.height() + 2 + rng() % 4;
+      txs.push_back(c.tx(user(1 + int(rng() % 3)), body::request(model.id(), input, kMaxFee, deadline)));
+      jobs.emplace_back(tx_id(txs.back()), std::move(input));
+    }
+    for (const auto& [id, input] : jobs) {  // answer about half of the open ones
+      auto j = l.job(id);
+      if (!j || j->status() != pb::ASSIGNED || rng() % 2) continue;
+      for (int w = 0; w < 3; ++w)
+        if (j->worker() == str(addr(worker_op(w)))) txs.push_back(c.tx(worker_op(w), body::result(id, model.answer(input))));
+    }
+    for (const auto& r : c.block(txs).receipts) {
+      ASSERT_TRUE(r.status() == pb::OK || r.status() == pb::WORKERS_BUSY) << r.reason();
+      refused += r.status() == pb::WORKERS_BUSY;
+    }
+    for (int w = 0; w < 3; ++w) {
+      uint32_t assigned = 0;
+      for (const auto& j : l.jobs()) assigned += j.status() == pb::ASSIGNED && j.worker() == str(addr(worker_op(w)));
+      const auto s = l.stake(pb::WORKER, addr(worker_op(w)));
+      ASSERT_EQ(s->open_jobs(), assigned) << "worker " << w << " round " << round;
+      ASSERT_LE(s->open_jobs(), s->capacity());
+    }
+  }
+  EXPECT_GT(refused, 0u);  // the traffic did reach the capacities
+  expect_supply_conserved(l);
 }
 
 TEST(LedgerJobsTest, RegisterModelAndWorkerStake) {

@@ -87,7 +87,9 @@ class Harness {
   }
 
   AddResult add(const Tx& t) { return pool.add(t.checked, t.raw, view()); }
-  std::vector<Bytes> reap(uint64_t max_bytes = UINT64_MAX) { return pool.reap(max_bytes, view()); }
+  std::vector<Bytes> reap(uint64_t max_bytes = UINT64_MAX, const JobRoom& room = {}) {
+    return pool.reap(max_bytes, view(), room);
+  }
   std::vector<Hash32> update(const std::vector<Hash32>& included = {}) { return pool.update(included, view()); }
 
   // The verdict of adding t, which must leave nothing evicted unless it was accepted.

@@ -58,6 +58,30 @@ TEST(MempoolReap, JobResultsBeforeRequestsThatPayMorePerByte) {
   EXPECT_EQ(ids_of(h.reap(request.size() + transfer.size())), ids({&transfer, &request}));
 }
 
+// Paid requests stop at their model's room (its workers' free capacity): the rest wait in the
+// pool, each sender's later txs behind them, instead of failing WORKERS_BUSY in the block.
+TEST(MempoolReap, PaidRequestsStopAtTheirModelsRoomAndTheRestWait) {
+  Harness h;
+  const Tx &r0 = tx(0, 0, 300, 800), &r1 = tx(1, 0, 200, 800), &r2 = tx(2, 0, 100, 800), &after_r2 = tx(2, 1, 900);
+  const Tx &result = tx(3, 0, 0, 20000, true), &transfer = tx(4, 0);
+  for (const Tx* t : {&r0, &r1, &r2, &after_r2, &result, &transfer}) ASSERT_EQ(h.verdict(*t), Verdict::kAdded);
+  const Hash32 model = Hash32::from_span(as_bytes(std::string(32, 'm')));
+  std::vector<Hash32> asked;
+  auto room_of = [&](uint64_t n) {
+    return [&asked, model, n](const Hash32& m) {
+      asked.push_back(m);
+      return m == model ? n : uint64_t(0);
+    };
+  };
+  // Room for two: the two best-paying requests; r2 and the transfer its sender queued behind it wait.
+  EXPECT_EQ(ids_of(h.reap(UINT64_MAX, room_of(2))), ids({&result, &transfer, &r0, &r1}));
+  EXPECT_EQ(asked, std::vector<Hash32>{model});  // looked up once per reap
+  EXPECT_EQ(ids_of(h.reap(UINT64_MAX, room_of(0))), ids({&result, &transfer}));
+  // Without a room function (and with enough room) every request goes.
+  EXPECT_EQ(ids_of(h.reap()).size(), 6u);
+  EXPECT_EQ(ids_of(h.reap(UINT64_MAX, room_of(3))).size(), 6u);
+}
+
 TEST(MempoolReap, EqualRatesByTxIdWhateverTheArrivalOrder) {
   const Tx &a = tx(0, 0, 100), &b = tx(1, 0, 100), &c = tx(2, 0, 100);
   std::vector<const Tx*> by_id{&a, &b, &c};
