@@ -87,11 +87,12 @@ def client_jobs():
         net.ghost("worker", "register", "--model", model, "--stake", "150", "--price", "0.5", "--endpoint",
                   "127.0.0.1:9", "--from", "bob")
         net.ghost("tx", "stake", "--role", "worker", "--amount", "150", "--models", f"{model},{model2}", "--price",
-                  "0.25", "--endpoint", "127.0.0.1:10", "--from", "carol")
+                  "0.25", "--endpoint", "127.0.0.1:10", "--capacity", "1", "--from", "carol")
         bob = json.loads(net.ghost("worker", "status", "bob", "--json")[1])
         assert (bob["bonded"], bob["price"], bob["models_hex"], bob["endpoint"]) == \
             ("150000000", "500000", [model], "127.0.0.1:9"), bob
-        assert (bob["open_jobs"], bob["pending_pay"], bob["misses"], bob["jailed"]) == (0, 0, "0", False), bob
+        assert (bob["open_jobs"], bob["capacity"], bob["pending_pay"], bob["misses"], bob["jailed"]) == \
+            (0, 64, 0, "0", False), bob
         carol = json.loads(net.ghost("worker", "status", net.keyring["carol"]["address"], "--json")[1])
         assert sorted(carol["models_hex"]) == sorted([model, model2]) and carol["price"] == "250000", carol
         text = expect(net, 0, "not jailed", "worker", "status")
@@ -135,6 +136,20 @@ def client_jobs():
         _, out, _ = net.ghost("infer", "--model", model2, "--input", x, "--from", "alice", "--async", "--json")
         pending = json.loads(out)
         assert get(net, f"/jobs/{pending['job_id']}", 200)["status"] in ("ASSIGNED", "REFUNDED"), pending
+
+        # Capacity: carol, model2's only worker, takes 1 job at a time. A request while her job is
+        # open waits in the mempool and is assigned once that job closes (at its deadline here).
+        def model2_job():
+            return json.loads(net.ghost("infer", "--model", model2, "--input", x, "--from", "alice", "--async",
+                                        "--json", timeout=120)[1])
+        second = model2_job()
+        carol = json.loads(net.ghost("worker", "status", "carol", "--json")[1])
+        assert (carol["open_jobs"], carol["capacity"]) == (1, 1), carol
+        third = model2_job()
+        closed = get(net, f"/jobs/{second['job_id']}", 200)
+        held = get(net, f"/jobs/{third['job_id']}", 200)
+        assert closed["status"] == "REFUNDED" and int(held["requested_height"]) >= int(closed["closed_height"]), \
+            (closed, held)
 
         # A proof made locally on the registered folder checks against the chain's roots, from
         # one node, from two that agree; a node serving other roots makes it fail.
