@@ -16,6 +16,7 @@
 #include "bench/process.h"
 #include "ml/serve/fashion_mnist.h"
 #include "ml/verify/ghost_proof.h"
+#include "node/cli/event_stream.h"
 #include "node/cli/node_client.h"
 
 namespace ghost::bench {
@@ -39,6 +40,8 @@ class Probe {
     const auto t0 = Clock::now();
     const std::string job = net_.submit_inference(0, key_, nonce_++, input_, net_.price());
     const cli::NodeClient& api = net_.api(0);
+    // Woken by the answer's block, as `ghost infer` is, rather than by a polling interval.
+    auto events = cli::EventStream::open(api, {"job:" + job});
     json::value result;
     bool closed = false;
     while (seconds_since(t0) < 120) {
@@ -57,7 +60,8 @@ class Probe {
         closed = code && code->as_string() != "OK";
       }
       if (closed) return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (events) events->wait(std::chrono::milliseconds(500));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (result.is_null()) return std::nullopt;
     auto proof = from_hex(result.at("proof").as_string());

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "node/cli/cli.h"
+#include "node/cli/event_stream.h"
 #include "node/cli/keyring.h"
 #include "node/cli/node_client.h"
 #include "node/cli/print.h"
@@ -83,6 +84,8 @@ void print_requested(const JobArgs& a, const Submitted& s) {
 
 pb::Job wait_for_job(const JobArgs& a, const std::string& job_id) {
   NodeClient node(a.nodes[0]);
+  // Woken by the block that carries the job's result; polls when the node offers no stream.
+  auto events = EventStream::open(node, {"job:" + job_id});
   Progress progress;
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(a.timeout_s * 1000));
   for (;;) {
@@ -103,7 +106,8 @@ pb::Job wait_for_job(const JobArgs& a, const std::string& job_id) {
                                   std::to_string(job.deadline()) + ") after " + std::to_string(int(a.timeout_s)) +
                                   " s; follow it with `ghost query job " + job_id + "`");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (events) events->wait(std::chrono::seconds(1));
+    else std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 

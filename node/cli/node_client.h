@@ -28,6 +28,8 @@ class NodeClient {
   boost::json::value fetch(const std::string& target) const;
 
   const std::string& url() const { return url_; }
+  const std::string& host() const { return host_; }
+  const std::string& port() const { return port_; }
 
  private:
   Reply request(bool post, const std::string& target, const std::string& body, std::chrono::milliseconds timeout) const;
