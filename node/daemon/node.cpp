@@ -162,7 +162,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
   Parts* parts = &p;
   p2p::Network::Handler handler;
   // Network thread: keep only what may matter now; the core thread decides the rest.
-  handler.on_message = [parts](const p2p::PeerId& from, const pb::Envelope& env) {
+  handler.on_message = [parts](const p2p::PeerId& from, pb::Envelope& env) {
     auto to_core = [parts, from, env] { asio::post(parts->core_io, [parts, from, env] { parts->driver->on_message(from, env); }); };
     switch (env.payload_case()) {
       case pb::Envelope::kTx:
