@@ -33,14 +33,17 @@ Result<void> decode(ByteSpan data, google::protobuf::MessageLite& out, size_t ma
 }
 
 Bytes encode(const google::protobuf::MessageLite& m) {
-  std::string s;
+  // Straight into a buffer of the exact size: a string grown while serializing would be
+  // zeroed and copied several times over (a weight range is 4 MiB).
+  const size_t size = m.ByteSizeLong();
+  Bytes out(size);
   {
-    google::protobuf::io::StringOutputStream os(&s);
-    google::protobuf::io::CodedOutputStream out(&os);
-    out.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&out);
+    google::protobuf::io::ArrayOutputStream os(out.data(), static_cast<int>(size));
+    google::protobuf::io::CodedOutputStream coded(&os);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeWithCachedSizes(&coded);
   }
-  return Bytes(s.begin(), s.end());
+  return out;
 }
 
 }  // namespace ghost::pb

@@ -1,5 +1,7 @@
 // ghostd: the Ghostchain node. `ghostd init` writes a home folder, `ghostd start` runs it,
 // `ghostd fetch-model` runs it until a model's weights are fetched from peers.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -43,9 +45,20 @@ int fail_with(const Error& e, int code) {
   return code;
 }
 
+// A node allocates and frees large buffers all the time (a 4 MiB weight range several times
+// over). glibc maps each one in fresh pages and unmaps it when freed, so every buffer is
+// page-faulted anew, which on a virtual machine costs more than the bytes' copy: it was most
+// of a range server's time (docs/decisions.md, weight fetch). Buffers up to 32 MiB come from
+// the heap and are reused; free heap above 256 MiB still goes back to the system.
+void reuse_large_buffers() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  reuse_large_buffers();
   CLI::App app{"ghostd: the Ghostchain node: a full node; with --validator it also signs blocks"};
   app.footer(kExitCodes);
   app.require_subcommand(1);

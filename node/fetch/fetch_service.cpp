@@ -35,14 +35,14 @@ void FetchService::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool FetchService::on_message(const p2p::PeerId& from, const pb::Envelope& env) {
+bool FetchService::on_message(const p2p::PeerId& from, pb::Envelope& env) {
   if (env.has_leaf_range_response()) {
     std::shared_ptr<Fetcher> f;
     {
       std::lock_guard lock(fetcher_mu_);
       f = fetcher_;
     }
-    if (f) f->on_response(from, env.leaf_range_response());
+    if (f) f->on_response(from, std::move(*env.mutable_leaf_range_response()));
     return true;
   }
   if (!env.has_leaf_range_request()) return false;

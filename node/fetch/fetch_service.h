@@ -38,7 +38,7 @@ class FetchService {
   ~FetchService();
 
   // Network thread: true when the message was a range request or response (handled here).
-  bool on_message(const p2p::PeerId& from, const pb::Envelope& env);
+  bool on_message(const p2p::PeerId& from, pb::Envelope& env);
   void on_peer_gone(const p2p::PeerId& peer);
   // Fetches the target's current version into target.out; done(result) runs on the core
   // thread. The fetched folder is served from then on.

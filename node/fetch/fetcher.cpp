@@ -47,6 +47,9 @@ void Fetcher::handle(const p2p::PeerId& from, const pb::LeafRangeResponse& resp)
     fetch_->release(ask);
     return pump();
   }
+  // The peer's next range is asked before this one is checked and written: it serves that one
+  // meanwhile (a range that fails is released and its peer's asks dropped below).
+  pump();
   auto got = fetch_->answer(ask, resp);
   if (!got) return end(std::unexpected(got.error()));
   if (!*got) {

@@ -1,8 +1,11 @@
 #include "node/fetch/journal.h"
 
+#include <fcntl.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -11,6 +14,7 @@ namespace ghost::fetch {
 namespace {
 
 constexpr char kTargetKey[] = "T";
+constexpr char kLeavesFile[] = "leaves";
 
 void put_be(std::string& s, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) s.push_back(char((v >> (8 * i)) & 0xff));
@@ -27,19 +31,18 @@ std::string key(char kind, uint32_t tensor, uint64_t index) {
   return k;
 }
 leveldb::Slice slice(ByteSpan b) { return leveldb::Slice(reinterpret_cast<const char*>(b.data()), b.size()); }
+Error io_error(const std::string& what) { return Error{Errc::kIo, "fetch journal: " + what + ": " + std::strerror(errno)}; }
 
 }  // namespace
 
-Journal::~Journal() = default;
+Journal::~Journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
-Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& dir, ByteSpan target_key) {
+Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& dir, ByteSpan target_key,
+                                               std::vector<uint64_t> tensor_bytes) {
   leveldb::Options o;
   o.create_if_missing = true;
-  o.compression = leveldb::kNoCompression;  // float bits do not compress
-  // A fetch writes the whole model once: a small memtable would flush and compact it over and
-  // over (LevelDB's 4 MB default is one range) and stall the writes behind the compactions.
-  o.write_buffer_size = 64 << 20;
-  o.max_file_size = 64 << 20;
   leveldb::DB* raw = nullptr;
   auto st = leveldb::DB::Open(o, dir.string(), &raw);
   if (!st.ok()) return fail(Errc::kIo, "fetch journal " + dir.string() + ": " + st.ToString());
@@ -47,39 +50,55 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& dir,
   j->db_.reset(raw);
   std::string stored;
   st = j->db_->Get(leveldb::ReadOptions(), kTargetKey, &stored);
-  if (st.IsNotFound()) {
+  const bool fresh = st.IsNotFound();
+  if (!fresh && !st.ok()) return fail(Errc::kIo, "fetch journal read: " + st.ToString());
+  if (!fresh && stored != std::string(reinterpret_cast<const char*>(target_key.data()), target_key.size()))
+    return fail(Errc::kMismatch, dir.string() + " holds a fetch of another model or version (remove it to start over)");
+  uint64_t total = 0;
+  for (uint64_t b : tensor_bytes) j->base_.push_back(total), total += b;
+  j->size_ = std::move(tensor_bytes);
+  j->fd_ = ::open((dir / kLeavesFile).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (j->fd_ < 0) return std::unexpected(io_error("cannot open " + (dir / kLeavesFile).string()));
+  if (::ftruncate(j->fd_, off_t(total)) != 0) return std::unexpected(io_error("cannot size the leaves file"));
+  if (fresh) {  // the target last: a journal without it is refused by nothing and starts over
+    if (::fsync(j->fd_) != 0) return std::unexpected(io_error("sync"));
     leveldb::WriteOptions sync;
     sync.sync = true;
     if (st = j->db_->Put(sync, kTargetKey, slice(target_key)); !st.ok())
       return fail(Errc::kIo, "fetch journal write: " + st.ToString());
-  } else if (!st.ok()) {
-    return fail(Errc::kIo, "fetch journal read: " + st.ToString());
-  } else if (stored != std::string(reinterpret_cast<const char*>(target_key.data()), target_key.size())) {
-    return fail(Errc::kMismatch, dir.string() + " holds a fetch of another model or version (remove it to start over)");
   }
   return j;
 }
 
 Result<void> Journal::keep(uint32_t tensor, uint64_t first, uint64_t count, ByteSpan leaves) {
-  if (count == 0 || leaves.size() % count != 0) return fail("journal: " + std::to_string(leaves.size()) + " bytes for " + std::to_string(count) + " leaves");
-  const size_t leaf_bytes = leaves.size() / count;
-  leveldb::WriteBatch batch;
-  for (uint64_t i = 0; i < count; ++i) batch.Put(key('L', tensor, first + i), slice(leaves.subspan(i * leaf_bytes, leaf_bytes)));
+  if (tensor >= size_.size() || count == 0 || leaves.size() % count != 0)
+    return fail("journal: " + std::to_string(leaves.size()) + " bytes for " + std::to_string(count) + " leaves of tensor " +
+                std::to_string(tensor));
+  const uint64_t at = first * (leaves.size() / count);
+  if (at > size_[tensor] || leaves.size() > size_[tensor] - at) return fail("journal: a range past the tensor's end");
+  // The leaves before the marker: a marker that survives a kill always has its leaves.
+  for (size_t done = 0; done < leaves.size();) {
+    const ssize_t n = ::pwrite(fd_, leaves.data() + done, leaves.size() - done, off_t(base_[tensor] + at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::unexpected(io_error("write"));
+    done += size_t(n);
+  }
+  unsynced_ += leaves.size();
+  if (unsynced_ >= kCheckpointBytes)
+    if (::fdatasync(fd_) != 0) return std::unexpected(io_error("sync"));
   std::string n;
   put_be(n, count, 8);
-  batch.Put(key('D', tensor, first), n);
-  // The range's 'D' and its leaves are one batch: whatever survives a crash is whole. A sync per
-  // checkpoint (not per range) bounds what a power cut can lose; a killed process loses nothing.
-  unsynced_ += leaves.size();
   leveldb::WriteOptions options;
   options.sync = unsynced_ >= kCheckpointBytes;
-  if (auto st = db_->Write(options, &batch); !st.ok()) return fail(Errc::kIo, "fetch journal write: " + st.ToString());
+  if (auto st = db_->Put(options, key('D', tensor, first), n); !st.ok())
+    return fail(Errc::kIo, "fetch journal write: " + st.ToString());
   if (options.sync) unsynced_ = 0;
   return {};
 }
 
 Result<void> Journal::sync() {
   if (unsynced_ == 0) return {};
+  if (::fdatasync(fd_) != 0) return std::unexpected(io_error("sync"));
   leveldb::WriteBatch empty;
   leveldb::WriteOptions options;
   options.sync = true;
@@ -99,12 +118,15 @@ std::map<uint64_t, uint64_t> Journal::done(uint32_t tensor) const {
   return out;
 }
 
-Result<void> Journal::read(uint32_t tensor, uint64_t index, std::span<uint8_t> out) const {
-  std::string v;
-  auto st = db_->Get(leveldb::ReadOptions(), key('L', tensor, index), &v);
-  if (!st.ok()) return fail(Errc::kIo, "fetch journal: leaf " + std::to_string(index) + " of tensor " + std::to_string(tensor) + ": " + st.ToString());
-  if (v.size() != out.size()) return fail(Errc::kIo, "fetch journal: leaf of " + std::to_string(v.size()) + " bytes");
-  std::memcpy(out.data(), v.data(), v.size());
+Result<void> Journal::read(uint32_t tensor, uint64_t offset, std::span<uint8_t> out) const {
+  if (tensor >= size_.size() || offset > size_[tensor] || out.size() > size_[tensor] - offset)
+    return fail(Errc::kIo, "fetch journal: bytes past the end of tensor " + std::to_string(tensor));
+  for (size_t done = 0; done < out.size();) {
+    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, off_t(base_[tensor] + offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::unexpected(io_error("read"));
+    done += size_t(n);
+  }
   return {};
 }
 

@@ -1,12 +1,15 @@
-// What a weight fetch has verified so far, durably (a LevelDB beside the folder being made):
-// the leaves and, in the same batch, the range they complete, so a fetch killed at any moment
-// restarts from the ranges it finished and never keeps a leaf it did not verify. Batches are
-// synced once per checkpoint (kCheckpointBytes of leaves): a power cut loses at most the
-// ranges since the last one, whole, and they are fetched again.
+// What a weight fetch has verified so far, durably, beside the folder being made: the leaves
+// in one flat file at their place in the store order (`leaves`, as large as every tensor
+// together), and the ranges done in a small LevelDB. A range's leaves are written before its
+// marker, so a fetch killed at any moment restarts from the ranges it finished and never
+// counts a leaf it did not write. Both are synced once per checkpoint (kCheckpointBytes of
+// leaves), the leaves first: a power cut may lose the ranges since the last one. It may also
+// leave a marker whose leaves never reached the disk (the OS writes the two files back in no
+// set order); the final check of every root against the chain's catches that (see
+// docs/decisions.md), so no leaf that was not verified is ever served.
 //
-// Keys: 'T' -> the target (model id, version, roots; a journal for another target is refused)
-//       'L' || u32be(tensor) || u64be(index) -> canonical leaf bytes
-//       'D' || u32be(tensor) || u64be(first) -> u64be(count): a verified range
+// LevelDB keys: 'T' -> the target (format, model id, version, roots; another one is refused)
+//               'D' || u32be(tensor) || u64be(first) -> u64be(count): a verified range
 #pragma once
 
 #include <cstdint>
@@ -27,27 +30,31 @@ namespace ghost::fetch {
 
 class Journal {
  public:
-  // Opens (or creates) the journal in `dir` for the target named by `target_key` (the model id,
-  // version and roots, encoded by the caller); one for another target is an error.
-  static Result<std::unique_ptr<Journal>> open(const std::filesystem::path& dir, ByteSpan target_key);
+  // Opens (or creates) the journal in `dir` for the target named by `target_key` (encoded by
+  // the caller); one for another target is an error. `tensor_bytes`: each tensor's size in
+  // store order (what the leaves file holds).
+  static Result<std::unique_ptr<Journal>> open(const std::filesystem::path& dir, ByteSpan target_key,
+                                               std::vector<uint64_t> tensor_bytes);
   ~Journal();
 
   static constexpr uint64_t kCheckpointBytes = 64u << 20;
 
-  // Keeps `count` verified leaves of `tensor` from `first` on (leaves: count * leaf_bytes bytes)
-  // and the range as done, in one batch (synced when it ends a checkpoint).
+  // Keeps `count` verified leaves of `tensor` from `first` on (leaves: count * leaf_bytes bytes),
+  // then marks the range done (both synced when it ends a checkpoint).
   Result<void> keep(uint32_t tensor, uint64_t first, uint64_t count, ByteSpan leaves);
   // Makes every kept range durable now.
   Result<void> sync();
   // The verified ranges of a tensor: first -> count.
   std::map<uint64_t, uint64_t> done(uint32_t tensor) const;
-  // One kept leaf (many threads at once).
-  Result<void> read(uint32_t tensor, uint64_t index, std::span<uint8_t> out) const;
+  // Kept bytes of a tensor from byte `offset` on (many threads at once).
+  Result<void> read(uint32_t tensor, uint64_t offset, std::span<uint8_t> out) const;
 
  private:
   Journal() = default;
   std::unique_ptr<leveldb::DB> db_;
-  uint64_t unsynced_ = 0;  // bytes of leaves kept since the last synced batch
+  int fd_ = -1;                // the leaves file
+  std::vector<uint64_t> base_, size_;  // each tensor's place in it
+  uint64_t unsynced_ = 0;      // bytes of leaves kept since the last checkpoint
 };
 
 }  // namespace ghost::fetch

@@ -12,12 +12,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The journal belongs to one target: model id, version and every root.
+// The journal belongs to one target: its format, model id, version and every root.
 Bytes target_key(const ml::ModelVersion& v) {
-  Bytes k(v.model_id.bytes.begin(), v.model_id.bytes.end());
-  for (int i = 7; i >= 0; --i) k.push_back(uint8_t(v.version >> (8 * i)));
-  for (const auto& r : v.roots) k.insert(k.end(), r.bytes.begin(), r.bytes.end());
-  return k;
+  std::string k = "leaves file v2";  // v1 kept the leaves in LevelDB: refused, not misread
+  auto add = [&k](ByteSpan b) { k.append(reinterpret_cast<const char*>(b.data()), b.size()); };
+  add(v.model_id.bytes);
+  for (int i = 7; i >= 0; --i) k.push_back(char(v.version >> (8 * i)));
+  for (const auto& r : v.roots) add(r.bytes);
+  return Bytes(k.begin(), k.end());
 }
 
 }  // namespace
@@ -56,7 +58,9 @@ Result<std::unique_ptr<WeightFetch>> WeightFetch::open(const fs::path& out, cons
       f->shapes_.push_back(search[j]);
     }
   }
-  auto journal = Journal::open(out / kJournalDir, target_key(version));
+  std::vector<uint64_t> tensor_bytes;
+  for (const auto& s : f->shapes_) tensor_bytes.push_back(s.leaf_count * s.leaf_bytes());
+  auto journal = Journal::open(out / kJournalDir, target_key(version), std::move(tensor_bytes));
   if (!journal) return std::unexpected(journal.error());
   f->journal_ = std::move(*journal);
   // Missing = every leaf not in a verified range, cut into ranges of one response each.
@@ -127,7 +131,8 @@ Result<void> WeightFetch::finish(unsigned threads) {
   std::atomic<bool> failed{false};
   const Journal& journal = *journal_;
   auto fill = [&](uint32_t tensor, uint64_t index, std::span<float> out) {
-    if (!journal.read(tensor, index, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size_bytes())))
+    if (!journal.read(tensor, index * out.size_bytes(),
+                      std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size_bytes())))
       failed = true;
   };
   if (auto c = ml::Model::assemble(out_, file_.name(), target_.layers, fill, threads); !c) return c;
@@ -144,8 +149,9 @@ Result<void> WeightFetch::finish(unsigned threads) {
   if (!model) return undo(model.error());
   const std::vector<Hash32> search(roots_.begin() + ptrdiff_t(target_.roots.size()), roots_.end());
   if ((*model)->weight_roots() != target_.roots || (*model)->search_roots() != search)
-    return undo(Error{Errc::kMismatch, "the fetched folder's roots are not the chain's (the journal is damaged: remove " +
-                                           (out_ / kJournalDir).string() + ")"});
+    return undo(Error{Errc::kMismatch, "the fetched folder's roots are not the chain's: the journal is damaged (a power "
+                                       "cut can leave ranges marked done whose leaves never reached the disk); remove " +
+                                           (out_ / kJournalDir).string() + " and fetch again"});
   if (auto s = ml::save_ghost_file(out_ / "model.ghost", file_); !s) return s;
   journal_.reset();
   std::error_code ec;

@@ -12,9 +12,10 @@ Checked<Dispatcher::Outcome> Dispatcher::receive(const PeerId& from, ByteSpan fr
   // Before the dedup: equal statuses from different peers share an id, yet each tells
   // that peer's height.
   if (in->env.has_status()) sink_.on_height(from, in->env.status().height());
-  if (seen_.contains(in->id)) return Outcome::kDuplicate;
+  const bool direct = is_direct(in->env);
+  if (!direct && seen_.contains(in->id)) return Outcome::kDuplicate;
   if (!sink_.on_message(from, in->env)) return Outcome::kDeclined;
-  seen_.insert(in->id);
+  if (!direct) seen_.insert(in->id);
   return Outcome::kAccepted;
 }
 

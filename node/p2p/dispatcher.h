@@ -14,7 +14,8 @@ class Dispatcher {
  public:
   struct Sink {
     std::function<void(const PeerId& from, uint64_t height)> on_height;  // a NodeStatus
-    std::function<bool(const PeerId& from, const pb::Envelope& env)> on_message;  // true: accepted
+    // true: accepted. The envelope is the sink's to take from: the dispatcher is done with it.
+    std::function<bool(const PeerId& from, pb::Envelope& env)> on_message;
   };
   enum class Outcome { kAccepted, kDeclined, kDuplicate };
 

@@ -13,6 +13,8 @@ Hash32 id_without_field(const pb::Envelope& env) { return sha256(pb::encode(env)
 
 }  // namespace
 
+bool is_direct(const pb::Envelope& env) { return env.has_leaf_range_request() || env.has_leaf_range_response(); }
+
 Hash32 message_id(const pb::Envelope& env) {
   if (env.message_id().empty()) return id_without_field(env);
   pb::Envelope copy = env;
@@ -22,6 +24,7 @@ Hash32 message_id(const pb::Envelope& env) {
 
 OutFrame seal(pb::Envelope env) {
   env.clear_message_id();
+  if (is_direct(env)) return {std::make_shared<const Bytes>(pb::encode(env)), Hash32()};
   const Hash32 id = id_without_field(env);
   env.set_message_id(id.bytes.data(), id.size());
   return {std::make_shared<const Bytes>(pb::encode(env)), id};
@@ -38,6 +41,7 @@ Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes) {
     return violation(Offence::kProtocol, "an envelope without a payload");
   const std::string claimed = std::move(*env->mutable_message_id());
   env->clear_message_id();
+  if (is_direct(*env)) return InFrame{std::move(*env), Hash32()};
   const Hash32 id = id_without_field(*env);
   if (!claimed.empty() && !std::ranges::equal(as_bytes(claimed), id.bytes))
     return violation(Offence::kProtocol, "message_id is not the hash of the payload");

@@ -9,7 +9,13 @@
 
 namespace ghost::p2p {
 
-// An envelope ready for any number of peers: encoded once, its message_id field set.
+// A message between two peers that is never relayed nor deduplicated (a leaf range request
+// or response, §6.1.1): it has no message id, so a 4 MiB range is not hashed on either side
+// just to name it.
+bool is_direct(const pb::Envelope& env);
+
+// An envelope ready for any number of peers: encoded once, its message_id field set (left
+// empty, and `id` zero, for a direct message).
 struct OutFrame {
   std::shared_ptr<const Bytes> bytes;
   Hash32 id;
@@ -17,11 +23,11 @@ struct OutFrame {
 OutFrame seal(pb::Envelope env);
 
 struct InFrame {
-  pb::Envelope env;  // its message_id field holds `id`
-  Hash32 id;
+  pb::Envelope env;  // its message_id field holds `id` (empty for a direct message)
+  Hash32 id;         // zero for a direct message
 };
 // A received frame: binary, at most max_bytes, an Envelope with a payload, and a message_id
-// field that is empty or the envelope's id.
+// field that is empty or the envelope's id (not looked at in a direct message).
 Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes);
 
 }  // namespace ghost::p2p

@@ -33,7 +33,7 @@ Network::Impl::Impl(asio::io_context& io, Config config, PrivateKey node_key, st
                          if (auto it = connected_.find(from); it != connected_.end()) it->second->info.height = height;
                        },
                    .on_message =
-                       [this](const PeerId& from, const pb::Envelope& env) {
+                       [this](const PeerId& from, pb::Envelope& env) {
                          return handler_.on_message && handler_.on_message(from, env);
                        }}),
       acceptor_(io),

@@ -80,8 +80,9 @@ class Network {
   struct Handler {
     // A new (not yet accepted) message from an authenticated peer. Return true when the
     // node accepted it: its id is then remembered and copies from other peers are dropped.
-    // Return false for messages it may want again later (e.g. for a future height).
-    std::function<bool(const PeerId& from, const pb::Envelope& env)> on_message;
+    // Return false for messages it may want again later (e.g. for a future height). The
+    // handler may move parts out of `env` (a 4 MiB leaf range is not copied).
+    std::function<bool(const PeerId& from, pb::Envelope& env)> on_message;
     std::function<void(const PeerInfo& peer)> on_connect;
     std::function<void(const PeerId& peer)> on_disconnect;
   };

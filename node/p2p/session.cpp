@@ -40,6 +40,9 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
 
   void start() override {
     ws_.binary(true);
+    // One frame per message: Beast's default cuts a message into 4 KiB frames, one write (and
+    // on the peer one read) each, a thousand system calls for a 4 MiB weight range.
+    ws_.auto_fragment(false);
     ws_.read_message_max(kHandshakeFrameBytes);
     ws_.control_callback([this](websocket::frame_type, boost::beast::string_view) { last_heard_ = Clock::now(); });
     handshake_timer_.expires_after(limits_.handshake_timeout);

@@ -1,8 +1,9 @@
 // The receive path of a connected peer (node/p2p/dispatcher.h): a frame is opened, checked,
 // deduplicated and handed to the node. Most inputs are edits (fuzz_seeds.h) of sealed
 // envelopes of every payload kind. The node must only ever see a checked envelope whose
-// message_id field is its id, never a handshake; an accepted message must be dropped when it
-// comes again, a declined one delivered again; a refused frame is refused the same way twice.
+// message_id field is its id (empty for a direct message), never a handshake; an accepted
+// message must be dropped when it comes again (a direct one delivered again), a declined one
+// delivered again; a refused frame is refused the same way twice.
 #include <cstdlib>
 
 #include "node/p2p/dispatcher.h"
@@ -24,10 +25,13 @@ const PeerId kPeers[2] = {PrivateKey::from_seed("fuzz-a").public_key(), PrivateK
 bool g_accept = false;
 int g_delivered = 0;
 
+bool g_direct = false;
+
 bool deliver(const PeerId&, const pb::Envelope& env) {
   const Hash32 id = message_id(env);
-  if (env.has_handshake() || env.payload_case() == pb::Envelope::PAYLOAD_NOT_SET ||
-      env.message_id() != std::string(id.bytes.begin(), id.bytes.end()))
+  g_direct = is_direct(env);
+  const std::string want = g_direct ? std::string() : std::string(id.bytes.begin(), id.bytes.end());
+  if (env.has_handshake() || env.payload_case() == pb::Envelope::PAYLOAD_NOT_SET || env.message_id() != want)
     std::abort();
   ++g_delivered;
   return g_accept;
@@ -54,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   using O = Dispatcher::Outcome;
-  const bool as_expected = *first == O::kAccepted   ? *second == O::kDuplicate && g_delivered == 1
+  const bool as_expected = *first == O::kAccepted && g_direct ? *second == O::kAccepted && g_delivered == 2
+                           : *first == O::kAccepted            ? *second == O::kDuplicate && g_delivered == 1
                            : *first == O::kDeclined ? *second == O::kDeclined && g_delivered == 2
                                                     : *second == O::kDuplicate && g_delivered == 0;
   if (!as_expected) std::abort();

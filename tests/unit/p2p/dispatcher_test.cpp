@@ -64,6 +64,16 @@ TEST(Dispatcher, StatusTellsTheHeightEvenAsADuplicate) {
   EXPECT_EQ(f.heights[f.b], 12u);
 }
 
+TEST(Dispatcher, DirectMessagesAreNeverDeduplicated) {
+  Fixture f;
+  pb::Envelope env;
+  env.mutable_leaf_range_request()->set_count(1);
+  const Bytes frame = *seal(env).bytes;
+  EXPECT_EQ(f.d.receive(f.a, frame, false), Dispatcher::Outcome::kAccepted);
+  EXPECT_EQ(f.d.receive(f.a, frame, false), Dispatcher::Outcome::kAccepted) << "asked again, delivered again";
+  EXPECT_EQ(f.delivered.size(), 2u);
+}
+
 TEST(Dispatcher, AHandshakeAfterTheHandshakeIsAnOffence) {
   Fixture f;
   pb::Envelope env;

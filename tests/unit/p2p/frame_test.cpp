@@ -60,5 +60,29 @@ TEST(OpenFrame, NamesTheOffence) {
   EXPECT_EQ(offence(open_frame(good, false, good.size())), std::nullopt);
 }
 
+pb::Envelope leaf_range(std::string leaves) {
+  pb::Envelope env;
+  env.mutable_leaf_range_response()->mutable_leaves()->set_leaves(std::move(leaves));
+  return env;
+}
+
+TEST(DirectMessage, IsSentWithoutAnIdAndNotHashedOnReceipt) {
+  EXPECT_TRUE(is_direct(leaf_range("abc")));
+  pb::Envelope ask;
+  ask.mutable_leaf_range_request()->set_count(1);
+  EXPECT_TRUE(is_direct(ask));
+  EXPECT_FALSE(is_direct(status(5)));
+  const OutFrame f = seal(leaf_range("abc"));
+  EXPECT_TRUE(f.id.is_zero());
+  EXPECT_EQ(*f.bytes, pb::encode(leaf_range("abc"))) << "encoded once, no message_id field";
+  pb::Envelope claimed = leaf_range("abc");
+  claimed.set_message_id(std::string(32, 'x'));  // not looked at: nothing deduplicates it
+  auto in = open_frame(pb::encode(claimed), false, 1024);
+  ASSERT_TRUE(in) << in.error().reason;
+  EXPECT_TRUE(in->id.is_zero());
+  EXPECT_TRUE(in->env.message_id().empty());
+  EXPECT_EQ(in->env.leaf_range_response().leaves().leaves(), "abc");
+}
+
 }  // namespace
 }  // namespace ghost::p2p
