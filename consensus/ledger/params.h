@@ -13,7 +13,7 @@ inline constexpr uint64_t kMicroPerCredit = 1'000'000;
 inline constexpr uint32_t kPpm = 1'000'000;  // 1.0 as parts per million
 
 // Jobs a worker holds open at once when its profile names no capacity (docs/protocol.md §4).
-inline constexpr uint32_t kDefaultWorkerCapacity = 64;
+inline constexpr uint32_t kDefaultWorkerCapacity = 128;
 inline uint32_t worker_capacity(const pb::StakeInfo& w) { return w.capacity() ? w.capacity() : kDefaultWorkerCapacity; }
 
 pb::Params default_params();

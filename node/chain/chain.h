@@ -56,7 +56,7 @@ struct Applied {
 
 struct ChainOptions {
   uint64_t max_clock_drift_ms = 2000;
-  uint64_t max_proposal_bytes = 1u << 20;  // this node's proposals carry at most this many tx bytes
+  uint64_t max_proposal_bytes = 2u << 20;  // this node's proposals carry at most this many tx bytes
   std::function<uint64_t()> now_ms;  // wall clock, ms since the epoch
   unsigned check_threads = 0;        // for the stateless tx checks of a block (0 = all cores)
 };

@@ -24,7 +24,7 @@ struct ConsensusConfig {
   uint64_t resend_ms = 2000;            // own votes and proposal re-sent this often (lost messages)
   uint64_t status_ms = 1000;            // our height told to peers this often
   uint64_t max_clock_drift_ms = 2000;   // a proposed block's time may be this far ahead of ours
-  uint64_t max_proposal_bytes = 1u << 20;  // txs this node puts in a block it proposes (at most
+  uint64_t max_proposal_bytes = 2u << 20;  // txs this node puts in a block it proposes (at most
                                            // the chain's max_block_bytes): bounds the time a
                                            // block takes to check and execute
   uint32_t sync_batch = 16;             // blocks per block-sync request

@@ -12,7 +12,8 @@ namespace ghost::worker {
 
 struct WorkerConfig {
   std::vector<std::string> model_dirs;  // model folders (`ghost model build`), relative to the home or absolute
-  uint32_t queue = 64;                  // jobs waiting for a thread; beyond it a job is dropped and counted
+  uint32_t queue = 128;                 // jobs waiting for a thread (at least the stake's capacity);
+                                        // beyond it a job is dropped and counted
   uint32_t threads = 2;                 // threads running forward passes and training steps
   std::string cheat;                    // TEST ONLY (genesis test_modes): a misbehaving mode, cheat.h
 };

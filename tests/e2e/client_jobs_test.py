@@ -92,7 +92,7 @@ def client_jobs():
         assert (bob["bonded"], bob["price"], bob["models_hex"], bob["endpoint"]) == \
             ("150000000", "500000", [model], "127.0.0.1:9"), bob
         assert (bob["open_jobs"], bob["capacity"], bob["pending_pay"], bob["misses"], bob["jailed"]) == \
-            (0, 64, 0, "0", False), bob
+            (0, 128, 0, "0", False), bob
         carol = json.loads(net.ghost("worker", "status", net.keyring["carol"]["address"], "--json")[1])
         assert sorted(carol["models_hex"]) == sorted([model, model2]) and carol["price"] == "250000", carol
         text = expect(net, 0, "not jailed", "worker", "status")
