@@ -94,6 +94,7 @@ void Fetcher::pump() {
       if (load_[p] >= options_.per_peer) continue;
       auto ask = fetch_->next();
       if (!ask) return;
+      if (!asking_) asking_ = true, started_ = Clock::now();  // the rate counts from the first ask
       asked_[{ask->tensor, ask->first}] = Asked{*ask, p, Clock::now() + std::chrono::milliseconds(options_.timeout_ms)};
       ++load_[p];
       pb::Envelope env;

@@ -64,7 +64,9 @@ class Fetcher {
   std::map<std::pair<uint32_t, uint64_t>, Asked> asked_;  // (tensor, first)
   std::map<p2p::PeerId, uint32_t> load_;
   std::set<p2p::PeerId> shunned_;  // sent bad leaves, or refused (does not hold the version)
+  // MB/s counts from the first range asked: waiting for a peer to connect is not fetching.
   Clock::time_point started_, last_progress_;
+  bool asking_ = false;
   uint64_t start_bytes_ = 0, fetched_bytes_ = 0;
   bool ended_ = false;
 };
