@@ -20,9 +20,9 @@ import struct
 import tempfile
 import time
 
-from ghostnet import Testnet, scenario
-from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, build_model
-from training_rollback_test import STAKE, model_info
+from ghostnet import scenario
+from misbehaving_worker_test import GC, MAX_FEE, MODEL
+from training_rollback_test import model_info, rollback_testnet
 
 APPLIED = "applied a training step"
 ROLLED_BACK = "rolled back to the version a proven fraud returned to"
@@ -47,12 +47,7 @@ class LogTail:
 @scenario
 def training_rollback_restart():
     with tempfile.TemporaryDirectory(prefix="ghost-rollback-restart-") as tmp:
-        model_dir = os.path.join(tmp, "model")
-        build_model(model_dir, seed=11)
-        params = tuple(p for p in PARAMS if not p.startswith("challenge_blocks")) + ("challenge_blocks=6",
-                                                                                    "max_faults_per_window=0")
-        with Testnet(validators=1, clients=1, name="rollback-restart", test_modes=True, params=params,
-                     init_args=("--workers", "2", "--model", model_dir, "--worker-stake", str(STAKE))) as net:
+        with rollback_testnet(tmp, "rollback-restart") as net:
             run(net, tmp)
 
 

@@ -16,7 +16,7 @@ import os
 import struct
 import tempfile
 
-from ghostnet import BIN, Testnet, scenario
+from ghostnet import Testnet, scenario
 from misbehaving_worker_test import GC, MAX_FEE, MODEL, PARAMS, build_model, supply_holds
 
 STAKE = 2000 * GC  # each proven fault costs 40 prices (80 GC); the retries may prove several
@@ -30,17 +30,21 @@ def model_info(net, model):
 
 
 
+def rollback_testnet(tmp, name):
+    """One validator and two staked workers (not started) on a model built in tmp."""
+    model_dir = os.path.join(tmp, "model")
+    build_model(model_dir, seed=11)
+    # Short windows (an honest job settles within seconds); a cheater proven several times is not jailed.
+    params = tuple(p for p in PARAMS if not p.startswith("challenge_blocks")) + ("challenge_blocks=6",
+                                                                                "max_faults_per_window=0")
+    return Testnet(validators=1, clients=1, name=name, test_modes=True, params=params,
+                   init_args=("--workers", "2", "--model", model_dir, "--worker-stake", str(STAKE)))
+
+
 @scenario
 def training_rollback():
     with tempfile.TemporaryDirectory(prefix="ghost-rollback-model-") as tmp:
-        model_dir = os.path.join(tmp, "model")
-        build_model(model_dir, seed=11)
-        # Short windows: an honest job settles within seconds.
-        # Short windows (an honest job settles within seconds); a cheater proven several times is not jailed.
-        params = tuple(p for p in PARAMS if not p.startswith("challenge_blocks")) + ("challenge_blocks=6",
-                                                                                    "max_faults_per_window=0")
-        with Testnet(validators=1, clients=1, name="rollback", test_modes=True, params=params,
-                     init_args=("--workers", "2", "--model", model_dir, "--worker-stake", str(STAKE))) as net:
+        with rollback_testnet(tmp, "rollback") as net:
             run(net, tmp)
 
 
