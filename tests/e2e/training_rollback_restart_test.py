@@ -22,7 +22,7 @@ import time
 
 from ghostnet import scenario
 from misbehaving_worker_test import GC, MAX_FEE, MODEL
-from training_rollback_test import model_info, rollback_testnet
+from training_rollback_test import model_info, rollback_testnet, start_validator
 
 APPLIED = "applied a training step"
 ROLLED_BACK = "rolled back to the version a proven fraud returned to"
@@ -52,11 +52,7 @@ def training_rollback_restart():
 
 
 def run(net, tmp):
-    model = net.manifest["model"]["id"]
-    cheat_w, honest_w = [i for i, n in enumerate(net.nodes) if n["role"] == "worker"]
-    cheater, honest = net.nodes[cheat_w]["worker_address"], net.nodes[honest_w]["worker_address"]
-    net.start(0)
-    net.wait_height(2, nodes=[0])
+    model, cheat_w, honest_w, cheater, honest = start_validator(net)
     honest_args = ("--worker", "--worker.threads", "1")
 
     def start_worker(w, *args):

@@ -48,13 +48,18 @@ def training_rollback():
             run(net, tmp)
 
 
-def run(net, tmp):
-    model = net.manifest["model"]["id"]
+def start_validator(net):
+    """Starts the validator; the model id and the workers' node indices and addresses."""
     cheat_w, honest_w = [i for i, n in enumerate(net.nodes) if n["role"] == "worker"]
-    cheater, honest = net.nodes[cheat_w]["worker_address"], net.nodes[honest_w]["worker_address"]
-    addresses = [net.nodes[0]["validator_address"], cheater, honest, net.keyring["alice"]["address"]]
     net.start(0)
     net.wait_height(2, nodes=[0])
+    return (net.manifest["model"]["id"], cheat_w, honest_w, net.nodes[cheat_w]["worker_address"],
+            net.nodes[honest_w]["worker_address"])
+
+
+def run(net, tmp):
+    model, cheat_w, honest_w, cheater, honest = start_validator(net)
+    addresses = [net.nodes[0]["validator_address"], cheater, honest, net.keyring["alice"]["address"]]
     workers = {w: net.start(w, "--worker", *extra, "--worker.threads", "1", validator=False)
                for w, extra in ((cheat_w, ("--worker.cheat", "degraded_step")), (honest_w, ()))}
     for w, proc in workers.items():
