@@ -6,6 +6,11 @@ Dispatcher::Dispatcher(uint64_t max_frame_bytes, size_t seen_capacity, Sink sink
     : max_frame_bytes_(max_frame_bytes), seen_(seen_capacity), sink_(std::move(sink)) {}
 
 Checked<Dispatcher::Outcome> Dispatcher::receive(const PeerId& from, ByteSpan frame, bool text) {
+  // A copy of a message already taken is dropped before it is decoded and hashed: in a mesh
+  // each tx arrives from every peer. A peer that names a taken id for other bytes loses only
+  // its own frame (the real message still comes from the others).
+  if (!text && frame.size() <= max_frame_bytes_)
+    if (auto named = named_id(frame); named && seen_.contains(*named)) return Outcome::kDuplicate;
   auto in = open_frame(frame, text, max_frame_bytes_);
   if (!in) return std::unexpected(std::move(in.error()));
   if (in->env.has_handshake()) return violation(Offence::kBadHandshake, "a handshake after the handshake completed");

@@ -30,6 +30,14 @@ OutFrame seal(pb::Envelope env) {
   return {std::make_shared<const Bytes>(pb::encode(env)), id};
 }
 
+std::optional<Hash32> named_id(ByteSpan frame) {
+  // Field 1 (message_id), length 32, then the payload's tag: one byte for fields 2..15.
+  constexpr uint8_t kIdTag = (1 << 3) | 2, kStatusTag = (pb::Envelope::kStatusFieldNumber << 3) | 2;
+  if (frame.size() < 35 || frame[0] != kIdTag || frame[1] != Hash32::size() || frame[34] == kStatusTag)
+    return std::nullopt;
+  return Hash32::from_span(frame.subspan(2, Hash32::size()));
+}
+
 Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes) {
   if (text) return violation(Offence::kUndecodable, "a text frame (envelopes travel in binary frames)");
   if (bytes.size() > max_bytes)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "crypto/hash.h"
 #include "node/p2p/offence.h"
@@ -26,6 +27,11 @@ struct InFrame {
   pb::Envelope env;  // its message_id field holds `id` (empty for a direct message)
   Hash32 id;         // zero for a direct message
 };
+// The message id a frame names in its leading message_id field (how seal writes it), read
+// without decoding the rest; nullopt when it does not start so, or carries a status (whose
+// copies still tell each peer's height). Only a hint: open_frame checks it against the payload.
+std::optional<Hash32> named_id(ByteSpan frame);
+
 // A received frame: binary, at most max_bytes, an Envelope with a payload, and a message_id
 // field that is empty or the envelope's id (not looked at in a direct message).
 Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes);

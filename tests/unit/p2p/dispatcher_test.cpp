@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "node/p2p/dispatcher.h"
+#include "proto/decode.h"
 
 namespace ghost::p2p {
 namespace {
@@ -51,6 +52,43 @@ TEST(Dispatcher, RememberedIdsAreDropped) {
   f.d.remember(message_id(env));
   EXPECT_EQ(f.d.receive(f.a, tx_frame(9), false), Dispatcher::Outcome::kDuplicate);
   EXPECT_TRUE(f.delivered.empty());
+}
+
+// A copy is dropped by the id its first field names, before it is decoded: bytes after that
+// prefix that do not even decode are not looked at (nor an offence) once the id was taken.
+TEST(Dispatcher, ACopyIsDroppedByTheIdItNamesWithoutDecodingIt) {
+  Fixture f;
+  const Bytes frame = tx_frame(5);
+  ASSERT_EQ(f.d.receive(f.a, frame, false), Dispatcher::Outcome::kAccepted);
+  Bytes garbled(frame.begin(), frame.begin() + 34);
+  garbled.insert(garbled.end(), {0x1a, 0x7f, 0x01});  // a tx field whose length runs past the end
+  EXPECT_EQ(f.d.receive(f.b, garbled, false), Dispatcher::Outcome::kDuplicate);
+  EXPECT_EQ(f.delivered.size(), 1u);
+  // The same garbled bytes naming an id not taken are decoded, and refused.
+  garbled[2] ^= 1;
+  auto r = f.d.receive(f.b, garbled, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().offence, Offence::kUndecodable);
+  // A frame naming a taken id but sent as text is still the offence it was.
+  auto text = f.d.receive(f.b, frame, true);
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().offence, Offence::kUndecodable);
+}
+
+TEST(Dispatcher, NamedIdIsReadOnlyFromTheLeadingIdField) {
+  pb::Envelope env;
+  env.mutable_tx()->set_nonce(3);
+  const OutFrame out = seal(env);
+  ASSERT_TRUE(named_id(*out.bytes));
+  EXPECT_EQ(*named_id(*out.bytes), out.id);
+  EXPECT_FALSE(named_id(pb::encode(env))) << "no message_id field";
+  EXPECT_FALSE(named_id(ByteSpan(out.bytes->data(), 34))) << "cut before the payload";
+  pb::Envelope status;
+  status.mutable_status()->set_height(1);
+  EXPECT_FALSE(named_id(*seal(status).bytes)) << "a status is always opened";
+  pb::Envelope direct;
+  direct.mutable_leaf_range_request()->set_count(1);
+  EXPECT_FALSE(named_id(*seal(direct).bytes));
 }
 
 TEST(Dispatcher, StatusTellsTheHeightEvenAsADuplicate) {
