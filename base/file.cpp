@@ -40,6 +40,29 @@ Result<void> write_all(int fd, ByteSpan data) {
   return {};
 }
 
+Result<void> pwrite_all(int fd, ByteSpan data, uint64_t offset) {
+  while (!data.empty()) {
+    ssize_t n = ::pwrite(fd, data.data(), data.size(), off_t(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(Errc::kIo, n < 0 ? std::strerror(errno) : "wrote nothing");
+    data = data.subspan(size_t(n));
+    offset += uint64_t(n);
+  }
+  return {};
+}
+
+Result<void> pread_all(int fd, std::span<uint8_t> out, uint64_t offset) {
+  while (!out.empty()) {
+    ssize_t n = ::pread(fd, out.data(), out.size(), off_t(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(Errc::kIo, std::strerror(errno));
+    if (n == 0) return fail(Errc::kCorrupt, "the file ends " + std::to_string(out.size()) + " bytes early");
+    out = out.subspan(size_t(n));
+    offset += uint64_t(n);
+  }
+  return {};
+}
+
 Result<Bytes> read_file(const std::filesystem::path& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return os_error("cannot open", path);

@@ -34,5 +34,9 @@ Result<void> sync_dir(const std::filesystem::path& dir);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR.
 Result<void> write_all(int fd, ByteSpan data);
+// The same at byte `offset` (the file position does not move; safe beside other threads' reads).
+Result<void> pwrite_all(int fd, ByteSpan data, uint64_t offset);
+// Fills `out` from byte `offset` of `fd`; kCorrupt when the file ends first.
+Result<void> pread_all(int fd, std::span<uint8_t> out, uint64_t offset);
 
 }  // namespace ghost

@@ -1,5 +1,7 @@
 #include "node/fetch/journal.h"
 
+#include "base/file.h"
+
 #include <fcntl.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
@@ -77,12 +79,7 @@ Result<void> Journal::keep(uint32_t tensor, uint64_t first, uint64_t count, Byte
   const uint64_t at = first * (leaves.size() / count);
   if (at > size_[tensor] || leaves.size() > size_[tensor] - at) return fail("journal: a range past the tensor's end");
   // The leaves before the marker: a marker that survives a kill always has its leaves.
-  for (size_t done = 0; done < leaves.size();) {
-    const ssize_t n = ::pwrite(fd_, leaves.data() + done, leaves.size() - done, off_t(base_[tensor] + at + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::unexpected(io_error("write"));
-    done += size_t(n);
-  }
+  if (auto w = pwrite_all(fd_, leaves, base_[tensor] + at); !w) return fail(w.error(), "fetch journal: write: ");
   unsynced_ += leaves.size();
   if (unsynced_ >= kCheckpointBytes)
     if (::fdatasync(fd_) != 0) return std::unexpected(io_error("sync"));
@@ -121,12 +118,7 @@ std::map<uint64_t, uint64_t> Journal::done(uint32_t tensor) const {
 Result<void> Journal::read(uint32_t tensor, uint64_t offset, std::span<uint8_t> out) const {
   if (tensor >= size_.size() || offset > size_[tensor] || out.size() > size_[tensor] - offset)
     return fail(Errc::kIo, "fetch journal: bytes past the end of tensor " + std::to_string(tensor));
-  for (size_t done = 0; done < out.size();) {
-    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, off_t(base_[tensor] + offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::unexpected(io_error("read"));
-    done += size_t(n);
-  }
+  if (auto r = pread_all(fd_, out, base_[tensor] + offset); !r) return fail(Errc::kIo, "fetch journal: read: " + r.error().message);
   return {};
 }
 
