@@ -34,6 +34,16 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const std::string& dir, const pb::G
 }
 
 Result<ExecutedBlock> Ledger::execute(const BlockInfo& block, std::span<const Bytes> txs) const {
+  std::vector<TxResult<CheckedTx>> checked;
+  checked.reserve(txs.size());
+  for (const auto& tx : txs) checked.push_back(checker_.check(tx));
+  return execute(block, txs, checked);
+}
+
+Result<ExecutedBlock> Ledger::execute(const BlockInfo& block, std::span<const Bytes> txs,
+                                      std::span<const TxResult<CheckedTx>> pre) const {
+  if (pre.size() != txs.size()) return fail("executing a block: " + std::to_string(pre.size()) + " checks for " +
+                                            std::to_string(txs.size()) + " txs");
   if (block.height != height() + 1)
     return fail("block " + std::to_string(block.height) + " does not follow height " + std::to_string(height()));
   size_t bytes = 0;
@@ -47,7 +57,7 @@ Result<ExecutedBlock> Ledger::execute(const BlockInfo& block, std::span<const By
   try {
     Exec ex(st, params_, chain_id_, block);
     for (size_t i = 0; i < txs.size(); ++i) {
-      auto checked = checker_.check(txs[i]);
+      const TxResult<CheckedTx>& checked = pre[i];
       pb::Receipt r;
       if (!checked) {
         Hash32 id = tx_id(txs[i]);

@@ -54,6 +54,10 @@ class Ledger {
   // written. The node stores the result with the block before committing the state, so a
   // crash in between is repaired by executing the block again.
   Result<ExecutedBlock> execute(const BlockInfo& block, std::span<const Bytes> txs) const;
+  // The same, where the caller already ran checked[i] = checker().check(txs[i]) (on several
+  // cores, say): execution does not decode and hash every tx again.
+  Result<ExecutedBlock> execute(const BlockInfo& block, std::span<const Bytes> txs,
+                                std::span<const TxResult<CheckedTx>> checked) const;
   // Commits an executed block in one synced batch; it must be the next height.
   Result<void> commit(const ExecutedBlock& executed);
   // execute() then commit().

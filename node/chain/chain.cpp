@@ -139,14 +139,17 @@ Result<void> Chain::catch_up_ledger() {
     auto block = store_->block(h);
     auto results = store_->results(h);
     if (!block || !results) return fail(Errc::kCorrupt, "block store lacks block " + num(h));
-    auto executed = ledger_->execute({h, h > 1 ? header_hash(store_->block(h - 1)->header()) : Hash32{}},
-                                     txs_of(*block));
+    auto executed = ledger_->execute({h, parent_hash(h)}, txs_of(*block));
     if (!executed) return fail(executed.error(), "replaying block " + num(h) + ": ");
     if (!same(results->app_hash(), executed->result.app_hash))
       return fail(Errc::kCorrupt, "replaying block " + num(h) + " gives another app hash than stored: the data folder is inconsistent");
     if (auto w = ledger_->commit(*executed); !w) return std::unexpected(w.error());
   }
   return {};
+}
+
+Hash32 Chain::parent_hash(uint64_t height) const {
+  return height > 1 ? header_hash(*store_->header(height - 1)) : Hash32{};
 }
 
 const bft::ValidatorSet& Chain::validators(uint64_t height) {
@@ -178,9 +181,9 @@ BlockContext Chain::context() const {
   if (ctx.height == 1) {
     ctx.min_time_ms = genesis_.genesis_time_ms();
   } else {
-    auto parent = store_->block(ctx.height - 1);
-    ctx.prev_hash = header_hash(parent->header());
-    ctx.min_time_ms = parent->header().time_ms() + 1;
+    auto parent = store_->header(ctx.height - 1);
+    ctx.prev_hash = header_hash(*parent);
+    ctx.min_time_ms = parent->time_ms() + 1;
     ctx.prev_set = *store_->schedule(ctx.height - 1);
   }
   return ctx;
@@ -231,18 +234,19 @@ Result<Applied> Chain::apply(const pb::Block& block, const pb::Commit& commit) {
   out.block = block;
   out.hash = header_hash(block.header());
   const std::vector<Bytes> txs = txs_of(block);
-  // Fill the signature cache on every core first: execution then checks each tx in one lookup.
+  // The stateless checks (signatures, decoding, ids) on every core first; execution takes them.
+  std::vector<ledger::TxResult<ledger::CheckedTx>> checked(txs.size());
   parallel_chunks(txs.size(), txs.size() < 64 ? 1 : options_.check_threads, [&](unsigned, uint64_t b, uint64_t e) {
-    for (uint64_t i = b; i < e; ++i) (void)ledger_->checker().check(txs[i]);
+    for (uint64_t i = b; i < e; ++i) checked[i] = ledger_->checker().check(txs[i]);
   });
-  auto executed = ledger_->execute({h, h > 1 ? header_hash(store_->block(h - 1)->header()) : Hash32{}}, txs);
+  auto executed = ledger_->execute({h, parent_hash(h)}, txs, checked);
   if (!executed) return std::unexpected(executed.error());
   for (auto& r : executed->result.receipts) *out.results.add_receipts() = r;
   out.results.set_app_hash(str(executed->result.app_hash));
-  StoredBlock stored{block, commit, out.results, next_schedule(validators(h), executed->result.validator_set)};
+  for (size_t i = 0; i < txs.size(); ++i) out.tx_ids.push_back(checked[i] ? checked[i]->id : ledger::tx_id(txs[i]));
+  StoredBlock stored{block, commit, out.results, next_schedule(validators(h), executed->result.validator_set), out.tx_ids};
   if (auto w = store_->append(stored); !w) return std::unexpected(w.error());
   if (auto w = ledger_->commit(*executed); !w) return std::unexpected(w.error());
-  for (const auto& tx : txs) out.tx_ids.push_back(ledger::tx_id(tx));
   out.dropped_from_mempool = mempool_->update(out.tx_ids, state_view());
   return out;
 }

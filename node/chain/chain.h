@@ -92,6 +92,7 @@ class Chain : public bft::BftApp {
  private:
   Chain() = default;
   Result<void> catch_up_ledger();
+  Hash32 parent_hash(uint64_t height) const;  // of block height - 1; zero at height 1
   bft::ValidatorSet next_schedule(const bft::ValidatorSet& current, const std::optional<pb::ValidatorSet>& changed) const;
 
   pb::Genesis genesis_;

@@ -110,9 +110,9 @@ Api::Api(asio::io_context& core, rpc::Server& server, chain::Chain& chain, mempo
       o["moniker"] = facts_.moniker;
       o["node_key"] = facts_.node_key;
       o["height"] = chain_.height();
-      if (auto b = chain_.store().block(chain_.height())) {
-        o["latest_block_hash"] = chain::header_hash(b->header()).hex();
-        o["latest_block_time_ms"] = b->header().time_ms();
+      if (auto h = chain_.store().header(chain_.height())) {
+        o["latest_block_hash"] = chain::header_hash(*h).hex();
+        o["latest_block_time_ms"] = h->time_ms();
       }
       o["app_hash"] = chain_.ledger().app_hash().hex();
       o["params"] = proto_json(chain_.ledger().params());

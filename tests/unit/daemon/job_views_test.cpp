@@ -65,6 +65,7 @@ struct Fixture {
     s.commit.set_height(1);
     for (const auto& [body, code] : txs) {
       s.block.add_txs(tx_of(body));
+      s.tx_ids.push_back(sha256(as_bytes(s.block.txs(s.block.txs_size() - 1))));
       s.results.add_receipts()->set_status(code);
     }
     ASSERT_TRUE(store->append(s));
