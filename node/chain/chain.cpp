@@ -248,6 +248,20 @@ Result<Applied> Chain::apply(const pb::Block& block, const pb::Commit& commit) {
   if (auto w = store_->append(stored); !w) return std::unexpected(w.error());
   if (auto w = ledger_->commit(*executed); !w) return std::unexpected(w.error());
   out.dropped_from_mempool = mempool_->update(out.tx_ids, state_view());
+  out.checked = std::move(checked);
+  return out;
+}
+
+AppliedTx applied_tx(const Applied& a, size_t i, pb::TxBody& scratch) {
+  if (i < a.checked.size() && a.checked[i]) return {&a.checked[i]->body, a.checked[i]->sender_address};
+  AppliedTx out;
+  auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(a.block.txs(int(i))));
+  if (!env) return out;
+  if (auto k = PublicKey::from_bytes(as_bytes(env->sender()))) out.sender = Address::of(*k);
+  if (auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()))) {
+    scratch = std::move(*body);
+    out.body = &scratch;
+  }
   return out;
 }
 

@@ -51,8 +51,19 @@ struct Applied {
   Hash32 hash;
   pb::BlockResults results;
   std::vector<Hash32> tx_ids;
+  // Each tx's stateless checks, in block order: decoded with its sender, or why it failed them.
+  std::vector<ledger::TxResult<ledger::CheckedTx>> checked;
   std::vector<Hash32> dropped_from_mempool;  // included ones and ones that can no longer apply
 };
+
+// Tx i of an applied block: its body and sender as its checks decoded them, or decoded again
+// into `scratch` for a tx that failed them (it still has a receipt); null body when it does
+// not decode, no sender when its key is not one.
+struct AppliedTx {
+  const pb::TxBody* body = nullptr;
+  std::optional<Address> sender;
+};
+AppliedTx applied_tx(const Applied& a, size_t i, pb::TxBody& scratch);
 
 struct ChainOptions {
   uint64_t max_clock_drift_ms = 2000;

@@ -357,14 +357,15 @@ void Api::submit(const rpc::Request& req, rpc::Reply reply) {
 void Api::publish_commit(const chain::Applied& a) {
   server_.publish("blocks", json::serialize(block_summary(a.block, a.hash)));
   for (int i = 0; i < a.block.txs_size(); ++i) {
-    auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(a.block.txs(i)));
-    if (!env) continue;
+    pb::TxBody scratch;
+    const chain::AppliedTx tx = chain::applied_tx(a, size_t(i), scratch);
+    if (!tx.body && !tx.sender) continue;
     json::object t{{"tx_id", a.tx_ids[size_t(i)].hex()}, {"height", a.block.header().height()},
                    {"receipt", proto_json(a.results.receipts(i))}};
     const std::string data = json::serialize(t);
     std::set<std::string> accounts;
-    if (auto k = PublicKey::from_bytes(as_bytes(env->sender()))) accounts.insert(Address::of(*k).str());
-    if (auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()))) {
+    if (tx.sender) accounts.insert(tx.sender->str());
+    if (const pb::TxBody* body = tx.body) {
       if (body->has_transfer())
         if (auto to = Address::from_bytes(as_bytes(body->transfer().to()))) accounts.insert(to->str());
       const std::string* job = body->has_inference_result() ? &body->inference_result().job_id()

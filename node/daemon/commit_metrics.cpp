@@ -1,6 +1,5 @@
 #include "node/daemon/commit_metrics.h"
 
-#include "proto/decode.h"
 
 namespace ghost::daemon {
 
@@ -16,9 +15,9 @@ std::string kind_of(const pb::TxBody& body) {
 void count_committed(const chain::Applied& a, metrics::Registry& m) {
   for (int i = 0; i < a.block.txs_size(); ++i) {
     const pb::Receipt& r = a.results.receipts(i);
-    std::string kind = "undecodable";
-    if (auto env = pb::decode_as<pb::TxEnvelope>(as_bytes(a.block.txs(i))))
-      if (auto body = pb::decode_as<pb::TxBody>(as_bytes(env->body()))) kind = kind_of(*body);
+    pb::TxBody scratch;
+    const chain::AppliedTx tx = chain::applied_tx(a, size_t(i), scratch);
+    const std::string kind = tx.body ? kind_of(*tx.body) : "undecodable";
     m.counter("ghost_txs_executed_total", "Committed txs by kind and receipt status",
               {{"kind", kind}, {"status", pb::TxCode_Name(r.status())}})
         .inc();

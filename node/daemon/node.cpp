@@ -16,6 +16,7 @@
 #include "node/daemon/tx_service.h"
 #include "node/explorer/explorer.h"
 #include "node/log/log.h"
+#include "node/p2p/frame.h"
 #include "node/spotcheck/spot_checker.h"
 #include "node/worker/worker.h"
 #include "proto/decode.h"
@@ -232,10 +233,7 @@ Result<std::unique_ptr<Node>> Node::open(const Home& home, NodeConfig config, St
     host.pending = [parts](const Hash32& id) { return parts->mempool->contains(id); };
     host.block_at = [parts](uint64_t h) { return parts->chain->store().block(h); };
     host.peers_height = [parts] { return best_peer_height(*parts->net); };
-    host.gossip = [parts](const Bytes& raw) {
-      pb::Envelope env;
-      if (pb::decode(raw, *env.mutable_tx())) parts->net->broadcast(std::move(env), p2p::Priority::kGossip);
-    };
+    host.gossip = [parts](const Bytes& raw) { parts->net->broadcast(p2p::seal_tx(raw), p2p::Priority::kGossip); };
     auto w = worker::Worker::open(p.config.worker, home.root, home.worker(), std::move(*wk), p.core_io, std::move(host),
                                   p.metrics);
     if (!w) return fail(w.error(), "worker: ");

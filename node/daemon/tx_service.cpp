@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "node/log/log.h"
+#include "node/p2p/frame.h"
 #include "proto/decode.h"
 
 namespace ghost::daemon {
@@ -60,11 +61,10 @@ void TxService::check(Bytes raw, std::optional<p2p::PeerId> from, std::function<
 void TxService::admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::PeerId> from,
                       std::function<void(Submitted)> done) {
   const Hash32 id = checked.id;
-  pb::Envelope env;
-  *env.mutable_tx() = checked.envelope;
+  p2p::OutFrame frame = p2p::seal_tx(raw);  // from the bytes as they came: canonical, as signed
   auto added = mempool_.add(std::move(checked), std::move(raw), chain_.state_view());
   if (added.accepted()) {
-    net_.broadcast(std::move(env), p2p::Priority::kGossip, from);
+    net_.broadcast(std::move(frame), p2p::Priority::kGossip, from);
   } else if (added.verdict != mempool::Verdict::kDuplicate) {
     metrics_.counter("ghost_txs_rejected_total", "Transactions refused, by reason",
                      {{"reason", std::string(mempool::verdict_name(added.verdict))}})
@@ -74,10 +74,7 @@ void TxService::admit(ledger::CheckedTx checked, Bytes raw, std::optional<p2p::P
 }
 
 void TxService::share_pending(const p2p::PeerId& peer) {
-  for (const Bytes& raw : mempool_.pending()) {
-    pb::Envelope env;
-    if (pb::decode(raw, *env.mutable_tx())) net_.send(peer, std::move(env), p2p::Priority::kGossip);
-  }
+  for (const Bytes& raw : mempool_.pending()) net_.send(peer, p2p::seal_tx(raw), p2p::Priority::kGossip);
 }
 
 void TxService::wait_for_commit(const Hash32& id, uint64_t timeout_ms,

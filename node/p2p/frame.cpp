@@ -22,17 +22,48 @@ Hash32 message_id(const pb::Envelope& env) {
   return id_without_field(copy);
 }
 
+namespace {
+
+constexpr uint8_t kIdTag = (1 << 3) | 2;  // Envelope.message_id, length-delimited
+
+// message_id first, as the canonical encoding puts field 1, then the payload field as given.
+OutFrame with_id(ByteSpan head, ByteSpan payload_field) {
+  Sha256 h;
+  const Hash32 id = h.update(head).update(payload_field).final();
+  auto bytes = std::make_shared<Bytes>();
+  bytes->reserve(2 + id.size() + head.size() + payload_field.size());
+  bytes->push_back(kIdTag);
+  bytes->push_back(uint8_t(id.size()));
+  bytes->insert(bytes->end(), id.bytes.begin(), id.bytes.end());
+  bytes->insert(bytes->end(), head.begin(), head.end());
+  bytes->insert(bytes->end(), payload_field.begin(), payload_field.end());
+  return {std::move(bytes), id};
+}
+
+}  // namespace
+
 OutFrame seal(pb::Envelope env) {
   env.clear_message_id();
-  if (is_direct(env)) return {std::make_shared<const Bytes>(pb::encode(env)), Hash32()};
-  const Hash32 id = id_without_field(env);
-  env.set_message_id(id.bytes.data(), id.size());
-  return {std::make_shared<const Bytes>(pb::encode(env)), id};
+  Bytes payload = pb::encode(env);  // the payload field alone
+  if (is_direct(env)) return {std::make_shared<const Bytes>(std::move(payload)), Hash32()};
+  return with_id({}, payload);
+}
+
+OutFrame seal_tx(ByteSpan tx) {
+  Bytes head{(pb::Envelope::kTxFieldNumber << 3) | 2};
+  for (uint64_t n = tx.size(); ; n >>= 7) {  // varint length
+    if (n < 0x80) {
+      head.push_back(uint8_t(n));
+      break;
+    }
+    head.push_back(uint8_t(n | 0x80));
+  }
+  return with_id(head, tx);
 }
 
 std::optional<Hash32> named_id(ByteSpan frame) {
   // Field 1 (message_id), length 32, then the payload's tag: one byte for fields 2..15.
-  constexpr uint8_t kIdTag = (1 << 3) | 2, kStatusTag = (pb::Envelope::kStatusFieldNumber << 3) | 2;
+  constexpr uint8_t kStatusTag = (pb::Envelope::kStatusFieldNumber << 3) | 2;
   if (frame.size() < 35 || frame[0] != kIdTag || frame[1] != Hash32::size() || frame[34] == kStatusTag)
     return std::nullopt;
   return Hash32::from_span(frame.subspan(2, Hash32::size()));

@@ -15,13 +15,12 @@ namespace ghost::p2p {
 // just to name it.
 bool is_direct(const pb::Envelope& env);
 
-// An envelope ready for any number of peers: encoded once, its message_id field set (left
-// empty, and `id` zero, for a direct message).
-struct OutFrame {
-  std::shared_ptr<const Bytes> bytes;
-  Hash32 id;
-};
+// An envelope ready for any number of peers (OutFrame, node/p2p/network.h): encoded once, its
+// message_id field set (left empty, and `id` zero, for a direct message).
 OutFrame seal(pb::Envelope env);
+// The same for Envelope{tx} from the tx's encoded bytes (what the mempool keeps), without
+// decoding or encoding it again.
+OutFrame seal_tx(ByteSpan tx);
 
 struct InFrame {
   pb::Envelope env;  // its message_id field holds `id` (empty for a direct message)

@@ -149,13 +149,17 @@ bool fits(const OutFrame& f, const Config& config) {
 }  // namespace
 
 void Network::broadcast(pb::Envelope env, Priority priority, std::optional<PeerId> except) {
-  OutFrame f = seal(std::move(env));
+  broadcast(seal(std::move(env)), priority, except);
+}
+
+void Network::send(const PeerId& to, pb::Envelope env, Priority priority) { send(to, seal(std::move(env)), priority); }
+
+void Network::broadcast(OutFrame f, Priority priority, std::optional<PeerId> except) {
   if (!fits(f, impl_->config_)) return;
   asio::post(impl_->io_, [impl = impl_, f = std::move(f), priority, except] { impl->broadcast(f, priority, except); });
 }
 
-void Network::send(const PeerId& to, pb::Envelope env, Priority priority) {
-  OutFrame f = seal(std::move(env));
+void Network::send(const PeerId& to, OutFrame f, Priority priority) {
   if (!fits(f, impl_->config_)) return;
   asio::post(impl_->io_, [impl = impl_, to, f = std::move(f), priority] { impl->send(to, f, priority); });
 }

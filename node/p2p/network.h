@@ -75,6 +75,12 @@ struct PeerInfo {
 // in Envelope.message_id.
 Hash32 message_id(const pb::Envelope& env);
 
+// An envelope encoded once for any number of peers (node/p2p/frame.h seals them).
+struct OutFrame {
+  std::shared_ptr<const Bytes> bytes;
+  Hash32 id;  // zero for a direct message
+};
+
 class Network {
  public:
   struct Handler {
@@ -102,6 +108,9 @@ class Network {
   // Sends to every connected peer except `except`; marks the message as seen.
   void broadcast(pb::Envelope env, Priority priority, std::optional<PeerId> except = std::nullopt);
   void send(const PeerId& to, pb::Envelope env, Priority priority);
+  // The same for a frame sealed already (a tx from its bytes, node/p2p/frame.h).
+  void broadcast(OutFrame frame, Priority priority, std::optional<PeerId> except = std::nullopt);
+  void send(const PeerId& to, OutFrame frame, Priority priority);
   // Adds the offence's score to the peer; at Config::ban_score it is disconnected and its
   // key and address are refused for Config::ban_seconds.
   void report(const PeerId& peer, Offence offence, std::string reason);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "node/chain/block_store.h"
+#include "proto/decode.h"
 #include "tests/unit/chain/chain_kit.h"
 
 namespace ghost::chain {
@@ -39,6 +40,40 @@ TEST(Chain, ProposedBlocksCheckApplyAndMoveBalances) {
   EXPECT_EQ(bc->second.SerializeAsString(), k.chain->store().block(h + 1)->last_commit().SerializeAsString());
   EXPECT_TRUE(k.chain->block_with_commit(k.chain->height()));
   EXPECT_FALSE(k.chain->block_with_commit(k.chain->height() + 1));
+}
+
+// What commit handlers read of each tx (the API's events, the metrics): a tx that passed its
+// checks comes from them, one that failed them (here a bad signature) is decoded again.
+TEST(Chain, AppliedTxsGiveBodyAndSenderWhetherOrNotTheyPassedTheirChecks) {
+  ChainKit k;
+  k.transfer(0, 1, 500, 0);
+  const uint64_t h = k.chain->height() + 1;
+  pb::Block b = k.chain->propose_block(h, 0);
+  ASSERT_EQ(b.txs_size(), 1);
+  pb::TxEnvelope forged = *pb::decode_as<pb::TxEnvelope>(as_bytes(b.txs(0)));
+  (*forged.mutable_signature())[0] ^= 1;
+  const Bytes forged_raw = pb::encode(forged);
+  b.add_txs(std::string(forged_raw.begin(), forged_raw.end()));
+  b.add_txs("not a tx");
+  b.mutable_header()->set_tx_root(std::string(reinterpret_cast<const char*>(tx_root(b).data()), 32));
+  auto applied = k.chain->apply(b, commit_for(b, k.chain->validators(h)));
+  ASSERT_TRUE(applied) << applied.error().message;
+  ASSERT_EQ(applied->checked.size(), 3u);
+  EXPECT_TRUE(applied->checked[0]);
+  EXPECT_FALSE(applied->checked[1]);
+  const Address sender = Address::of(user(0).public_key());
+  for (size_t i : {0u, 1u}) {
+    pb::TxBody scratch;
+    const AppliedTx tx = applied_tx(*applied, i, scratch);
+    ASSERT_TRUE(tx.body) << i;
+    EXPECT_TRUE(tx.body->has_transfer()) << i;
+    EXPECT_EQ(tx.sender, sender) << i;
+    EXPECT_EQ(tx.body == &scratch, i == 1) << "only the failed one is decoded again";
+  }
+  pb::TxBody scratch;
+  const AppliedTx junk = applied_tx(*applied, 2, scratch);
+  EXPECT_FALSE(junk.body);
+  EXPECT_FALSE(junk.sender);
 }
 
 TEST(Chain, EveryBrokenFieldFailsTheChecks) {

@@ -2,6 +2,8 @@
 // everything else is.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "node/p2p/frame.h"
 #include "proto/decode.h"
 
@@ -32,6 +34,30 @@ TEST(Seal, SetsTheMessageIdField) {
   auto back = pb::decode_as<pb::Envelope>(*f.bytes);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->message_id(), std::string(f.id.bytes.begin(), f.id.bytes.end()));
+}
+
+// seal writes message_id ahead of the payload by hand: byte for byte what encoding the
+// envelope with that id gives, for payloads of every size class (varint lengths of 1-3 bytes).
+TEST(Seal, EqualsTheCanonicalEncodingWithTheIdAndSealTxMatchesIt) {
+  std::mt19937_64 rng(7);
+  for (size_t len : {0u, 1u, 100u, 127u, 128u, 300u, 16383u, 16384u, 70000u}) {
+    pb::Envelope env;
+    std::string sig(len, '\0');
+    for (char& c : sig) c = char(rng());
+    env.mutable_tx()->set_signature(sig);
+    env.mutable_tx()->set_nonce(rng());
+    const OutFrame f = seal(env);
+    pb::Envelope with_id = env;
+    with_id.set_message_id(f.id.bytes.data(), f.id.size());
+    EXPECT_EQ(*f.bytes, pb::encode(with_id)) << len;
+    EXPECT_EQ(f.id, message_id(env)) << len;
+    const OutFrame t = seal_tx(pb::encode(env.tx()));
+    EXPECT_EQ(*t.bytes, *f.bytes) << len;
+    EXPECT_EQ(t.id, f.id) << len;
+    auto in = open_frame(*t.bytes, false, 1 << 20);
+    ASSERT_TRUE(in) << in.error().reason;
+    EXPECT_EQ(in->id, t.id);
+  }
 }
 
 TEST(OpenFrame, AcceptsSealedAndIdlessEnvelopes) {
