@@ -22,7 +22,7 @@ import time
 
 from ghostnet import scenario
 from misbehaving_worker_test import GC, MAX_FEE, MODEL
-from training_rollback_test import model_info, rollback_testnet, start_validator
+from training_rollback_test import honest_step, model_info, rollback_testnet, start_validator
 
 APPLIED = "applied a training step"
 ROLLED_BACK = "rolled back to the version a proven fraud returned to"
@@ -113,15 +113,7 @@ def run(net, tmp):
 
     def answer_next(v):
         """The next training step the honest worker gets is answered from version v and accepted."""
-        for attempt in range(TRIES):
-            step = train(3)
-            j = net.wait_job(step, ("ANSWERED", "REFUNDED"), timeout=30)
-            assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"a step after the rollback, not from {v}: {j}"
-            if j["worker_address"] == honest:
-                break
-            net.wait_job(step, ("CHALLENGED",), timeout=60)  # the cheater's step is proven and rolled back in turn
-        else:
-            raise AssertionError(f"the chain never assigned a step to the honest worker in {TRIES} tries")
+        _, attempt = honest_step(net, train, honest, v, TRIES)
         assert net.running(honest_w) and net.running(cheat_w), "a worker exited"
         print(f"the restarted worker answered a training step from version {v} (try {attempt + 1}), accepted")
 

@@ -41,6 +41,21 @@ def rollback_testnet(tmp, name):
                    init_args=("--workers", "2", "--model", model_dir, "--worker-stake", str(STAKE)))
 
 
+def honest_step(net, train, honest, v, tries, opened=None):
+    """Training steps until the honest worker answers one, from version v and accepted (a step the
+    cheater gets is proven and rolled back in turn); returns that step and the try it took."""
+    for attempt in range(tries):
+        step = train(3)
+        if opened is not None:
+            opened.append(step)
+        j = net.wait_job(step, ("ANSWERED", "REFUNDED"), timeout=60)
+        assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"a step after the rollback, not from {v}: {j}"
+        if j["worker_address"] == honest:
+            return step, attempt
+        net.wait_job(step, ("CHALLENGED",), timeout=90)
+    raise AssertionError(f"the chain never assigned a step to the honest worker in {tries} tries")
+
+
 @scenario
 def training_rollback():
     with tempfile.TemporaryDirectory(prefix="ghost-rollback-model-") as tmp:
@@ -118,16 +133,7 @@ def run(net, tmp):
     supply_holds(net, addresses, opened)
 
     # The honest worker, never restarted, trains from the rolled-back version.
-    for attempt in range(TRIES):
-        step = train(3)
-        opened.append(step)
-        j = net.wait_job(step, ("ANSWERED", "REFUNDED"), timeout=60)
-        assert j["status"] == "ANSWERED" and int(j["version"]) == v, f"a step after the rollback, not from {v}: {j}"
-        if j["worker_address"] == honest:
-            break
-        net.wait_job(step, ("CHALLENGED",), timeout=90)  # the cheater's step is proven and rolled back in turn
-    else:
-        raise AssertionError(f"the chain never assigned a step to the honest worker in {TRIES} tries")
+    step, attempt = honest_step(net, train, honest, v, TRIES, opened)
     j = net.wait_job(step, ("SETTLED", "CHALLENGED"), timeout=90)
     assert j["status"] == "SETTLED", j
     assert int(model_info(net, model)["final_version"]) == v + 1

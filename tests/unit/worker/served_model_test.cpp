@@ -63,10 +63,13 @@ std::vector<Hash32> roots_of(const std::filesystem::path& dir) {
   return m ? (*m)->weight_roots() : std::vector<Hash32>{};
 }
 
-void expect_verifies(const pb::GhostProof& proof, const ledger::Ledger& l, const Hash32& id, uint64_t version) {
-  auto v = chain_version(l, id, version);
+// The folder answers `input` at `version` with a proof that verifies against the chain's roots.
+void expect_serves(const ServedModel& m, JobChain& f, uint64_t version, ByteSpan input) {
+  auto proof = m.prove_inference(version, input);
+  ASSERT_TRUE(proof) << proof.error().message;
+  auto v = chain_version(f.chain.ledger(), f.model.id(), version);
   ASSERT_TRUE(v);
-  auto ok = ml::verify_ghost_proof(proof, *v);
+  auto ok = ml::verify_ghost_proof(*proof, *v);
   EXPECT_TRUE(ok) << ok.error().message;
 }
 
@@ -101,9 +104,7 @@ TEST(ServedModel, AfterAStepBothTheFinalAndTheNewVersionAreAnswered) {
   ASSERT_TRUE(served) << served.error().message;
   ServedModel& m = **served;
   const Bytes x = f.model.input(11);
-  auto p0 = m.prove_inference(0, x);
-  ASSERT_TRUE(p0) << p0.error().message;
-  expect_verifies(*p0, f.chain.ledger(), f.model.id(), 0);
+  expect_serves(m, f, 0, x);
   auto not_yet = m.prove_inference(1, x);
   ASSERT_FALSE(not_yet);
   EXPECT_EQ(not_yet.error().code, Errc::kNotFound);
@@ -114,12 +115,8 @@ TEST(ServedModel, AfterAStepBothTheFinalAndTheNewVersionAreAnswered) {
   EXPECT_TRUE(m.apply(step)) << "a step applied before is skipped";
   EXPECT_EQ(m.version(), 1u);
 
-  auto old = m.prove_inference(0, x);  // inference still pins the final version 0
-  ASSERT_TRUE(old) << old.error().message;
-  expect_verifies(*old, f.chain.ledger(), f.model.id(), 0);
-  auto now = m.prove_inference(1, x);
-  ASSERT_TRUE(now) << now.error().message;
-  expect_verifies(*now, f.chain.ledger(), f.model.id(), 1);
+  expect_serves(m, f, 0, x);  // inference still pins the final version 0
+  expect_serves(m, f, 1, x);
 
   m.keep_from(1);  // version 1 became final
   EXPECT_EQ(m.prove_inference(0, x).error().code, Errc::kNotFound);
@@ -161,9 +158,7 @@ TEST(ServedModel, AFolderLeftBehindCatchesUpFromTheBlocks) {
   ASSERT_EQ(steps->size(), 2u);
   for (const auto& step : *steps) ASSERT_TRUE((*served)->apply(step));
   EXPECT_EQ((*served)->version(), 2u);
-  auto now = (*served)->prove_inference(2, f.model.input(9));
-  ASSERT_TRUE(now) << now.error().message;
-  expect_verifies(*now, f.chain.ledger(), f.model.id(), 2);
+  expect_serves(**served, f, 2, f.model.input(9));
   EXPECT_TRUE(steps_since(f.chain.ledger(), f.model.id(), 2, none)->empty());
 }
 
@@ -194,9 +189,7 @@ TEST(ServedModel, AProvenFraudInAPendingStepReturnsTheFolderToTheStepsStart) {
   ASSERT_TRUE(m.roll_back(back->to, {}));
   EXPECT_EQ(m.version(), 0u);
   EXPECT_EQ(m.prove_inference(1, f.model.input(9)).error().code, Errc::kNotFound) << "version 1 is gone";
-  auto p0 = m.prove_inference(0, f.model.input(9));
-  ASSERT_TRUE(p0) << p0.error().message;
-  expect_verifies(*p0, f.chain.ledger(), f.model.id(), 0);
+  expect_serves(m, f, 0, f.model.input(9));
   EXPECT_TRUE(m.roll_back(0, {})) << "a second rollback to where the folder is changes nothing";
 
   // Training resumes from version 0: the chain accepts the worker's next step.
@@ -228,9 +221,7 @@ TEST(ServedModel, ARollbackToAVersionNoLongerKeptIsRefusedAndChangesNothing) {
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("replace the folder"), std::string::npos) << r.error().message;
   EXPECT_EQ(m.version(), 1u);
-  auto p1 = m.prove_inference(1, f.model.input(9));
-  ASSERT_TRUE(p1) << p1.error().message;
-  expect_verifies(*p1, f.chain.ledger(), f.model.id(), 1);
+  expect_serves(m, f, 1, f.model.input(9));
 }
 
 TEST(ServedModel, AFolderAtAVersionDiscardedWhileItWasDownIsUndoneFromTheBlocksThenCaughtUp) {
@@ -261,9 +252,7 @@ TEST(ServedModel, AFolderAtAVersionDiscardedWhileItWasDownIsUndoneFromTheBlocksT
   ASSERT_TRUE(caught_up) << caught_up.error().message;
   EXPECT_EQ(*caught_up, 1u);
   EXPECT_EQ(m.version(), 1u);
-  auto p1 = m.prove_inference(1, f.model.input(9));
-  ASSERT_TRUE(p1) << p1.error().message;
-  expect_verifies(*p1, f.chain.ledger(), f.model.id(), 1);
+  expect_serves(m, f, 1, f.model.input(9));
 }
 
 TEST(ServedModel, AFolderAtADiscardedVersionWhoseBlocksAreMissingIsRefusedUnchanged) {
@@ -314,9 +303,7 @@ TEST(ServedModel, AWorkerRestartedBetweenAStepAndItsRollbackUndoesItFromTheBlock
 
   ASSERT_TRUE(m.roll_back(0, discarded_results(f.chain.ledger(), f.model.id(), f.blocks_at())));
   EXPECT_EQ(m.version(), 0u);
-  auto p0 = m.prove_inference(0, f.model.input(9));
-  ASSERT_TRUE(p0) << p0.error().message;
-  expect_verifies(*p0, f.chain.ledger(), f.model.id(), 0);
+  expect_serves(m, f, 0, f.model.input(9));
 }
 
 }  // namespace
