@@ -3,6 +3,9 @@
 // runs `ghostd fetch-model`, every leaf verified against the chain's roots before it is
 // journaled. The baseline, in the same run: the same bytes (every leaf, read from the same
 // weight store) sent over a plain loopback TCP socket and written to a file.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -43,8 +46,12 @@ json::object last_line(const fs::path& log, const std::string& msg) {
   return found;
 }
 
-// MB/s of sending every leaf of the folder's store over loopback TCP into a file (fsynced).
-double tcp_copy_mb_per_s(const fs::path& model_dir, const fs::path& out) {
+// MB/s of sending every leaf of the folder's store over loopback TCP into a file, timed to the
+// file synced and (for the record) to its last write.
+struct CopyRate {
+  double synced = 0, written = 0;
+};
+CopyRate tcp_copy_mb_per_s(const fs::path& model_dir, const fs::path& out) {
   ml::ModelOptions o;
   o.use_index = false;
   o.access = ml::StoreAccess::read;
@@ -54,6 +61,8 @@ double tcp_copy_mb_per_s(const fs::path& model_dir, const fs::path& out) {
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   uint64_t received = 0;
   const auto t0 = Clock::now();
+  double written_s = 0;
+  bool synced = false;
   std::thread receiver([&] {
     asio::io_context rio;
     tcp::socket s(rio);
@@ -65,7 +74,12 @@ double tcp_copy_mb_per_s(const fs::path& model_dir, const fs::path& out) {
       file.write(buf.data(), std::streamsize(n));
       received += n;
     }
-    file.flush();
+    file.close();
+    written_s = seconds_since(t0);
+    // Durable, as the fetch's leaves are when it reports.
+    const int fd = ::open(out.c_str(), O_RDONLY | O_CLOEXEC);
+    synced = fd >= 0 && ::fdatasync(fd) == 0;
+    if (fd >= 0) ::close(fd);
   });
   tcp::socket peer = acceptor.accept();
   std::vector<uint8_t> chunk;
@@ -79,7 +93,8 @@ double tcp_copy_mb_per_s(const fs::path& model_dir, const fs::path& out) {
   asio::write(peer, asio::buffer(chunk));
   peer.close();
   receiver.join();
-  return double(received) / 1e6 / seconds_since(t0);
+  if (!synced) throw std::runtime_error("cannot sync " + out.string());
+  return {double(received) / 1e6 / seconds_since(t0), double(received) / 1e6 / written_s};
 }
 
 void run_weight_fetch(Context& ctx) {
@@ -127,14 +142,15 @@ void run_weight_fetch(Context& ctx) {
   server.kill_now();
 
   ctx.progress("copying the same bytes over loopback TCP");
-  const double copy_mb_s = tcp_copy_mb_per_s(model_dir, dir / "copy.bin");
+  const CopyRate copy = tcp_copy_mb_per_s(model_dir, dir / "copy.bin");
   ctx.report({"testnet.weight_fetch_mb_per_s", fetch_mb_s, "MB/s", "",
               "ghostd fetch-model of fashion-mnist (" + fixed(total_mb) +
-                  " MB) from one peer over P2P, every leaf checked against the chain's root and journaled "
-                  "(synced) before it is kept; the final index build is not timed"});
-  ctx.report({"testnet.weight_fetch_vs_copy", fetch_mb_s / copy_mb_s, "ratio", "loopback TCP copy",
-              "vs " + fixed(copy_mb_s) + " MB/s sending the same leaves from the same store over a plain loopback "
-                                          "socket into a file; goal >= 0.5"});
+                  " MB) from one peer over P2P, every leaf checked against the chain's root and journaled, "
+                  "timed to the journal synced; the final index build is not timed"});
+  ctx.report({"testnet.weight_fetch_vs_copy", fetch_mb_s / copy.synced, "ratio", "loopback TCP copy",
+              "vs " + fixed(copy.synced) + " MB/s sending the same leaves from the same store over a plain loopback "
+                  "socket into a file, synced at the end (" + fixed(copy.written) + " MB/s to its last write, unsynced: "
+                  "ratio " + fixed(fetch_mb_s / copy.written, 2) + "); goal >= 0.5"});
 }
 
 void weight_fetch_suite(Context& ctx) {

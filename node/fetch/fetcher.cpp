@@ -10,7 +10,15 @@ namespace asio = boost::asio;
 
 Fetcher::Fetcher(asio::io_context& io, std::unique_ptr<WeightFetch> fetch, FetcherHost host, FetcherOptions options,
                  std::function<void(Result<void>)> done)
-    : io_(io), fetch_(std::move(fetch)), host_(std::move(host)), options_(options), done_(std::move(done)), timer_(io) {}
+    : io_(io),
+      fetch_(std::move(fetch)),
+      host_(std::move(host)),
+      options_(options),
+      done_(std::move(done)),
+      timer_(io),
+      checkers_(std::max(1u, options.checkers)) {}
+
+Fetcher::~Fetcher() { checkers_.join(); }
 
 void Fetcher::start() {
   asio::post(io_, [this] {
@@ -24,7 +32,7 @@ void Fetcher::start() {
 }
 
 void Fetcher::on_response(const p2p::PeerId& from, pb::LeafRangeResponse resp) {
-  asio::post(io_, [this, from, resp = std::move(resp)] { handle(from, resp); });
+  asio::post(io_, [self = shared_from_this(), from, resp = std::move(resp)]() mutable { self->handle(from, std::move(resp)); });
 }
 
 void Fetcher::on_peer_gone(const p2p::PeerId& peer) {
@@ -34,7 +42,7 @@ void Fetcher::on_peer_gone(const p2p::PeerId& peer) {
   });
 }
 
-void Fetcher::handle(const p2p::PeerId& from, const pb::LeafRangeResponse& resp) {
+void Fetcher::handle(const p2p::PeerId& from, pb::LeafRangeResponse resp) {
   if (ended_) return;
   auto it = asked_.find({resp.tensor(), resp.first()});
   if (it == asked_.end() || it->second.peer != from) return;  // late (asked again elsewhere) or unasked
@@ -48,9 +56,20 @@ void Fetcher::handle(const p2p::PeerId& from, const pb::LeafRangeResponse& resp)
     return pump();
   }
   // The peer's next range is asked before this one is checked and written: it serves that one
-  // meanwhile (a range that fails is released and its peer's asks dropped below).
+  // meanwhile (a range that fails is released and its peer's asks dropped when it settles).
   pump();
-  auto got = fetch_->answer(ask, resp);
+  asio::post(checkers_, [self = shared_from_this(), from, ask, resp = std::move(resp)]() mutable {
+    auto kept = self->fetch_->keep_verified(ask, resp);
+    auto& io = self->io_;
+    asio::post(io, [self = std::move(self), from, ask, kept = std::move(kept)]() mutable {
+      self->settled(from, ask, std::move(kept));
+    });
+  });
+}
+
+void Fetcher::settled(const p2p::PeerId& from, const RangeAsk& ask, Result<p2p::Checked<WeightFetch::Kept>> kept) {
+  if (ended_) return;
+  auto got = fetch_->settle(ask, std::move(kept));
   if (!got) return end(std::unexpected(got.error()));
   if (!*got) {
     log::warn("fetch", "refused leaves that do not verify",
@@ -62,6 +81,8 @@ void Fetcher::handle(const p2p::PeerId& from, const pb::LeafRangeResponse& resp)
   }
   fetched_bytes_ += **got;
   if (fetch_->complete()) {
+    // Timed to the last leaf durable, as a copy into a file would be once synced.
+    if (auto synced = fetch_->sync(); !synced) return end(std::move(synced));
     progress(true);
     log::info("fetch", "every leaf verified; building the folder", {});
     return end(fetch_->finish(options_.threads));

@@ -38,6 +38,7 @@ Error io_error(const std::string& what) { return Error{Errc::kIo, "fetch journal
 }  // namespace
 
 Journal::~Journal() {
+  if (checkpoint_.valid()) checkpoint_.wait();
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -80,27 +81,41 @@ Result<void> Journal::keep(uint32_t tensor, uint64_t first, uint64_t count, Byte
   if (at > size_[tensor] || leaves.size() > size_[tensor] - at) return fail("journal: a range past the tensor's end");
   // The leaves before the marker: a marker that survives a kill always has its leaves.
   if (auto w = pwrite_all(fd_, leaves, base_[tensor] + at); !w) return fail(w.error(), "fetch journal: write: ");
-  unsynced_ += leaves.size();
-  if (unsynced_ >= kCheckpointBytes)
-    if (::fdatasync(fd_) != 0) return std::unexpected(io_error("sync"));
   std::string n;
   put_be(n, count, 8);
-  leveldb::WriteOptions options;
-  options.sync = unsynced_ >= kCheckpointBytes;
-  if (auto st = db_->Put(options, key('D', tensor, first), n); !st.ok())
+  if (auto st = db_->Put(leveldb::WriteOptions(), key('D', tensor, first), n); !st.ok())
     return fail(Errc::kIo, "fetch journal write: " + st.ToString());
-  if (options.sync) unsynced_ = 0;
+  std::lock_guard lock(mutex_);
+  if (auto last = checkpoint_result(); !last) return last;
+  unsynced_ += leaves.size();
+  if (unsynced_ >= kCheckpointBytes && !checkpoint_.valid()) {
+    unsynced_ = 0;
+    checkpoint_ = std::async(std::launch::async, [this] { return sync_now(); });
+  }
   return {};
 }
 
+Result<void> Journal::checkpoint_result() {
+  if (!checkpoint_.valid() || checkpoint_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return {};
+  return checkpoint_.get();
+}
+
 Result<void> Journal::sync() {
+  std::lock_guard lock(mutex_);
+  if (checkpoint_.valid())
+    if (auto last = checkpoint_.get(); !last) return last;
   if (unsynced_ == 0) return {};
+  if (auto s = sync_now(); !s) return s;
+  unsynced_ = 0;
+  return {};
+}
+
+Result<void> Journal::sync_now() {
   if (::fdatasync(fd_) != 0) return std::unexpected(io_error("sync"));
   leveldb::WriteBatch empty;
   leveldb::WriteOptions options;
   options.sync = true;
   if (auto st = db_->Write(options, &empty); !st.ok()) return fail(Errc::kIo, "fetch journal sync: " + st.ToString());
-  unsynced_ = 0;
   return {};
 }
 

@@ -107,21 +107,30 @@ void WeightFetch::release(const RangeAsk& ask) {
 Result<p2p::Checked<uint64_t>> WeightFetch::answer(const RangeAsk& ask, const pb::LeafRangeResponse& resp) {
   if (!in_flight_.contains({ask.tensor, ask.first}))
     return p2p::Checked<uint64_t>(p2p::violation(p2p::Offence::kProtocol, "leaf range nobody asked for"));
+  return settle(ask, keep_verified(ask, resp));
+}
+
+Result<p2p::Checked<WeightFetch::Kept>> WeightFetch::keep_verified(const RangeAsk& ask,
+                                                                    const pb::LeafRangeResponse& resp) const {
   auto range = check_response(resp, ask, commitment(ask.tensor));
-  if (!range) {
-    release(ask);
-    return p2p::Checked<uint64_t>(std::unexpected(range.error()));
-  }
-  if (auto kept = journal_->keep(ask.tensor, range->first, range->count, range->leaves); !kept) {
-    release(ask);
+  if (!range) return p2p::Checked<Kept>(std::unexpected(range.error()));
+  if (auto kept = journal_->keep(ask.tensor, range->first, range->count, range->leaves); !kept)
     return std::unexpected(kept.error());
+  return p2p::Checked<Kept>(Kept{range->count, range->leaves.size()});
+}
+
+Result<p2p::Checked<uint64_t>> WeightFetch::settle(const RangeAsk& ask, Result<p2p::Checked<Kept>> kept) {
+  if (!kept || !*kept) {
+    release(ask);
+    if (!kept) return std::unexpected(kept.error());
+    return p2p::Checked<uint64_t>(std::unexpected(kept->error()));
   }
+  const Kept k = **kept;
   in_flight_.erase({ask.tensor, ask.first});
-  if (range->count < ask.count)  // the server capped it: the rest is still missing
-    missing_.push_front(RangeAsk{ask.model_id, ask.version, ask.tensor, ask.first + range->count,
-                                 uint32_t(ask.count - range->count)});
-  done_bytes_ += range->leaves.size();
-  return p2p::Checked<uint64_t>(range->leaves.size());
+  if (k.count < ask.count)  // the server capped it: the rest is still missing
+    missing_.push_front(RangeAsk{ask.model_id, ask.version, ask.tensor, ask.first + k.count, uint32_t(ask.count - k.count)});
+  done_bytes_ += k.bytes;
+  return p2p::Checked<uint64_t>(k.bytes);
 }
 
 Result<void> WeightFetch::finish(unsigned threads) {

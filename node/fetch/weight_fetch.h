@@ -37,7 +37,22 @@ class WeightFetch {
   // A peer's answer to `ask` (not a refusal): on success the leaves that verified are kept
   // (durably) and their bytes returned; a violation is the peer's (the range is missing
   // again); the outer error is this node's (the journal could not be written).
+  // answer = keep_verified, then settle, on one thread.
   Result<p2p::Checked<uint64_t>> answer(const RangeAsk& ask, const pb::LeafRangeResponse& resp);
+
+  // The two halves of answer, so that ranges are checked and written on several threads while
+  // one thread keeps the books: keep_verified checks the answer and journals its leaves (any
+  // thread, several at once, while `ask` is in flight); settle (the books' thread) marks the
+  // range done, or missing again after a failure.
+  struct Kept {
+    uint64_t count = 0;  // leaves from ask.first on (the server may cap a range)
+    uint64_t bytes = 0;
+  };
+  Result<p2p::Checked<Kept>> keep_verified(const RangeAsk& ask, const pb::LeafRangeResponse& resp) const;
+  Result<p2p::Checked<uint64_t>> settle(const RangeAsk& ask, Result<p2p::Checked<Kept>> kept);
+
+  // Makes every kept range durable (finish does it too).
+  Result<void> sync() { return journal_->sync(); }
 
   bool complete() const { return missing_.empty() && in_flight_.empty(); }
   uint64_t total_bytes() const { return total_bytes_; }

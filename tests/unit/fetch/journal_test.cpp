@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/temp_dir.h"
 
 namespace ghost::fetch {
@@ -39,6 +41,38 @@ TEST(Journal, KeptRangesAndLeavesSurviveAReopen) {
   ASSERT_TRUE((*j)->read(1, 3 * 8, last));
   EXPECT_EQ(last, pattern(8, 58));
   EXPECT_TRUE((*j)->sync());
+}
+
+// Ranges kept from several threads at once, past two checkpoints (whose syncs run in the
+// background while the keeps go on), are all marked and read back after a reopen.
+TEST(Journal, RangesKeptFromManyThreadsAcrossCheckpointsSurviveAReopen) {
+  TempDir dir("journal");
+  constexpr uint64_t kLeaf = 1u << 20, kLeaves = 2 * Journal::kCheckpointBytes / kLeaf + 8;
+  constexpr int kThreads = 3;
+  {
+    auto j = Journal::open(dir.path / "j", kTarget, {kLeaves * kLeaf});
+    ASSERT_TRUE(j) << j.error().message;
+    std::vector<std::thread> threads;
+    std::atomic<int> failed{0};
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (uint64_t i = uint64_t(t); i < kLeaves; i += kThreads)
+          if (!(*j)->keep(0, i, 1, pattern(kLeaf, uint8_t(i)))) ++failed;
+      });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failed, 0);
+    ASSERT_TRUE((*j)->sync());
+  }
+  auto j = Journal::open(dir.path / "j", kTarget, {kLeaves * kLeaf});
+  ASSERT_TRUE(j) << j.error().message;
+  const auto done = (*j)->done(0);
+  ASSERT_EQ(done.size(), kLeaves);
+  for (uint64_t i : {uint64_t(0), kLeaves / 2, kLeaves - 1}) {
+    EXPECT_EQ(done.at(i), 1u);
+    Bytes leaf(kLeaf);
+    ASSERT_TRUE((*j)->read(0, i * kLeaf, leaf));
+    EXPECT_EQ(leaf, pattern(kLeaf, uint8_t(i))) << "leaf " << i;
+  }
 }
 
 TEST(Journal, ARangePastItsTensorIsRefusedAndNotMarked) {
