@@ -14,6 +14,9 @@ Checked<Dispatcher::Outcome> Dispatcher::receive(const PeerId& from, ByteSpan fr
   auto in = open_frame(frame, text, max_frame_bytes_);
   if (!in) return std::unexpected(std::move(in.error()));
   if (in->env.has_handshake()) return violation(Offence::kBadHandshake, "a handshake after the handshake completed");
+  // A batch is opened by the network before frames get here (open_batch): one that did not
+  // start with its field is not a batch the protocol knows.
+  if (in->env.has_batch()) return violation(Offence::kProtocol, "a batch that does not start with the batch field");
   // Before the dedup: equal statuses from different peers share an id, yet each tells
   // that peer's height.
   if (in->env.has_status()) sink_.on_height(from, in->env.status().height());

@@ -13,7 +13,9 @@ Hash32 id_without_field(const pb::Envelope& env) { return sha256(pb::encode(env)
 
 }  // namespace
 
-bool is_direct(const pb::Envelope& env) { return env.has_leaf_range_request() || env.has_leaf_range_response(); }
+bool is_direct(const pb::Envelope& env) {
+  return env.has_leaf_range_request() || env.has_leaf_range_response() || env.has_batch();
+}
 
 Hash32 message_id(const pb::Envelope& env) {
   if (env.message_id().empty()) return id_without_field(env);
@@ -40,6 +42,31 @@ OutFrame with_id(ByteSpan head, ByteSpan payload_field) {
   return {std::move(bytes), id};
 }
 
+size_t varint_size(uint64_t n) {
+  size_t k = 1;
+  for (; n >= 0x80; n >>= 7) ++k;
+  return k;
+}
+
+void put_varint(Bytes& out, uint64_t n) {
+  for (; n >= 0x80; n >>= 7) out.push_back(uint8_t(n | 0x80));
+  out.push_back(uint8_t(n));
+}
+
+// A varint at `at` (advanced past it), or nullopt when the bytes end or it runs over 10 bytes.
+std::optional<uint64_t> get_varint(ByteSpan b, size_t& at) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && at < b.size(); shift += 7) {
+    const uint8_t byte = b[at++];
+    v |= uint64_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return v;
+  }
+  return std::nullopt;
+}
+
+constexpr uint8_t kBatchTag = (pb::Envelope::kBatchFieldNumber << 3) | 2;
+constexpr uint8_t kBatchFrameTag = (1 << 3) | 2;  // FrameBatch.frames
+
 }  // namespace
 
 OutFrame seal(pb::Envelope env) {
@@ -51,14 +78,46 @@ OutFrame seal(pb::Envelope env) {
 
 OutFrame seal_tx(ByteSpan tx) {
   Bytes head{(pb::Envelope::kTxFieldNumber << 3) | 2};
-  for (uint64_t n = tx.size(); ; n >>= 7) {  // varint length
-    if (n < 0x80) {
-      head.push_back(uint8_t(n));
-      break;
-    }
-    head.push_back(uint8_t(n | 0x80));
-  }
+  put_varint(head, tx.size());
   return with_id(head, tx);
+}
+
+Bytes seal_batch(std::span<const ByteSpan> frames) {
+  uint64_t body = 0;
+  for (ByteSpan f : frames) body += 1 + varint_size(f.size()) + f.size();
+  Bytes out;
+  out.reserve(1 + varint_size(body) + body);
+  out.push_back(kBatchTag);
+  put_varint(out, body);
+  for (ByteSpan f : frames) {
+    out.push_back(kBatchFrameTag);
+    put_varint(out, f.size());
+    out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
+}
+
+std::optional<Checked<std::vector<ByteSpan>>> open_batch(ByteSpan frame) {
+  if (frame.empty() || frame[0] != kBatchTag) return std::nullopt;
+  size_t at = 1;
+  const auto body = get_varint(frame, at);
+  if (!body || *body != frame.size() - at)
+    return Checked<std::vector<ByteSpan>>(violation(Offence::kUndecodable, "a batch whose length is not its bytes"));
+  std::vector<ByteSpan> out;
+  while (at < frame.size()) {
+    if (frame[at++] != kBatchFrameTag)
+      return Checked<std::vector<ByteSpan>>(violation(Offence::kUndecodable, "a batch holding a field other than frames"));
+    const auto n = get_varint(frame, at);
+    if (!n || *n > frame.size() - at)
+      return Checked<std::vector<ByteSpan>>(violation(Offence::kUndecodable, "a batch frame past the batch's end"));
+    const ByteSpan inner = frame.subspan(at, *n);
+    if (!inner.empty() && inner[0] == kBatchTag)
+      return Checked<std::vector<ByteSpan>>(violation(Offence::kProtocol, "a batch inside a batch"));
+    out.push_back(inner);
+    at += *n;
+  }
+  if (out.empty()) return Checked<std::vector<ByteSpan>>(violation(Offence::kProtocol, "an empty batch"));
+  return Checked<std::vector<ByteSpan>>(std::move(out));
 }
 
 std::optional<Hash32> named_id(ByteSpan frame) {

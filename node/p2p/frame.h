@@ -31,6 +31,18 @@ struct InFrame {
 // copies still tell each peer's height). Only a hint: open_frame checks it against the payload.
 std::optional<Hash32> named_id(ByteSpan frame);
 
+// Batches (docs/protocol.md §6.1): several small frames in one WebSocket message, one write
+// and one read instead of one each (the system calls of a frame were the largest cost of a
+// loaded node). Frames of at most kBatchFrameBytes, kBatchBytes in all.
+inline constexpr size_t kBatchFrameBytes = 64u << 10;
+inline constexpr size_t kBatchBytes = 256u << 10;
+// Envelope{batch: FrameBatch{frames}} as the canonical encoding writes it (no message_id).
+Bytes seal_batch(std::span<const ByteSpan> frames);
+// nullopt: `frame` is not a batch (it does not start with the batch field). Else the frames it
+// carries, in order, as views into `frame`; or undecodable (bytes that are not a FrameBatch
+// alone) or protocol (no frames, or one that is itself a batch).
+std::optional<Checked<std::vector<ByteSpan>>> open_batch(ByteSpan frame);
+
 // A received frame: binary, at most max_bytes, an Envelope with a payload, and a message_id
 // field that is empty or the envelope's id (not looked at in a direct message).
 Checked<InFrame> open_frame(ByteSpan bytes, bool text, uint64_t max_bytes);

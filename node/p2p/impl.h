@@ -77,6 +77,7 @@ class Network::Impl : public std::enable_shared_from_this<Network::Impl> {
   Session::Events events();
   void on_open(Session& s);
   void on_frame(Session& s, ByteSpan frame, bool text);
+  void take(Link& l, ByteSpan frame, bool text);  // one frame, alone or from a batch
   void on_closed(Session& s, const std::string& why);
   void handshake_step(Link& l, const pb::Handshake& m);
   std::optional<std::string> refusal(const Link& l);

@@ -77,8 +77,9 @@ Session::Events Network::Impl::events() {
                                {Offence::kOversize, "a frame over the limit of " + std::to_string(self->config_.max_frame_bytes) + " bytes"});
               },
           .on_written =
-              [w](size_t bytes) {
-                if (auto self = w.lock()) self->metrics_.bytes_out.inc(bytes), self->metrics_.messages_out.inc();
+              [w](size_t bytes, size_t frames) {
+                if (auto self = w.lock())
+                  self->metrics_.bytes_out.inc(bytes), self->metrics_.messages_out.inc(frames), self->metrics_.writes_out.inc();
               },
           .on_closed = [w](Session& s, const std::string& why) { if (auto self = w.lock()) self->on_closed(s, why); }};
 }
@@ -94,6 +95,17 @@ void Network::Impl::on_frame(Session& s, ByteSpan frame, bool text) {
   if (stopping_ || it == links_.end()) return;
   Link& l = it->second;
   metrics_.bytes_in.inc(frame.size());
+  auto batch = text ? std::nullopt : open_batch(frame);
+  if (!batch) return take(l, frame, text);
+  if (!*batch) return offend(l, batch->error());
+  // Each frame as if it had come alone: counted, policed and handled in order.
+  for (ByteSpan inner : **batch) {
+    if (s.closed()) return;
+    take(l, inner, false);
+  }
+}
+
+void Network::Impl::take(Link& l, ByteSpan frame, bool text) {
   metrics_.messages_in.inc();
   if (!l.rate.take(Clock::now()))
     return offend(l, {Offence::kFlood, "over " + std::to_string(config_.max_messages_per_second) + " messages per second"});

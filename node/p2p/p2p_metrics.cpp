@@ -11,6 +11,7 @@ Metrics::Metrics(metrics::Registry& r)
       bytes_out(r.counter("ghost_p2p_sent_bytes_total", "Frame bytes written to peers")),
       messages_in(r.counter("ghost_p2p_received_messages_total", "Frames received from peers")),
       messages_out(r.counter("ghost_p2p_sent_messages_total", "Frames written to peers")),
+      writes_out(r.counter("ghost_p2p_sent_writes_total", "WebSocket messages written to peers: a frame alone or a batch of them")),
       duplicates(r.counter("ghost_p2p_duplicates_total", "Received copies of messages already accepted")),
       gossip_dropped(r.counter("ghost_p2p_gossip_dropped_total", "Gossip frames dropped because a peer's gossip queue was full")),
       slow_peers(r.counter("ghost_p2p_slow_peers_total", "Peers dropped because their consensus queue was full")) {

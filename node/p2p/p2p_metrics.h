@@ -17,6 +17,7 @@ struct Metrics {
   metrics::Counter& bytes_out;
   metrics::Counter& messages_in;
   metrics::Counter& messages_out;
+  metrics::Counter& writes_out;
   metrics::Counter& duplicates;
   metrics::Counter& gossip_dropped;
   metrics::Counter& slow_peers;

@@ -17,24 +17,31 @@ SendQueue::Push SendQueue::push(Frame frame, Priority priority) {
   return Push::kQueued;
 }
 
-std::optional<SendQueue::Frame> SendQueue::next() {
-  if (writing_) return std::nullopt;
+std::vector<SendQueue::Frame> SendQueue::next(std::optional<Batching> batching) {
+  std::vector<Frame> out;
+  if (writing_) return out;
+  uint64_t total = 0;
   for (Priority p : {Priority::kConsensus, Priority::kGossip}) {
     Lane& lane = lane_[size_t(p)];
-    if (lane.frames.empty()) continue;
-    Frame f = std::move(lane.frames.front());
-    lane.frames.pop_front();
-    writing_ = p;
-    writing_bytes_ = f->size();
-    return f;
+    while (!lane.frames.empty()) {
+      const uint64_t size = lane.frames.front()->size();
+      const bool fits = batching && size <= batching->frame_bytes && total + size <= batching->total_bytes;
+      if (!out.empty() && !fits) return out;
+      out.push_back(std::move(lane.frames.front()));
+      lane.frames.pop_front();
+      writing_ = true;
+      writing_bytes_[size_t(p)] += size;
+      total += size;
+      if (!fits) return out;  // the first, alone
+    }
   }
-  return std::nullopt;
+  return out;
 }
 
 void SendQueue::written() {
   if (!writing_) throw std::logic_error("SendQueue::written without a frame being written");
-  lane_[size_t(*writing_)].bytes -= writing_bytes_;
-  writing_.reset();
+  for (size_t p = 0; p < 2; ++p) lane_[p].bytes -= writing_bytes_[p], writing_bytes_[p] = 0;
+  writing_ = false;
 }
 
 }  // namespace ghost::p2p

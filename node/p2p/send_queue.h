@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "base/bytes.h"
 #include "node/p2p/network.h"
@@ -23,13 +24,20 @@ class SendQueue {
   // kDropped: a gossip frame that did not fit (the queue is unchanged); kOverflow: a
   // consensus frame that did not fit (the queue is unchanged; the peer should go).
   Push push(Frame frame, Priority priority);
-  // The next frame to write, consensus first; none while one is being written.
-  std::optional<Frame> next();
-  // The frame from next() is written: its bytes stop counting.
+  // Several small frames may go as one write: each of at most frame_bytes, total_bytes in all.
+  struct Batching {
+    uint64_t frame_bytes;
+    uint64_t total_bytes;
+  };
+  // The next frames to write, consensus first: one, or with `batching` every frame in that
+  // order while they fit (one alone when the first does not); none while some are being written.
+  std::vector<Frame> next(std::optional<Batching> batching = std::nullopt);
+  // The frames from next() are written: their bytes stop counting.
   void written();
 
   uint64_t bytes() const { return lane_[0].bytes + lane_[1].bytes; }
-  bool writing() const { return writing_.has_value(); }
+  size_t count() const { return lane_[0].frames.size() + lane_[1].frames.size(); }
+  bool writing() const { return writing_; }
 
  private:
   struct Lane {
@@ -38,8 +46,8 @@ class SendQueue {
     std::deque<Frame> frames;
   };
   Lane lane_[2];  // indexed by Priority
-  std::optional<Priority> writing_;
-  uint64_t writing_bytes_ = 0;
+  bool writing_ = false;
+  uint64_t writing_bytes_[2] = {0, 0};  // by lane
 };
 
 }  // namespace ghost::p2p

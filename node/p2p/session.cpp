@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "node/p2p/frame.h"
 #include "node/p2p/handshake.h"
 
 namespace ghost::p2p {
@@ -77,6 +78,10 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   }
 
   void established() override {
+    // Frames queued until now (handshake frames) go alone: the peer reads them under the
+    // handshake's frame limit, and a batch is read only once its own handshake is done.
+    alone_ = queue_.count();
+    established_ = true;
     handshake_timer_.cancel();
     ws_.read_message_max(limits_.max_frame_bytes);
     last_heard_ = Clock::now();
@@ -95,6 +100,7 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
     asio::post(ws_.get_executor(), [self = shared_from_this(), why] { self->events_.on_closed(*self, why); });
   }
 
+  bool closed() const override { return closed_; }
   bool outbound() const override { return outbound_; }
   const tcp::endpoint& remote() const override { return remote_; }
   uint64_t queued_bytes() const override { return queued_; }
@@ -126,16 +132,25 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
 
   void write_next() {
     if (!open_ || closed_) return;
-    auto next = queue_.next();
-    if (!next) return;
-    const SendQueue::Frame& frame = *next;
-    // The handler owns the frame: the queue no longer does, and the write reads from it.
-    ws_.async_write(asio::buffer(*frame), [self = shared_from_this(), frame](const error_code& ec, size_t) {
+    std::optional<SendQueue::Batching> batching;
+    if (established_ && alone_ == 0)
+      batching = SendQueue::Batching{kBatchFrameBytes, std::min<uint64_t>(kBatchBytes, limits_.max_frame_bytes)};
+    std::vector<SendQueue::Frame> frames = queue_.next(batching);
+    if (frames.empty()) return;
+    alone_ -= std::min<size_t>(alone_, frames.size());
+    SendQueue::Frame out = frames.front();
+    if (frames.size() > 1) {
+      std::vector<ByteSpan> spans;
+      for (const auto& f : frames) spans.emplace_back(*f);
+      out = std::make_shared<const Bytes>(seal_batch(spans));
+    }
+    // The handler owns the bytes: the queue no longer does, and the write reads from them.
+    ws_.async_write(asio::buffer(*out), [self = shared_from_this(), out, n = frames.size()](const error_code& ec, size_t) {
       self->queue_.written();
       self->queued_ = self->queue_.bytes();
       if (self->closed_) return;
       if (ec) return self->close(describe(ec));
-      self->events_.on_written(frame->size());
+      self->events_.on_written(out->size(), n);
       self->write_next();
     });
   }
@@ -172,6 +187,8 @@ class WsSession final : public Session, public std::enable_shared_from_this<WsSe
   Clock::time_point last_heard_ = Clock::now();
   bool open_ = false;
   bool closed_ = false;
+  bool established_ = false;
+  size_t alone_ = 0;  // frames still to write one by one
   bool pinging_ = false;
 };
 

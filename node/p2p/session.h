@@ -30,7 +30,7 @@ class Session {
     std::function<void(Session&)> on_open;  // the WebSocket is up
     std::function<void(Session&, ByteSpan frame, bool text)> on_frame;
     std::function<void(Session&)> on_oversize;  // a frame over the limit (then on_closed)
-    std::function<void(size_t bytes)> on_written;
+    std::function<void(size_t bytes, size_t frames)> on_written;  // frames: more than one in a batch
     std::function<void(Session&, const std::string& why)> on_closed;  // once, on a fresh stack
   };
 
@@ -42,12 +42,14 @@ class Session {
 
   virtual ~Session() = default;
   virtual void start() = 0;
-  // Queued frames are written once the WebSocket is up, consensus first.
+  // Queued frames are written once the WebSocket is up, consensus first; once established,
+  // small frames queued together go as one batch (node/p2p/frame.h).
   virtual SendQueue::Push send(SendQueue::Frame frame, Priority priority) = 0;
   // The peer is authenticated: frames up to max_frame_bytes, pings, no more deadline.
   virtual void established() = 0;
   virtual void close(const std::string& why) = 0;
 
+  virtual bool closed() const = 0;  // close() was called: what it still reads is dropped
   virtual bool outbound() const = 0;
   virtual const tcp::endpoint& remote() const = 0;  // dialled: once connected
   virtual uint64_t queued_bytes() const = 0;          // any thread

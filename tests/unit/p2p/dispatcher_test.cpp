@@ -34,6 +34,22 @@ TEST(Dispatcher, AnAcceptedMessageIsDroppedWhenItComesAgain) {
   EXPECT_EQ(f.delivered.size(), 1u);
 }
 
+// The network opens batches before frames reach the dispatcher; an Envelope{batch} that gets
+// here (its fields in another order, or with an id) is a protocol offence and delivers nothing.
+TEST(Dispatcher, ABatchThatDidNotStartWithItsFieldIsRefused) {
+  Fixture f;
+  const Bytes inner = tx_frame(1);
+  pb::Envelope env;
+  env.mutable_batch()->add_frames(std::string(inner.begin(), inner.end()));
+  Bytes with_id = pb::encode(env);
+  const Bytes empty_id{0x0a, 0x00};
+  with_id.insert(with_id.begin(), empty_id.begin(), empty_id.end());
+  auto r = f.d.receive(f.a, with_id, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().offence, Offence::kProtocol);
+  EXPECT_TRUE(f.delivered.empty());
+}
+
 TEST(Dispatcher, ADeclinedMessageIsDeliveredAgain) {
   Fixture f;
   f.accept = false;

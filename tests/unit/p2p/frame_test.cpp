@@ -86,6 +86,39 @@ TEST(OpenFrame, NamesTheOffence) {
   EXPECT_EQ(offence(open_frame(good, false, good.size())), std::nullopt);
 }
 
+// A batch is its frames in order; sealed by hand, it is what protobuf encodes for
+// Envelope{batch}; each malformed batch is named.
+TEST(Batch, IsItsFramesInOrderAndEncodedCanonically) {
+  const Bytes a = *seal(status(5)).bytes, b = *seal_tx(Bytes(200, 9)).bytes;
+  const ByteSpan frames[] = {a, b, a};
+  const Bytes batch = seal_batch(frames);
+  pb::Envelope env;
+  for (const Bytes& f : {a, b, a}) env.mutable_batch()->add_frames(std::string(f.begin(), f.end()));
+  EXPECT_EQ(batch, pb::encode(env));
+  auto opened = open_batch(batch);
+  ASSERT_TRUE(opened && *opened);
+  ASSERT_EQ((*opened)->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(std::ranges::equal((**opened)[i], frames[i]));
+  EXPECT_FALSE(open_batch(a)) << "a frame that is not a batch";
+
+  auto offence = [](const Bytes& bytes) {
+    auto r = open_batch(bytes);
+    return r && !*r ? std::optional<Offence>((*r).error().offence) : std::nullopt;
+  };
+  Bytes cut = batch;
+  cut.pop_back();
+  EXPECT_EQ(offence(cut), Offence::kUndecodable) << "shorter than its length";
+  Bytes longer = batch;
+  longer.push_back(0);
+  EXPECT_EQ(offence(longer), Offence::kUndecodable) << "bytes past its length";
+  EXPECT_EQ(offence(Bytes{0x62, 0x02, 0x12, 0x00}), Offence::kUndecodable) << "a field other than frames";
+  EXPECT_EQ(offence(Bytes{0x62, 0x02, 0x0a, 0x05}), Offence::kUndecodable) << "a frame past the end";
+  EXPECT_EQ(offence(Bytes{0x62, 0x00}), Offence::kProtocol) << "no frames";
+  const ByteSpan nested[] = {batch};
+  EXPECT_EQ(offence(seal_batch(nested)), Offence::kProtocol) << "a batch inside a batch";
+  // Not starting with its field, a batch is an envelope the dispatcher refuses (dispatcher_test).
+}
+
 pb::Envelope leaf_range(std::string leaves) {
   pb::Envelope env;
   env.mutable_leaf_range_response()->mutable_leaves()->set_leaves(std::move(leaves));

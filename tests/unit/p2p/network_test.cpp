@@ -1,7 +1,9 @@
 // Networks talking over real sockets on 127.0.0.1: connecting, sending, broadcasting, dedup.
 #include <gtest/gtest.h>
 
+#include "node/p2p/frame.h"
 #include "tests/unit/p2p/harness.h"
+#include "tests/unit/p2p/raw_peer.h"
 
 namespace ghost::p2p::test {
 namespace {
@@ -43,6 +45,41 @@ TEST(Network, TwoNodesHandshakeAndExchangeBothWays) {
   EXPECT_GT(a.counter("ghost_p2p_received_bytes_total"), 0u);
   EXPECT_GT(a.counter("ghost_p2p_sent_messages_total"), 0u);
   EXPECT_EQ(a.gauge("ghost_p2p_peers"), 1.0);
+}
+
+// Frames queued while a write is under way go out together as one batch; the peer gets every
+// one, in order. The receiver here is a raw WebSocket peer, so it sees the batches themselves.
+TEST(Network, FramesQueuedTogetherGoAsBatchesAndArriveInOrder) {
+  TestNode a;
+  const PrivateKey key = PrivateKey::generate();
+  RawPeer peer(a.port());
+  ASSERT_TRUE(peer.handshake(key, "test-chain", sha256(std::string_view("test-genesis"))));
+  ASSERT_TRUE(eventually([&] { return a.connected_to(key.public_key()); }));
+  constexpr uint64_t kTxs = 400;
+  for (uint64_t n = 1; n <= kTxs; ++n) a.net().send(key.public_key(), tx(n), Priority::kGossip);
+  std::vector<uint64_t> nonces;
+  int batches = 0;
+  while (nonces.size() < kTxs) {
+    auto env = peer.read();
+    ASSERT_TRUE(env) << "after " << nonces.size() << " txs";
+    if (env->has_status()) continue;
+    if (!env->has_batch()) {
+      ASSERT_TRUE(env->has_tx());
+      nonces.push_back(env->tx().nonce());
+      continue;
+    }
+    ++batches;
+    EXPECT_GE(env->batch().frames_size(), 2);
+    for (const std::string& f : env->batch().frames()) {
+      auto in = open_frame(as_bytes(f), false, 1 << 20);
+      ASSERT_TRUE(in && in->env.has_tx());
+      nonces.push_back(in->env.tx().nonce());
+    }
+  }
+  EXPECT_GT(batches, 0) << "400 frames queued at once went one by one";
+  for (uint64_t i = 0; i < kTxs; ++i) ASSERT_EQ(nonces[i], i + 1) << "out of order";
+  EXPECT_TRUE(eventually([&] { return a.counter("ghost_p2p_sent_messages_total") >= kTxs; }))
+      << "messages are counted one by one, batched or not";
 }
 
 TEST(Network, BroadcastReachesEveryPeerButTheExcepted) {

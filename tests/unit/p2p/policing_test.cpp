@@ -2,6 +2,7 @@
 // stay; connection limits hold.
 #include <gtest/gtest.h>
 
+#include "node/p2p/frame.h"
 #include "tests/unit/p2p/harness.h"
 #include "tests/unit/p2p/raw_peer.h"
 
@@ -64,6 +65,15 @@ INSTANTIATE_TEST_SUITE_P(
                        // 100 messages per second over 2 s is a bucket of 200: 1,000 at once floods.
                        for (uint64_t h = 0; h < 1000 && p.send(status(h)); ++h) {
                        }
+                     }},
+        Misbehaviour{"MalformedBatch", "undecodable", [](RawPeer& p) { p.send_bytes(Bytes{0x62, 0x05, 0x0a, 0x00}); }},
+        Misbehaviour{"FloodInOneBatch", "flood",
+                     [](RawPeer& p) {
+                       // Each frame of a batch counts: 300 in one message are over the bucket of 200.
+                       std::vector<Bytes> frames;
+                       for (uint64_t h = 0; h < 300; ++h) frames.push_back(*seal(status(h)).bytes);
+                       std::vector<ByteSpan> spans(frames.begin(), frames.end());
+                       p.send_bytes(seal_batch(spans));
                      }},
         Misbehaviour{"HandshakeAgain", "bad_handshake",
                      [](RawPeer& p) {
