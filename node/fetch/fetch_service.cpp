@@ -33,6 +33,9 @@ FetchService::~FetchService() { stop(); }
 void FetchService::stop() {
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  // Checks under way end before io_ goes (they post their results to it).
+  std::lock_guard lock(fetcher_mu_);
+  if (fetcher_) fetcher_->stop_checks();
 }
 
 bool FetchService::on_message(const p2p::PeerId& from, pb::Envelope& env) {

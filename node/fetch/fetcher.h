@@ -42,6 +42,9 @@ class Fetcher : public std::enable_shared_from_this<Fetcher> {
           std::function<void(Result<void>)> done);
   ~Fetcher();
   void start();
+  // Waits for the checks under way (their results go to the io_context, which must outlive
+  // this call); none start after it.
+  void stop_checks() { checkers_.join(); }
   // A peer's answer; from any thread.
   void on_response(const p2p::PeerId& from, pb::LeafRangeResponse resp);
   void on_peer_gone(const p2p::PeerId& peer);
